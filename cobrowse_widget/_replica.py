@@ -1,0 +1,61 @@
+"""The kernel's replica of a room document, synced with the y-sync protocol over any channel."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from pycrdt import (
+    Doc,
+    TransactionEvent,
+    YMessageType,
+    create_sync_message,
+    create_update_message,
+    handle_sync_message,
+)
+
+
+class Replica:
+    """A pycrdt document that answers sync messages and reports its own changes.
+
+    Comm messages arrive on a kernel subshell thread while Python code runs on the main one, so
+    every access goes through one lock.
+    """
+
+    def __init__(self, send: Callable[[bytes], None]) -> None:
+        self.doc = Doc()
+        self._send = send
+        self._lock = threading.RLock()
+        self._applying = False
+        self.doc.observe(self._on_update)
+
+    @contextmanager
+    def locked(self) -> Iterator[Doc]:
+        """Hold the lock while reading or writing the document."""
+        with self._lock:
+            yield self.doc
+
+    def sync_request(self) -> bytes:
+        """A sync step 1 message asking the other side for what this replica lacks."""
+        with self._lock:
+            return create_sync_message(self.doc)
+
+    def receive(self, message: bytes) -> list[bytes]:
+        """Apply one sync message; return the replies to send back."""
+        if not message or message[0] != YMessageType.SYNC:
+            return []
+        with self._lock:
+            self._applying = True
+            try:
+                reply = handle_sync_message(message[1:], self.doc)
+            finally:
+                self._applying = False
+            if reply is None:
+                return []
+            # Answer a step 1 with step 2, then ask for the peer's state in turn.
+            return [reply, create_sync_message(self.doc)]
+
+    def _on_update(self, event: TransactionEvent) -> None:
+        if not self._applying:
+            self._send(create_update_message(event.update))

@@ -1,0 +1,99 @@
+"""``CoBrowser``: the notebook widget."""
+
+from __future__ import annotations
+
+import pathlib
+import re
+import uuid
+from typing import Any
+
+import anywidget
+import traitlets
+
+from . import _schema
+from ._replica import Replica
+
+STATIC = pathlib.Path(__file__).parent / "static"
+ROOM_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+
+
+def normalize_url(url: str) -> str:
+    """Accept ``example.org/x`` as ``https://example.org/x``; refuse non-web schemes."""
+    url = url.strip()
+    if not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", url):
+        url = "https://" + url
+    if not url.lower().startswith(("http://", "https://")):
+        raise ValueError(f"only http and https addresses can be co-browsed, not {url!r}")
+    return url
+
+
+class CoBrowser(anywidget.AnyWidget):
+    """A small shared browser: everyone in ``room`` sees the same page.
+
+    ``CoBrowser(url)`` opens ``url`` in a room of its own; pass ``room="name"`` to join a room
+    that other notebooks use too. ``cb.url`` reads and sets the page everyone shows.
+    """
+
+    _esm = STATIC / "widget.js"
+
+    room = traitlets.Unicode(help="The room this widget's views join.").tag(sync=True)
+    start_url = traitlets.Unicode(help="Shown when the room has no page yet.").tag(sync=True)
+    height = traitlets.Int(480, help="Height of the page area in pixels.").tag(sync=True)
+
+    def __init__(self, url: str, *, room: str | None = None, height: int = 480, **kwargs: Any):
+        if room is not None and not ROOM_NAME.match(room):
+            raise ValueError("room must be 1-128 letters, digits or _.:-")
+        start_url = normalize_url(url)
+        super().__init__(
+            room=room or uuid.uuid4().hex, start_url=start_url, height=height, **kwargs
+        )
+        self._replica = Replica(self._send_sync)
+        if room is None:
+            # A room of its own starts on its URL; a named room may already show a page.
+            with self._replica.locked() as doc:
+                _schema.navigate(doc, start_url)
+        self.on_msg(self._on_custom_msg)
+
+    @property
+    def url(self) -> str:
+        """The address everyone in the room shows."""
+        with self._replica.locked() as doc:
+            return _schema.current_url(doc) or self.start_url
+
+    @url.setter
+    def url(self, value: str) -> None:
+        self.goto(value)
+
+    def goto(self, url: str) -> None:
+        """Navigate everyone in the room to ``url``."""
+        url = normalize_url(url)
+        with self._replica.locked() as doc:
+            _schema.navigate(doc, url)
+
+    @property
+    def history(self) -> list[str]:
+        """The room's shared history, oldest first."""
+        with self._replica.locked() as doc:
+            return _schema.history(doc)
+
+    def back(self) -> bool:
+        """Go back one page for everyone; False at the start of the history."""
+        with self._replica.locked() as doc:
+            return _schema.go(doc, -1)
+
+    def forward(self) -> bool:
+        """Go forward one page for everyone; False at the end of the history."""
+        with self._replica.locked() as doc:
+            return _schema.go(doc, 1)
+
+    def __repr__(self) -> str:
+        return f"CoBrowser({self.start_url!r})"
+
+    def _send_sync(self, message: bytes) -> None:
+        self.send({"kind": "sync"}, buffers=[message])
+
+    def _on_custom_msg(self, _: Any, content: Any, buffers: list[Any]) -> None:
+        if not isinstance(content, dict) or content.get("kind") != "sync" or not buffers:
+            return
+        for reply in self._replica.receive(bytes(buffers[0])):
+            self._send_sync(reply)

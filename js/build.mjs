@@ -1,0 +1,17 @@
+// Bundles the widget (ESM for anywidget) and the agent (classic script injected into proxied pages).
+import * as esbuild from "esbuild";
+
+const watch = process.argv.includes("--watch");
+const common = { bundle: true, loader: { ".css": "text" }, minify: !watch, sourcemap: false, target: "es2020", logLevel: "info" };
+const builds = [
+  { ...common, entryPoints: ["src/widget.js"], outfile: "../cobrowse_widget/static/widget.js", format: "esm" },
+  { ...common, entryPoints: ["src/agent/index.js"], outfile: "../jupyter_ext/static/agent.js", format: "iife" },
+];
+
+for (const options of builds) {
+  if (watch) {
+    await (await esbuild.context(options)).watch();
+  } else {
+    await esbuild.build(options);
+  }
+}

@@ -1,0 +1,89 @@
+// One room websocket: the Yjs sync and awareness protocols, reconnecting with backoff.
+import * as encoding from "lib0/encoding";
+import * as decoding from "lib0/decoding";
+import * as syncProtocol from "y-protocols/sync";
+import * as awarenessProtocol from "y-protocols/awareness";
+import { roomSocketUrl } from "./server.js";
+
+const SYNC = 0;
+const AWARENESS = 1;
+export const ROOM_ORIGIN = "room";
+
+export class RoomConnection {
+  constructor(server, room, doc, awareness, { onSynced, onStatus }) {
+    this.url = roomSocketUrl(server, room);
+    this.doc = doc;
+    this.awareness = awareness;
+    this.onSynced = onSynced;
+    this.onStatus = onStatus;
+    this.socket = null;
+    this.retries = 0;
+    this.closed = false;
+    this.onDocUpdate = (update, origin) => {
+      if (origin !== ROOM_ORIGIN) this.send(SYNC, (e) => syncProtocol.writeUpdate(e, update));
+    };
+    // Only our own awareness changes go out: remote ones came from the room already.
+    this.onAwarenessUpdate = ({ added, updated, removed }, origin) => {
+      if (origin === ROOM_ORIGIN) return;
+      const ids = added.concat(updated, removed);
+      this.send(AWARENESS, (e) => encoding.writeVarUint8Array(e, awarenessProtocol.encodeAwarenessUpdate(awareness, ids)));
+    };
+    doc.on("update", this.onDocUpdate);
+    awareness.on("update", this.onAwarenessUpdate);
+    this.connect();
+  }
+
+  connect() {
+    const socket = new WebSocket(this.url);
+    socket.binaryType = "arraybuffer";
+    this.socket = socket;
+    socket.onopen = () => {
+      this.retries = 0;
+      this.onStatus("");
+      this.send(SYNC, (e) => syncProtocol.writeSyncStep1(e, this.doc));
+      const ids = [this.doc.clientID];
+      this.send(AWARENESS, (e) => encoding.writeVarUint8Array(e, awarenessProtocol.encodeAwarenessUpdate(this.awareness, ids)));
+    };
+    socket.onmessage = (event) => this.receive(new Uint8Array(event.data));
+    socket.onclose = () => {
+      if (this.socket !== socket || this.closed) return;
+      this.socket = null;
+      const others = [...this.awareness.getStates().keys()].filter((id) => id !== this.doc.clientID);
+      awarenessProtocol.removeAwarenessStates(this.awareness, others, ROOM_ORIGIN);
+      const delay = Math.min(10000, 250 * 2 ** this.retries++);
+      this.onStatus("Connection to the room lost; reconnecting…");
+      this.timer = setTimeout(() => this.connect(), delay);
+    };
+  }
+
+  receive(data) {
+    const decoder = decoding.createDecoder(data);
+    const type = decoding.readVarUint(decoder);
+    if (type === SYNC) {
+      const encoder = encoding.createEncoder();
+      encoding.writeVarUint(encoder, SYNC);
+      const kind = syncProtocol.readSyncMessage(decoder, encoder, this.doc, ROOM_ORIGIN);
+      if (encoding.length(encoder) > 1) this.socket?.send(encoding.toUint8Array(encoder));
+      if (kind === syncProtocol.messageYjsSyncStep2) this.onSynced();
+    } else if (type === AWARENESS) {
+      awarenessProtocol.applyAwarenessUpdate(this.awareness, decoding.readVarUint8Array(decoder), ROOM_ORIGIN);
+    }
+  }
+
+  send(type, write) {
+    if (this.socket?.readyState !== WebSocket.OPEN) return;
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, type);
+    write(encoder);
+    this.socket.send(encoding.toUint8Array(encoder));
+  }
+
+  destroy() {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.doc.off("update", this.onDocUpdate);
+    this.awareness.off("update", this.onAwarenessUpdate);
+    awarenessProtocol.removeAwarenessStates(this.awareness, [this.doc.clientID], "destroy");
+    this.socket?.close();
+  }
+}

@@ -1,0 +1,74 @@
+// The shared Y.Doc layout (docs/protocol.md); mirrors cobrowse_widget/_schema.py.
+
+export const roots = (doc) => ({
+  page: doc.getMap("page"),
+  history: doc.getArray("history"),
+  scroll: doc.getMap("scroll"),
+});
+
+export const currentUrl = (doc) => String(roots(doc).page.get("url") ?? "");
+
+export const historyIndex = (doc) => Number(roots(doc).page.get("index") ?? -1);
+
+/** Go to `url`: drop forward history, append it and make it current, in one transaction. */
+export function navigate(doc, url) {
+  const { page, history } = roots(doc);
+  doc.transact(() => {
+    const index = historyIndex(doc);
+    if (index >= 0 && index < history.length && history.get(index) === url) {
+      if (page.get("url") !== url) page.set("url", url);
+      return;
+    }
+    if (index + 1 < history.length) history.delete(index + 1, history.length - index - 1);
+    history.push([url]);
+    page.set("index", history.length - 1);
+    page.set("url", url);
+  });
+}
+
+/** Replace the current entry (a redirect landed somewhere else). */
+export function replace(doc, url) {
+  const { page, history } = roots(doc);
+  doc.transact(() => {
+    const index = historyIndex(doc);
+    if (index >= 0 && index < history.length) {
+      history.delete(index, 1);
+      history.insert(index, [url]);
+    }
+    page.set("url", url);
+  });
+}
+
+/** Move `delta` steps through the history; false when there is nowhere to go. */
+export function go(doc, delta) {
+  const { page, history } = roots(doc);
+  const target = historyIndex(doc) + delta;
+  if (target < 0 || target >= history.length) return false;
+  doc.transact(() => {
+    page.set("index", target);
+    page.set("url", history.get(target));
+  });
+  return true;
+}
+
+/** Record a scroll anchor for `url` made by this client. */
+export function setScroll(doc, url, anchor) {
+  const { scroll } = roots(doc);
+  doc.transact(() => {
+    scroll.set("url", url);
+    scroll.set("anchor", JSON.stringify(anchor));
+    scroll.set("by", doc.clientID);
+  });
+}
+
+/** The latest scroll anchor, or null. */
+export function getScroll(doc) {
+  const { scroll } = roots(doc);
+  const raw = scroll.get("anchor");
+  if (typeof raw !== "string") return null;
+  try {
+    return { url: String(scroll.get("url") ?? ""), anchor: JSON.parse(raw), by: Number(scroll.get("by")) };
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,44 @@
+// Talking to the Jupyter server that shows this notebook: its base URL, auth, and our API.
+
+/** Base URL, token and XSRF cookie of the Jupyter server, from JupyterLab's page config. */
+export function jupyterServer() {
+  let config = {};
+  try {
+    config = JSON.parse(document.getElementById("jupyter-config-data")?.textContent ?? "{}");
+  } catch {
+    config = {};
+  }
+  const baseUrl = new URL(config.baseUrl ?? "/", window.location.origin).href;
+  const xsrf = document.cookie.match(/(?:^|;\s*)_xsrf=([^;]*)/)?.[1];
+  return { baseUrl, token: config.token ?? "", xsrf: xsrf ? decodeURIComponent(xsrf) : "" };
+}
+
+function authHeaders(server) {
+  const headers = {};
+  if (server.token) headers.Authorization = `token ${server.token}`;
+  if (server.xsrf) headers["X-XSRFToken"] = server.xsrf;
+  return headers;
+}
+
+/** Ask the server for the room's proxy session: `{prefix, user}`. */
+export async function openSession(server, room) {
+  const response = await fetch(new URL("cobrowse/api/session", server.baseUrl), {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json", ...authHeaders(server) },
+    body: JSON.stringify({ room }),
+  });
+  if (!response.ok) {
+    throw new Error(`the server answered ${response.status} ${response.statusText}`);
+  }
+  const session = await response.json();
+  return { prefix: new URL(session.prefix, window.location.origin).href, user: session.user };
+}
+
+/** The websocket URL of a room. */
+export function roomSocketUrl(server, room) {
+  const url = new URL(`cobrowse/api/rooms/${encodeURIComponent(room)}`, server.baseUrl);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  if (server.token) url.searchParams.set("token", server.token);
+  return url.href;
+}

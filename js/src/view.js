@@ -1,0 +1,99 @@
+// The widget's DOM: toolbar, participants, status line and the sandboxed page frame.
+// Everything from peers is set with textContent, never as HTML.
+import css from "./widget.css";
+
+// Never allow-same-origin: page scripts must run in an opaque origin.
+export const FRAME_SANDBOX = "allow-scripts allow-forms allow-popups";
+
+function element(tag, className, props = {}) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  return Object.assign(node, props);
+}
+
+function button(label, title) {
+  return element("button", "cobrowse-button", { type: "button", textContent: label, title, ariaLabel: title });
+}
+
+export function buildView(el, height) {
+  const root = element("div", "cobrowse");
+  const style = element("style", "", { textContent: css });
+  const toolbar = element("form", "cobrowse-toolbar");
+  const back = button("◀", "Back (for everyone)");
+  const forward = button("▶", "Forward (for everyone)");
+  const reload = button("⟳", "Reload this view");
+  const address = element("input", "cobrowse-address", {
+    type: "text",
+    spellcheck: false,
+    placeholder: "Type an address and press Enter",
+    ariaLabel: "Address",
+  });
+  const people = element("ul", "cobrowse-people", { ariaLabel: "Participants" });
+  const status = element("div", "cobrowse-status", { role: "status" });
+  const frame = element("iframe", "cobrowse-frame", { title: "Shared page" });
+  frame.setAttribute("sandbox", FRAME_SANDBOX);
+  frame.setAttribute("referrerpolicy", "no-referrer");
+  frame.style.height = `${height}px`;
+
+  toolbar.append(back, forward, reload, address, people);
+  root.append(style, toolbar, status, frame);
+  el.append(root);
+
+  const handlers = { navigate: () => {}, back: () => {}, forward: () => {}, reload: () => {} };
+  toolbar.addEventListener("submit", (event) => {
+    event.preventDefault();
+    handlers.navigate(address.value);
+  });
+  back.addEventListener("click", () => handlers.back());
+  forward.addEventListener("click", () => handlers.forward());
+  reload.addEventListener("click", () => handlers.reload());
+
+  let errorText = null;
+  let statusText = "";
+  const showStatus = () => {
+    status.textContent = errorText ?? statusText;
+    status.classList.toggle("cobrowse-error", errorText !== null);
+    status.hidden = !status.textContent;
+  };
+  showStatus();
+
+  return {
+    frame,
+    setAddress(url) {
+      if (document.activeElement !== address) address.value = url;
+    },
+    setHistoryButtons(index, length) {
+      back.disabled = index <= 0;
+      forward.disabled = index < 0 || index >= length - 1;
+    },
+    setParticipants(list) {
+      people.replaceChildren(
+        ...list.map((person) => {
+          const item = element("li", "cobrowse-person", { textContent: person.name ?? "someone" });
+          item.title = person.self ? `${item.textContent} (you)` : item.textContent;
+          item.dataset.self = person.self ? "true" : "false";
+          if (/^#[0-9a-f]{3}([0-9a-f]{3})?$/i.test(person.color ?? "")) item.style.setProperty("--person", person.color);
+          return item;
+        }),
+      );
+    },
+    setStatus(text) {
+      statusText = text;
+      showStatus();
+    },
+    setError(text) {
+      errorText = text;
+      showStatus();
+    },
+    setHeight(px) {
+      frame.style.height = `${px}px`;
+    },
+    onNavigate: (fn) => (handlers.navigate = fn),
+    onBack: (fn) => (handlers.back = fn),
+    onForward: (fn) => (handlers.forward = fn),
+    onReload: (fn) => (handlers.reload = fn),
+    destroy() {
+      root.remove();
+    },
+  };
+}

@@ -1,0 +1,166 @@
+// The CoBrowser widget front-end (anywidget): toolbar, participants, and the proxied page.
+import * as Y from "yjs";
+import { Awareness } from "y-protocols/awareness";
+import { jupyterServer, openSession } from "./server.js";
+import { RoomConnection } from "./room.js";
+import { KernelLink } from "./kernel.js";
+import { buildView } from "./view.js";
+import * as schema from "./schema.js";
+
+/** Turn what someone typed in the address bar into an http(s) URL, or null. */
+export function normalizeUrl(text) {
+  let url = text.trim();
+  if (!url) return null;
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) url = `https://${url}`;
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.href : null;
+  } catch {
+    return null;
+  }
+}
+
+function render({ model, el }) {
+  const view = buildView(el, model.get("height"));
+  const doc = new Y.Doc();
+  const awareness = new Awareness(doc);
+  const kernel = new KernelLink(model, doc);
+  const cleanups = [() => kernel.destroy(), () => awareness.destroy(), () => doc.destroy()];
+  let room = null;
+  let session = null;
+  let port = null; // MessagePort to the agent of the page currently shown
+  let shownUrl = ""; // upstream URL the agent last reported
+  let pendingUrl = null; // URL we asked the iframe to load, until its agent says hello
+
+  const proxied = (url) => {
+    const u = new URL(url);
+    const host = u.port ? `${u.hostname}:${u.port}` : u.hostname;
+    return `${session.prefix}${u.protocol.slice(0, -1)}/${host}${u.pathname}${u.search}${u.hash}`;
+  };
+
+  const load = (url) => {
+    if (!session || !url) return;
+    pendingUrl = url;
+    dropPort();
+    view.frame.src = proxied(url);
+  };
+
+  const dropPort = () => {
+    if (port) port.close();
+    port = null;
+  };
+
+  const showPage = () => {
+    const url = schema.currentUrl(doc);
+    view.setAddress(url);
+    view.setHistoryButtons(schema.historyIndex(doc), schema.roots(doc).history.length);
+    if (url && url !== shownUrl && url !== pendingUrl) load(url);
+  };
+
+  const remotePointers = () => {
+    const pointers = [];
+    awareness.getStates().forEach((state, id) => {
+      if (id === doc.clientID || !state?.pointer || state.url !== shownUrl) return;
+      const user = state.user ?? {};
+      pointers.push({ id, name: String(user.name ?? "someone"), color: String(user.color ?? ""), pointer: state.pointer });
+    });
+    return pointers;
+  };
+
+  const sendToAgent = (message) => port?.postMessage(message);
+
+  const applyRemoteScroll = () => {
+    const scroll = schema.getScroll(doc);
+    if (scroll && scroll.by !== doc.clientID && scroll.url === shownUrl) {
+      sendToAgent({ type: "scroll-to", anchor: scroll.anchor });
+    }
+  };
+
+  const onAgentMessage = ({ data }) => {
+    if (!data || typeof data !== "object") return;
+    if (data.type === "hello" && typeof data.url === "string") {
+      const expected = pendingUrl;
+      pendingUrl = null;
+      shownUrl = data.url;
+      view.setError(null);
+      awareness.setLocalStateField("url", shownUrl);
+      if (expected === null && shownUrl !== schema.currentUrl(doc)) {
+        schema.navigate(doc, shownUrl); // the user followed a link inside the page
+      } else if (expected !== null && shownUrl !== expected && schema.currentUrl(doc) === expected) {
+        schema.replace(doc, shownUrl); // a redirect landed elsewhere
+      }
+      view.setAddress(schema.currentUrl(doc));
+      applyRemoteScroll();
+      sendToAgent({ type: "pointers", pointers: remotePointers() });
+    } else if (data.type === "scroll" && data.anchor && typeof data.anchor === "object") {
+      schema.setScroll(doc, shownUrl, data.anchor);
+    } else if (data.type === "pointer") {
+      awareness.setLocalStateField("pointer", data.pointer && typeof data.pointer === "object" ? data.pointer : null);
+    }
+  };
+
+  // Each page load gets a fresh channel; only this iframe's agent ever holds the other end.
+  const onFrameLoad = () => {
+    dropPort();
+    const channel = new MessageChannel();
+    port = channel.port1;
+    port.onmessage = onAgentMessage;
+    view.frame.contentWindow?.postMessage({ cobrowse: "connect" }, "*", [channel.port2]);
+  };
+  view.frame.addEventListener("load", onFrameLoad);
+  cleanups.push(() => view.frame.removeEventListener("load", onFrameLoad));
+
+  const { page, history, scroll } = schema.roots(doc);
+  page.observe(showPage);
+  history.observe(showPage);
+  scroll.observe(applyRemoteScroll);
+
+  const onAwareness = () => {
+    const people = [];
+    awareness.getStates().forEach((state, id) => {
+      if (state?.user) people.push({ id, self: id === doc.clientID, ...state.user });
+    });
+    view.setParticipants(people);
+    sendToAgent({ type: "pointers", pointers: remotePointers() });
+  };
+  awareness.on("change", onAwareness);
+
+  view.onNavigate((text) => {
+    const url = normalizeUrl(text);
+    if (url) schema.navigate(doc, url);
+    else view.setError(`"${text}" is not a web address (http or https).`);
+  });
+  view.onBack(() => schema.go(doc, -1));
+  view.onForward(() => schema.go(doc, 1));
+  view.onReload(() => load(schema.currentUrl(doc)));
+
+  const onHeight = () => view.setHeight(model.get("height"));
+  model.on("change:height", onHeight);
+  cleanups.push(() => model.off("change:height", onHeight));
+
+  const server = jupyterServer();
+  openSession(server, model.get("room"))
+    .then((s) => {
+      session = s;
+      awareness.setLocalState({ user: s.user, url: "", pointer: null });
+      room = new RoomConnection(server, model.get("room"), doc, awareness, {
+        onSynced: () => {
+          if (!schema.currentUrl(doc) && model.get("start_url")) schema.navigate(doc, model.get("start_url"));
+          showPage();
+        },
+        onStatus: (text) => view.setStatus(text),
+      });
+      kernel.start();
+      showPage();
+    })
+    .catch((err) => view.setError(`Could not start co-browsing: ${err.message}`));
+
+  return () => {
+    room?.destroy();
+    dropPort();
+    cleanups.reverse().forEach((fn) => fn());
+    view.destroy();
+  };
+}
+
+export default { render };

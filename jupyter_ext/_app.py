@@ -1,0 +1,55 @@
+"""The ``CoBrowse`` server extension: settings, shared state and routes."""
+
+from __future__ import annotations
+
+from jupyter_server.extension.application import ExtensionApp
+from traitlets import Float, Int, List, Unicode
+
+from ._fetch import Upstream
+from ._handlers import ProxyHandler, RoomHandler, SessionHandler
+from ._rooms import RoomHub
+from ._sessions import SessionStore
+from ._ssrf import AddressPolicy
+
+
+class CoBrowse(ExtensionApp):
+    """Co-browsing for Jupyter: a rewriting proxy and a room hub.
+
+    Configure with ``c.CoBrowse.<setting>`` in ``jupyter_server_config.py``.
+    """
+
+    name = "jupyter_ext"
+
+    allowed_private_hosts = List(
+        Unicode(),
+        default_value=[],
+        help="""Hostnames, IP addresses or CIDR networks the proxy may reach although they are
+        private, loopback or link-local (refused by default to protect the server's network).
+        For local development, e.g. ["127.0.0.1", "localhost"].""",
+    ).tag(config=True)
+
+    request_timeout = Float(30.0, help="Seconds an upstream request may take.").tag(config=True)
+
+    max_body_size = Int(
+        100 * 1024 * 1024, help="Largest upstream response body, in bytes."
+    ).tag(config=True)
+
+    def initialize_settings(self) -> None:
+        self.sessions = SessionStore()
+        self.rooms = RoomHub()
+        self.upstream = Upstream(
+            AddressPolicy(self.allowed_private_hosts), self.request_timeout, self.max_body_size
+        )
+
+    def initialize_handlers(self) -> None:
+        kwargs = {"cobrowse": self}
+        self.handlers.extend(
+            [
+                (r"/cobrowse/api/session", SessionHandler, kwargs),
+                (r"/cobrowse/api/rooms/([^/]+)", RoomHandler, kwargs),
+                (r"/cobrowse/proxy/([A-Za-z0-9_-]{16,})/.*", ProxyHandler, kwargs),
+            ]
+        )
+
+    async def stop_extension(self) -> None:
+        self.upstream.close()

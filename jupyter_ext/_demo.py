@@ -1,0 +1,31 @@
+"""The small demo site shipped with the package, served through the proxy without a network."""
+
+from __future__ import annotations
+
+import mimetypes
+from importlib import resources
+from urllib.parse import urlsplit
+
+from cobrowse_widget._demo import DEMO_HOST
+
+
+def is_demo(url: str) -> bool:
+    """True for URLs of the demo site (the reserved ``.invalid`` name never resolves)."""
+    return (urlsplit(url).hostname or "") == DEMO_HOST
+
+
+def demo_file(url: str) -> tuple[bytes, str] | None:
+    """The body and content type for a demo URL, or None when there is no such page."""
+    path = urlsplit(url).path.lstrip("/") or "index.html"
+    if path.endswith("/"):
+        path += "index.html"
+    parts = path.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        return None
+    node = resources.files(__package__).joinpath("demo", *parts)
+    if not node.is_file():
+        return None
+    content_type = mimetypes.guess_type(parts[-1])[0] or "application/octet-stream"
+    if content_type.startswith("text/"):
+        content_type += "; charset=utf-8"
+    return node.read_bytes(), content_type

@@ -1,0 +1,42 @@
+"""Fetching upstream pages through the SSRF-guarded HTTP client."""
+
+from __future__ import annotations
+
+from tornado.httpclient import AsyncHTTPClient, HTTPRequest, HTTPResponse
+
+from ._ssrf import AddressPolicy, GuardedResolver
+
+
+class Upstream:
+    """An HTTP client that can only connect to addresses the policy allows."""
+
+    def __init__(self, policy: AddressPolicy, timeout: float, max_body_size: int) -> None:
+        self.timeout = timeout
+        self.client = AsyncHTTPClient(
+            force_instance=True,
+            resolver=GuardedResolver(policy),
+            max_body_size=max_body_size,
+            max_buffer_size=max_body_size,
+        )
+
+    async def fetch(
+        self, method: str, url: str, headers: dict[str, str], body: bytes | None
+    ) -> HTTPResponse:
+        """One request, redirects not followed (the browser follows them through the proxy)."""
+        request = HTTPRequest(
+            url,
+            method=method,
+            headers=headers,
+            body=body if method not in ("GET", "HEAD") else None,
+            follow_redirects=False,
+            decompress_response=True,
+            connect_timeout=min(10.0, self.timeout),
+            request_timeout=self.timeout,
+            allow_nonstandard_methods=True,
+            validate_cert=True,
+        )
+        return await self.client.fetch(request, raise_error=False)
+
+    def close(self) -> None:
+        """Release the client's connections."""
+        self.client.close()

@@ -1,0 +1,142 @@
+"""Pure proxy logic: which headers cross the proxy, the security headers, and body rewriting."""
+
+from __future__ import annotations
+
+import codecs
+import html
+import re
+from collections.abc import Iterable
+
+from ._rewrite import rewrite_css, rewrite_html, rewrite_refresh
+from ._urls import rewrite_location
+
+SANDBOX = "sandbox allow-scripts allow-forms allow-popups"
+
+# Browser request headers passed upstream; everything else (Cookie, Authorization, X-XSRFToken,
+# Origin, Referer, the Jupyter host) stays behind.
+REQUEST_HEADERS = frozenset(
+    h.lower()
+    for h in (
+        "Accept",
+        "Accept-Language",
+        "Cache-Control",
+        "Content-Type",
+        "If-Match",
+        "If-Modified-Since",
+        "If-None-Match",
+        "If-Range",
+        "Pragma",
+        "Range",
+        "User-Agent",
+    )
+)
+
+# Upstream response headers passed to the browser; CSP, X-Frame-Options, HSTS, Set-Cookie and
+# the rest are dropped.
+RESPONSE_HEADERS = frozenset(
+    h.lower()
+    for h in (
+        "Accept-Ranges",
+        "Cache-Control",
+        "Content-Disposition",
+        "Content-Language",
+        "Content-Range",
+        "Content-Type",
+        "ETag",
+        "Expires",
+        "Last-Modified",
+        "Vary",
+    )
+)
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": SANDBOX,
+    "Access-Control-Allow-Origin": "*",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+}
+
+_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+
+
+def upstream_request_headers(browser: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """The browser's headers that may go upstream."""
+    return {name: value for name, value in browser if name.lower() in REQUEST_HEADERS}
+
+
+def browser_response_headers(
+    upstream: Iterable[tuple[str, str]], base_url: str, prefix: str
+) -> list[tuple[str, str]]:
+    """The upstream headers the browser gets, with Location and Refresh pointing into the proxy."""
+    out = []
+    for name, value in upstream:
+        lower = name.lower()
+        if lower in RESPONSE_HEADERS:
+            out.append((name, value))
+        elif lower == "location":
+            out.append((name, rewrite_location(value, base_url, prefix)))
+        elif lower == "refresh":
+            out.append((name, rewrite_refresh(value, base_url, prefix)))
+    return out
+
+
+def media_type(content_type: str) -> str:
+    """``text/html; charset=x`` -> ``text/html``."""
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+def charset(content_type: str, body: bytes) -> str:
+    """The page's encoding from the BOM, the header or a ``<meta>``; UTF-8 when none is given."""
+    for bom, name in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"),
+                      (codecs.BOM_UTF16_BE, "utf-16")):
+        if body.startswith(bom):
+            return name
+    match = re.search(r"charset\s*=\s*\"?([A-Za-z0-9_.:-]+)", content_type, re.I)
+    found = match.group(1) if match else None
+    if found is None:
+        meta = _CHARSET.search(body[:4096])
+        found = meta.group(1).decode("ascii") if meta else "utf-8"
+    try:
+        return codecs.lookup(found).name
+    except LookupError:
+        return "utf-8"
+
+
+def _text_codec(content_type: str, body: bytes) -> str:
+    """A codec that round-trips every byte: latin-1 for ASCII-compatible pages (URL syntax is
+    ASCII, so nothing else changes), the page's own codec otherwise."""
+    name = charset(content_type, body)
+    return name if name.startswith(("utf-16", "utf-32")) else "latin-1"
+
+
+def rewritable(content_type: str) -> bool:
+    """Whether a body of this type is rewritten (HTML and CSS) rather than passed through."""
+    return media_type(content_type) in ("text/html", "application/xhtml+xml", "text/css")
+
+
+def rewrite_body(body: bytes, content_type: str, base_url: str, prefix: str, inject: str) -> bytes:
+    """Rewrite an HTML or CSS body so every URL in it goes through the proxy."""
+    codec = _text_codec(content_type, body)
+    text = body.decode(codec, errors="surrogateescape")
+    if media_type(content_type) == "text/css":
+        text = rewrite_css(text, base_url, prefix)
+    else:
+        text = rewrite_html(text, base_url, prefix, inject)
+    return text.encode(codec, errors="surrogateescape")
+
+
+def agent_tag(agent_src: str, upstream_url: str, prefix: str) -> str:
+    """The ``<script>`` that loads the co-browsing agent first in ``<head>``."""
+    return (
+        f'<script src="{html.escape(agent_src)}" data-cobrowse-url="{html.escape(upstream_url)}"'
+        f' data-cobrowse-prefix="{html.escape(prefix)}"></script>'
+    )
+
+
+def error_text(url: str, reason: str) -> str:
+    """The plain-text page shown in the widget when the upstream site cannot be loaded."""
+    return (
+        "cobrowse: this page could not be loaded.\n\n"
+        f"  address: {url}\n  reason:  {reason}\n\n"
+        "Check the address, or try again in a moment.\n"
+    )

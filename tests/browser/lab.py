@@ -1,0 +1,155 @@
+"""A real JupyterLab server for browser tests, and helpers to drive it like a user."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from playwright.sync_api import Frame, Page
+
+REPO = Path(__file__).resolve().parents[2]
+NOTEBOOK_SETTINGS = "@jupyterlab/notebook-extension/tracker.jupyterlab-settings"
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Lab:
+    """A running ``jupyter lab`` with the extension, in its own temporary directories."""
+
+    url: str
+    token: str
+    root: Path
+    log: Path
+
+    def open(self, page: Page, workspace: str, path: str) -> None:
+        """Open ``path`` in ``workspace`` as a logged-in user and wait for JupyterLab."""
+        page.goto(f"{self.url}/lab/workspaces/{workspace}/tree/{path}?token={self.token}")
+        page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell", timeout=60_000)
+        wait_for_notebook(page)
+
+
+@contextmanager
+def running_lab(tmp: Path, notebooks: list[Path], allowed_private_hosts: list[str]) -> Iterator[Lab]:
+    """Start JupyterLab on a free port with a random token; stop it afterwards."""
+    root = tmp / "root"
+    root.mkdir()
+    for notebook in notebooks:
+        shutil.copy(notebook, root / notebook.name)
+    settings = tmp / "settings" / Path(NOTEBOOK_SETTINGS).parent
+    settings.mkdir(parents=True)
+    (settings / Path(NOTEBOOK_SETTINGS).name).write_text(json.dumps({"windowingMode": "none"}))
+    env = {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(tmp / "config"),
+        "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
+        "JUPYTER_PLATFORM_DIRS": "1",
+        "IPYTHONDIR": str(tmp / "ipython"),
+    }
+    token, port = secrets.token_hex(16), free_port()
+    log = tmp / "lab.log"
+    command = [
+        sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root",
+        f"--ServerApp.port={port}", "--ServerApp.ip=127.0.0.1", "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+        f"--LabApp.user_settings_dir={tmp / 'settings'}",
+        f"--LabApp.workspaces_dir={tmp / 'workspaces'}",
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate",
+        "--LabApp.extension_manager=readonly",
+        "--LabApp.expose_app_in_browser=True",
+        f"--CoBrowse.allowed_private_hosts={json.dumps(allowed_private_hosts)}",
+    ]
+    with open(log, "wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(f"{url}/api/status?token={token}", process, log)
+        yield Lab(url, token, root, log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _wait_until_up(status_url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"jupyter lab exited:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(status_url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"jupyter lab did not start:\n{log.read_text()[-3000:]}")
+
+
+def wait_for_notebook(page: Page) -> None:
+    """Wait until the current notebook is open with an idle kernel."""
+    page.wait_for_function(
+        """() => {
+            const w = window.jupyterapp.shell.currentWidget;
+            const kernel = w && w.sessionContext && w.sessionContext.session
+                && w.sessionContext.session.kernel;
+            return !!(w && w.content && w.content.model && kernel && kernel.status === 'idle');
+        }""",
+        timeout=90_000,
+    )
+
+
+def run_all_cells(page: Page) -> None:
+    """Run every cell through JupyterLab's own command and wait for all of them to finish."""
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_function(
+        """() => {
+            const nb = window.jupyterapp.shell.currentWidget;
+            const cells = Array.from(nb.content.model.cells);
+            const kernel = nb.sessionContext.session.kernel;
+            return kernel.status === 'idle'
+                && cells.filter(c => c.type === 'code').every(c => c.executionCount !== null);
+        }""",
+        timeout=120_000,
+    )
+
+
+def save(page: Page) -> None:
+    page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+    page.wait_for_function(
+        "() => !window.jupyterapp.shell.currentWidget.context.model.dirty", timeout=30_000
+    )
+
+
+def proxied_frame(page: Page, needle: str, timeout_ms: int = 30_000, exact: bool = False) -> Frame:
+    """The loaded proxied page frame whose URL contains (or, if ``exact``, ends with) ``needle``."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while time.monotonic() < deadline:
+        for frame in page.frames:
+            url = frame.url
+            if "/cobrowse/proxy/" in url and (url.endswith(needle) if exact else needle in url):
+                try:
+                    if frame.evaluate("() => document.readyState") == "complete":
+                        return frame
+                except Exception:  # the frame navigated away while we asked
+                    pass
+        page.wait_for_timeout(100)
+    urls = [frame.url for frame in page.frames]
+    raise AssertionError(f"no proxied frame with {needle!r}; frames: {urls}")

@@ -1,0 +1,189 @@
+"""Two users co-browse in real JupyterLab and real Chromium; a hostile page stays contained."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from playwright.sync_api import Browser, Frame, Page
+
+from .lab import REPO, Lab, proxied_frame, run_all_cells, running_lab, save
+
+pytestmark = pytest.mark.browser
+
+ORIGIN_HOST = "127.0.0.2"  # Jupyter's cookies are set for 127.0.0.1; only the proxy could leak them
+HOSTILE = (REPO / "tests" / "pages" / "hostile.html").read_bytes()
+ARTIFACTS = REPO / "artifacts" / "screenshots"
+DEMO = "demo.cobrowse.invalid"
+
+TOP_SECTION = """() => {
+    const el = document.elementFromPoint(innerWidth / 2, 8);
+    const section = el && el.closest('section');
+    return section ? section.id : null;
+}"""
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    seen: list[dict[str, str]] = []
+
+    def do_GET(self) -> None:
+        type(self).seen.append({k.lower(): v for k, v in self.headers.items()})
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(HOSTILE)))
+        self.end_headers()
+        self.wfile.write(HOSTILE)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def origin() -> Iterator[str]:
+    """A loopback site serving the hostile page and recording every request's headers."""
+    server = ThreadingHTTPServer((ORIGIN_HOST, 0), _Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://{ORIGIN_HOST}:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    notebooks = [REPO / "notebooks" / "quickstart.ipynb"]
+    with running_lab(tmp_path_factory.mktemp("lab"), notebooks, [ORIGIN_HOST]) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def users(browser: Browser, lab: Lab) -> Iterator[tuple[Page, Page]]:
+    """User 1 runs the quickstart and saves it; user 2 (another context, other window size) opens
+    the same notebook."""
+    one = browser.new_context(viewport={"width": 1400, "height": 1000})
+    two = browser.new_context(viewport={"width": 1000, "height": 900})
+    page1, page2 = one.new_page(), two.new_page()
+    errors: list[str] = []
+    for page in (page1, page2):
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+    lab.open(page1, "user1", "quickstart.ipynb")
+    run_all_cells(page1)
+    proxied_frame(page1, DEMO)
+    save(page1)
+    lab.open(page2, "user2", "quickstart.ipynb")
+    proxied_frame(page2, DEMO)
+    yield page1, page2
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page1.screenshot(path=str(ARTIFACTS / "user1.png"))
+    page2.screenshot(path=str(ARTIFACTS / "user2.png"))
+    one.close()
+    two.close()
+    assert not errors, errors
+
+
+def _demo_frame(page: Page, path: str) -> Frame:
+    return proxied_frame(page, f"{DEMO}/{path}", exact=True)
+
+
+def _wait_for(frame_of, page: Page, script: str, expected: object, timeout_ms: int = 15_000) -> None:
+    """Poll ``script`` in the (possibly re-created) demo frame until it returns ``expected``."""
+    last = None
+    for _ in range(timeout_ms // 100):
+        try:
+            last = frame_of().evaluate(script)
+        except Exception as exc:  # navigating: ask again
+            last = exc
+        if last == expected:
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"expected {expected!r}, last saw {last!r}")
+
+
+def test_both_users_see_the_same_page(users: tuple[Page, Page]) -> None:
+    page1, page2 = users
+    for page in users:
+        frame = _demo_frame(page, "tour.html")
+        assert frame.evaluate("() => document.querySelector('h1').textContent") == (
+            "A tour of co-browsing"
+        )
+    names = [
+        p.locator(".cobrowse-people").first.inner_text().split("\n") for p in (page1, page2)
+    ]
+    assert len(names[0]) == 2 and sorted(names[0]) == sorted(names[1])
+
+
+def test_link_click_by_one_user_navigates_the_other(users: tuple[Page, Page]) -> None:
+    page1, page2 = users
+    _demo_frame(page1, "tour.html").click("nav a[href='/']")
+    home = _demo_frame(page2, "")
+    assert home.evaluate("() => document.getElementById('title').textContent").startswith(
+        "Welcome"
+    )
+    _demo_frame(page1, "").click("#tour-link")
+    _demo_frame(page2, "tour.html")
+    address = page2.locator(".cobrowse-address").first
+    assert address.input_value() == "https://demo.cobrowse.invalid/tour.html"
+
+
+def test_scroll_by_one_user_moves_the_other_to_the_same_element(users: tuple[Page, Page]) -> None:
+    page1, page2 = users
+    frame1 = _demo_frame(page1, "tour.html")
+    box = page1.locator("iframe.cobrowse-frame").first.bounding_box()
+    assert box is not None
+    page1.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    for _ in range(6):
+        page1.mouse.wheel(0, 400)
+        page1.wait_for_timeout(50)
+    page1.wait_for_timeout(300)
+    target = frame1.evaluate(TOP_SECTION)
+    assert target not in (None, "proxy"), "user 1 did not scroll into the sections"
+    _wait_for(lambda: _demo_frame(page2, "tour.html"), page2, TOP_SECTION, target)
+
+
+def test_other_user_sees_the_pointer_with_a_name(users: tuple[Page, Page]) -> None:
+    page1, page2 = users
+    me = page1.locator(".cobrowse-person[data-self='true']").first.inner_text()
+    box = page1.locator("iframe.cobrowse-frame").first.bounding_box()
+    assert box is not None
+    for step in range(5):
+        page1.mouse.move(box["x"] + 100 + step * 20, box["y"] + 120)
+        page1.wait_for_timeout(50)
+    names = """() => {
+        const host = document.getElementById('cobrowse-overlay');
+        const root = host && (host.shadowRoot || host);
+        return root ? Array.from(root.querySelectorAll('.cobrowse-pointer'))
+            .map(el => el.dataset.name) : [];
+    }"""
+    has_me = f"() => ({names})().includes({json.dumps(me)})"
+    _wait_for(lambda: _demo_frame(page2, "tour.html"), page2, has_me, True)
+
+
+def test_hostile_page_cannot_reach_jupyter(users: tuple[Page, Page], origin: str, lab: Lab) -> None:
+    page1, _ = users
+    address = page1.locator(".cobrowse-address").first
+    address.fill(f"{origin}/hostile")
+    address.press("Enter")
+    frame = proxied_frame(page1, "/hostile")
+    frame.wait_for_function(
+        "() => document.getElementById('results').textContent.includes('fetch')", timeout=15_000
+    )
+    inside = json.loads(frame.evaluate("() => document.getElementById('results').textContent"))
+    assert inside["origin"] == "null"
+    for probe in ("cookie", "localStorage", "parent", "fetch"):
+        assert inside[probe].startswith("blocked:"), (probe, inside[probe])
+
+    # Opened top-level, the CSP sandbox header still gives the page an opaque origin.
+    top = page1.context.new_page()
+    top.goto(frame.url)
+    top.wait_for_function(
+        "() => document.getElementById('results').textContent.includes('fetch')", timeout=15_000
+    )
+    alone = json.loads(top.evaluate("() => document.getElementById('results').textContent"))
+    top.close()
+    assert alone["origin"] == "null"
+    assert alone["cookie"].startswith("blocked:") and alone["fetch"].startswith("blocked:")
+    assert _Recorder.seen and all("cookie" not in seen for seen in _Recorder.seen)
+    page1.locator(".cobrowse-button[title^='Back']").first.click()
+    _demo_frame(page1, "tour.html")

@@ -1,0 +1,140 @@
+"""Shared fixtures: a Jupyter server with the extension, and a loopback test origin."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+from tornado import httpserver, web
+
+pytest_plugins = ["jupyter_server.pytest_plugin"]
+
+ORIGIN_HOST = "127.0.0.2"  # not 127.0.0.1, so Jupyter's cookies can only arrive through the proxy
+
+
+@dataclass
+class Origin:
+    """A real HTTP site on loopback that records every request it gets."""
+
+    port: int
+    requests: list[dict[str, str]] = field(default_factory=list)
+
+    def url(self, path: str = "/") -> str:
+        return f"http://{ORIGIN_HOST}:{self.port}{path}"
+
+
+class _Recorder(web.RequestHandler):
+    def initialize(self, origin: Origin) -> None:
+        self.origin = origin
+
+    def prepare(self) -> None:
+        record = {k.lower(): v for k, v in self.request.headers.get_all()}
+        record["_method"] = self.request.method or ""
+        record["_path"] = self.request.uri or ""
+        self.origin.requests.append(record)
+
+    def check_xsrf_cookie(self) -> None:
+        pass
+
+
+class _Page(_Recorder):
+    def get(self) -> None:
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.set_header("Content-Security-Policy", "default-src 'self'")
+        self.set_header("X-Frame-Options", "DENY")
+        self.set_header("Strict-Transport-Security", "max-age=31536000")
+        self.set_cookie("visited", "yes")
+        self.write(
+            "<!doctype html><html><head><title>Origin page</title>"
+            '<link rel="stylesheet" href="/style.css" integrity="sha384-x"></head><body>'
+            f'<a id="abs" href="http://{ORIGIN_HOST}:{self.origin.port}/next">abs</a>'
+            '<a id="root" href="/next">root</a><a id="rel" href="next">rel</a>'
+            '<img src="/img.png" srcset="/a.png 1x, /b.png 2x">'
+            '<form method="post" action="/echo"><input name="q"></form>'
+            "</body></html>"
+        )
+
+
+class _Echo(_Recorder):
+    def get(self) -> None:
+        self.finish({"headers": self.origin.requests[-1]})
+
+    def post(self) -> None:
+        self.finish({"headers": self.origin.requests[-1], "body": self.request.body.decode()})
+
+
+class _SetCookie(_Recorder):
+    def get(self) -> None:
+        self.set_cookie("sid", "s3cret", httponly=True)
+        self.finish("ok")
+
+
+class _Redirect(_Recorder):
+    def get(self) -> None:
+        self.redirect(self.get_argument("to", "/page"))
+
+
+class _Boom(_Recorder):
+    def get(self) -> None:
+        raise web.HTTPError(500)
+
+
+class _Hostile(_Recorder):
+    def get(self) -> None:
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        with open(__file__.replace("conftest.py", "pages/hostile.html"), "rb") as f:
+            self.finish(f.read())
+
+
+@pytest.fixture
+def origin(jp_asyncio_loop) -> Iterator[Origin]:
+    """A test site on 127.0.0.2, served on the test's event loop."""
+    site, server = jp_asyncio_loop.run_until_complete(_start_origin())
+    yield site
+    server.stop()
+
+
+async def _start_origin() -> tuple[Origin, httpserver.HTTPServer]:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind((ORIGIN_HOST, 0))
+    sock.listen(16)
+    sock.setblocking(False)
+    site = Origin(port=sock.getsockname()[1])
+    kwargs = {"origin": site}
+    app = web.Application(
+        [
+            (r"/page", _Page, kwargs),
+            (r"/echo", _Echo, kwargs),
+            (r"/setcookie", _SetCookie, kwargs),
+            (r"/redirect", _Redirect, kwargs),
+            (r"/boom", _Boom, kwargs),
+            (r"/hostile", _Hostile, kwargs),
+        ]
+    )
+    server = httpserver.HTTPServer(app)
+    server.add_sockets([sock])
+    return site, server
+
+
+@pytest.fixture
+def jp_server_config() -> dict:
+    return {
+        "ServerApp": {"jpserver_extensions": {"jupyter_ext": True}},
+        "CoBrowse": {"allowed_private_hosts": [ORIGIN_HOST], "request_timeout": 5.0},
+    }
+
+
+@pytest.fixture
+def open_session(jp_fetch):
+    """Create a proxy session for a room through the real API; returns its path prefix."""
+
+    async def create(room: str = "test-room") -> str:
+        response = await jp_fetch(
+            "cobrowse", "api", "session", method="POST", body=json.dumps({"room": room})
+        )
+        return json.loads(response.body)["prefix"]
+
+    return create

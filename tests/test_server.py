@@ -1,0 +1,172 @@
+"""The extension against a real Jupyter server (pytest-jupyter) and a real loopback origin."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from tornado.httpclient import HTTPClientError
+
+from .conftest import ORIGIN_HOST
+
+
+def _proxied(prefix: str, url: str) -> str:
+    scheme, rest = url.split("://", 1)
+    return f"{prefix}{scheme}/{rest}"
+
+
+async def _get(http_server_client, path: str, **kwargs):
+    return await http_server_client.fetch(path, raise_error=False, **kwargs)
+
+
+def test_extension_is_enabled_by_install():
+    listing = subprocess.run(
+        [sys.executable, "-m", "jupyter", "server", "extension", "list"],
+        capture_output=True, text=True, check=True,
+    )
+    text = listing.stdout + listing.stderr
+    assert "jupyter_ext" in text
+    assert "enabled" in text.split("jupyter_ext", 1)[1].splitlines()[0]
+
+
+async def test_session_needs_an_authenticated_user(http_server_client):
+    response = await _get(
+        http_server_client, "/cobrowse/api/session", method="POST", body='{"room": "r"}'
+    )
+    assert response.code == 403
+
+
+async def test_session_rejects_bad_room_names(jp_fetch):
+    with pytest.raises(HTTPClientError) as err:
+        await jp_fetch("cobrowse", "api", "session", method="POST", body='{"room": "a/b"}')
+    assert err.value.code == 400
+
+
+async def test_same_room_shares_one_capability(open_session):
+    assert await open_session("r1") == await open_session("r1")
+    assert await open_session("r1") != await open_session("r2")
+
+
+async def test_page_is_rewritten_and_sandboxed(open_session, origin, http_server_client):
+    prefix = await open_session()
+    response = await _get(http_server_client, _proxied(prefix, origin.url("/page")))
+    assert response.code == 200
+    csp = response.headers["Content-Security-Policy"]
+    assert csp.startswith("sandbox allow-scripts allow-forms") and "allow-same-origin" not in csp
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    for dropped in ("X-Frame-Options", "Strict-Transport-Security", "Set-Cookie"):
+        assert dropped not in response.headers
+    body = response.body.decode()
+    head = body.index("<head>") + len("<head>")
+    assert body[head:].startswith(f'<script src="{prefix}_/agent.js"')
+    page = _proxied(prefix, origin.url(""))
+    assert f'id="abs" href="{page}/next"' in body
+    assert f'id="root" href="{page}/next"' in body
+    assert 'id="rel" href="next"' in body
+    assert f'srcset="{page}/a.png 1x, {page}/b.png 2x"' in body
+    assert f'action="{page}/echo"' in body
+    assert "integrity" not in body
+
+
+async def test_origin_never_sees_jupyter_credentials(open_session, origin, http_server_client):
+    prefix = await open_session()
+    await _get(
+        http_server_client,
+        _proxied(prefix, origin.url("/echo")),
+        headers={
+            "Cookie": "_xsrf=2|abc; username-127-0-0-1-8888=secret-login",
+            "Authorization": "token jupyter-token",
+            "X-XSRFToken": "2|abc",
+            "Origin": "null",
+            "Referer": "http://127.0.0.1:8888/lab",
+        },
+    )
+    seen = origin.requests[-1]
+    for header in ("cookie", "authorization", "x-xsrftoken", "origin", "referer"):
+        assert header not in seen, header
+    assert seen["host"] == f"{ORIGIN_HOST}:{origin.port}"
+
+
+async def test_cookies_live_in_the_session_jar(open_session, origin, http_server_client):
+    prefix = await open_session("jar-room")
+    first = await _get(http_server_client, _proxied(prefix, origin.url("/setcookie")))
+    assert "Set-Cookie" not in first.headers
+    await _get(http_server_client, _proxied(prefix, origin.url("/echo")))
+    assert origin.requests[-1]["cookie"] == "sid=s3cret"
+    other = await open_session("another-room")
+    await _get(http_server_client, _proxied(other, origin.url("/echo")))
+    assert "cookie" not in origin.requests[-1]
+
+
+async def test_form_post_is_forwarded(open_session, origin, http_server_client):
+    prefix = await open_session()
+    response = await _get(
+        http_server_client,
+        _proxied(prefix, origin.url("/echo")),
+        method="POST",
+        body="q=hello+world",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.code == 200
+    assert json.loads(response.body)["body"] == "q=hello+world"
+
+
+async def test_redirect_location_points_into_the_proxy(open_session, origin, http_server_client):
+    prefix = await open_session()
+    response = await _get(
+        http_server_client,
+        _proxied(prefix, origin.url("/redirect?to=/page")),
+        follow_redirects=False,
+    )
+    assert response.code == 302
+    assert response.headers["Location"] == _proxied(prefix, origin.url("/page"))
+
+
+@pytest.mark.parametrize("token", ["x" * 43, "A" * 20])
+async def test_unknown_capability_is_refused(token, origin, http_server_client, jp_base_url):
+    path = f"{jp_base_url}cobrowse/proxy/{token}/{_proxied('', origin.url('/echo'))}"
+    response = await _get(http_server_client, path)
+    assert response.code == 404
+    assert response.headers["Content-Type"].startswith("text/plain")
+    assert not origin.requests
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "2130706433", "[::1]", "169.254.169.254"])
+async def test_private_addresses_are_refused(host, open_session, http_server_client, jp_http_port):
+    prefix = await open_session()
+    response = await _get(http_server_client, f"{prefix}http/{host}:{jp_http_port}/api/status")
+    assert response.code == 502
+    assert response.headers["Content-Type"].startswith("text/plain")
+    assert "allowed_private_hosts" in response.body.decode()
+
+
+async def test_upstream_failures_are_readable_text(open_session, origin, http_server_client):
+    prefix = await open_session()
+    boom = await _get(http_server_client, _proxied(prefix, origin.url("/boom")))
+    assert boom.code == 500
+    assert "the site answered 500" in boom.body.decode()
+    closed = await _get(http_server_client, f"{prefix}http/{ORIGIN_HOST}:9/")
+    assert closed.code == 502
+    assert closed.headers["Content-Type"].startswith("text/plain")
+    assert "could not be loaded" in closed.body.decode()
+    nowhere = await _get(http_server_client, f"{prefix}https/no-such-host.invalid/")
+    assert nowhere.code == 502
+    assert "<" not in nowhere.body.decode()
+
+
+async def test_demo_site_and_agent_are_served(open_session, http_server_client):
+    prefix = await open_session()
+    page = await _get(http_server_client, f"{prefix}https/demo.cobrowse.invalid/")
+    assert page.code == 200
+    body = page.body.decode()
+    assert f'<script src="{prefix}_/agent.js"' in body
+    assert f'href="{prefix}https/demo.cobrowse.invalid/style.css"' in body
+    css = await _get(http_server_client, f"{prefix}https/demo.cobrowse.invalid/style.css")
+    assert f"url(\"{prefix}https/demo.cobrowse.invalid/img/waves.svg\")" in css.body.decode()
+    missing = await _get(http_server_client, f"{prefix}https/demo.cobrowse.invalid/../x")
+    assert missing.code in (400, 404)
+    agent = await _get(http_server_client, f"{prefix}_/agent.js")
+    assert agent.code == 200 and agent.headers["Content-Type"].startswith("text/javascript")
