@@ -1,0 +1,557 @@
+import time
+
+import html5lib
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from jupyter_ext._rewrite import rewrite_css, rewrite_html, rewrite_refresh
+
+P = "/cobrowse/proxy/TOKEN/"
+BASE = "https://example.com/dir/page.html"
+E = P + "https/example.com"  # the proxied origin of BASE
+SNIPPET = '<script src="/agent.js"></script>'
+
+
+def html(page: str, inject: str = "") -> str:
+    return rewrite_html(page, BASE, P, inject)
+
+
+@pytest.mark.parametrize(
+    ("page", "expected"),
+    [
+        ('<a href="/a">', f'<a href="{E}/a">'),
+        ('<img src="https://cdn.org/i.png">', f'<img src="{P}https/cdn.org/i.png">'),
+        ('<form action="/post">', f'<form action="{E}/post">'),
+        ('<button formaction="//x.org/go">', f'<button formaction="{P}https/x.org/go">'),
+        ('<video poster="/p.jpg">', f'<video poster="{E}/p.jpg">'),
+        ('<object data="/f.swf">', f'<object data="{E}/f.swf">'),
+        ('<body background="/bg.gif">', f'<body background="{E}/bg.gif">'),
+        ('<blockquote cite="/src">', f'<blockquote cite="{E}/src">'),
+        ('<img longdesc="/d.txt">', f'<img longdesc="{E}/d.txt">'),
+        ('<use xlink:href="/s.svg#i">', f'<use xlink:href="{E}/s.svg#i">'),
+        (
+            '<link rel=preload imagesrcset="/a.png 1x">',
+            f'<link rel=preload imagesrcset="{E}/a.png 1x">',
+        ),
+        ('<a ping="/p1 https://t.org/p2">', f'<a ping="{E}/p1 {P}https/t.org/p2">'),
+        ('<a ping=" /p1\n\t/p2 ">', f'<a ping=" {E}/p1\n\t{E}/p2 ">'),
+    ],
+)
+def test_url_attributes(page: str, expected: str) -> None:
+    assert html(page) == expected
+
+
+@pytest.mark.parametrize(
+    ("page", "expected"),
+    [
+        ('<a href="/a">x</a>', f'<a href="{E}/a">x</a>'),
+        ("<a href='/a'>x</a>", f"<a href='{E}/a'>x</a>"),
+        ("<a href=/a>x</a>", f"<a href={E}/a>x</a>"),
+        ("<a href=/a/>x</a>", f"<a href={E}/a/>x</a>"),
+        ('<a href = "/a" >', f'<a href = "{E}/a" >'),
+        ("<a\nhref\n=\n/a\n>", f"<a\nhref\n=\n{E}/a\n>"),
+        ('<A HREF="/a">x</A>', f'<A HREF="{E}/a">x</A>'),
+        ('<IMG Src="/a" SrcSet="/b 2x">', f'<IMG Src="{E}/a" SrcSet="{E}/b 2x">'),
+        ('<a title="/x" href="/a" class=c>', f'<a title="/x" href="{E}/a" class=c>'),
+        ('<a href="/a"/>', f'<a href="{E}/a"/>'),
+        ('<a/href="/a">', f'<a/href="{E}/a">'),
+        ('<a href="/a"href="/b">', f'<a href="{E}/a"href="{E}/b">'),
+        ('<a href="rel/a" src="#x">', '<a href="rel/a" src="#x">'),
+        ('<a href="javascript:go()">', '<a href="javascript:go()">'),
+        ('<a href="mailto:x@y.z">', '<a href="mailto:x@y.z">'),
+        ('<img src="data:image/gif;base64,R0lG">', '<img src="data:image/gif;base64,R0lG">'),
+        ("<a href>", "<a href>"),
+        ('<a href="">', '<a href="">'),
+        (
+            '<div data-src="/a" data-href="https://x.org/">',
+            '<div data-src="/a" data-href="https://x.org/">',
+        ),
+        ('<embed data="/not-object">', '<embed data="/not-object">'),
+        ("</a href='/x'>", "</a href='/x'>"),
+    ],
+)
+def test_quoting_case_and_untouched(page: str, expected: str) -> None:
+    assert html(page) == expected
+
+
+@pytest.mark.parametrize(
+    ("page", "expected"),
+    [
+        ('<a href="/a?x=1&amp;y=2">', f'<a href="{E}/a?x=1&amp;y=2">'),
+        ('<a href="/a?x=1&copy=2">', f'<a href="{E}/a?x=1&copy=2">'),
+        ('<a href="https://x.org/?a=&lt;b&gt;">', f'<a href="{P}https/x.org/?a=&lt;b&gt;">'),
+        ('<a href="&#47;&#47;evil.org/x">', f'<a href="{P}https/evil.org/x">'),
+        ('<a href="https&#58;//x.org/a&amp;b">', f'<a href="{P}https/x.org/a&amp;b">'),
+        ("<a href=&#x2F;a>", f"<a href={E}/a>"),
+        ('<a href="&#x6A;avascript:x">', '<a href="&#x6A;avascript:x">'),
+        (
+            '<p style="background:url(&quot;/bg.png&quot;)">',
+            f'<p style="background:url(&quot;{E}/bg.png&quot;)">',
+        ),
+    ],
+)
+def test_character_references(page: str, expected: str) -> None:
+    assert html(page) == expected
+
+
+@pytest.mark.parametrize(
+    ("page", "expected"),
+    [
+        ('<img srcset="/a.png">', f'<img srcset="{E}/a.png">'),
+        (
+            '<img srcset="/a.png 1x, https://c.org/b.png 2x">',
+            f'<img srcset="{E}/a.png 1x, {P}https/c.org/b.png 2x">',
+        ),
+        (
+            '<img srcset="/a,b.png 100w,/c.png 200w">',
+            f'<img srcset="{E}/a,b.png 100w,{E}/c.png 200w">',
+        ),
+        ('<img srcset="/a.png,/b.png 2x">', f'<img srcset="{E}/a.png,/b.png 2x">'),  # one URL
+        ('<img srcset="/a.png, /b.png 2x">', f'<img srcset="{E}/a.png, {E}/b.png 2x">'),
+        (
+            '<img srcset=" rel.png 1x ,\n/b.png 2x ">',
+            f'<img srcset=" rel.png 1x ,\n{E}/b.png 2x ">',
+        ),
+        (
+            '<img srcset="/a.png (foo, bar) 1x, /b.png">',
+            f'<img srcset="{E}/a.png (foo, bar) 1x, {E}/b.png">',
+        ),
+        (
+            '<source srcset="data:image/png;base64,AA 1x">',
+            '<source srcset="data:image/png;base64,AA 1x">',
+        ),
+        ('<img srcset=",,, /a.png">', f'<img srcset=",,, {E}/a.png">'),
+    ],
+)
+def test_srcset(page: str, expected: str) -> None:
+    assert html(page) == expected
+
+
+@pytest.mark.parametrize(
+    ("page", "expected"),
+    [
+        (
+            '<base href="https://cdn.org/assets/"><img src="/i.png"><img src="r.png">',
+            f'<base href="{P}https/cdn.org/assets/"><img src="{P}https/cdn.org/i.png">'
+            '<img src="r.png">',
+        ),
+        (
+            '<base href="//cdn.org/"><a href="//x.org/">',
+            f'<base href="{P}https/cdn.org/"><a href="{P}https/x.org/">',
+        ),
+        (
+            '<base href="http://plain.org/"><a href="//x.org/">',
+            f'<base href="{P}http/plain.org/"><a href="{P}http/x.org/">',
+        ),
+        (
+            '<img src="/before"><BASE HREF="https://cdn.org/"><img src="/after">',
+            f'<img src="{E}/before"><BASE HREF="{P}https/cdn.org/">'
+            f'<img src="{P}https/cdn.org/after">',
+        ),
+        (
+            '<base href="sub/"><img src="/i.png">',
+            f'<base href="sub/"><img src="{E}/i.png">',
+        ),
+        (
+            '<base href="https://a.org/"><base href="https://b.org/"><img src="/i">',
+            f'<base href="{P}https/a.org/"><base href="{P}https/b.org/">'
+            f'<img src="{P}https/a.org/i">',
+        ),
+        (
+            '<base href="javascript:x"><img src="/i">',
+            f'<base href="javascript:x"><img src="{E}/i">',
+        ),
+        ('<base target="_top"><img src="/i">', f'<base target="_top"><img src="{E}/i">'),
+    ],
+)
+def test_base(page: str, expected: str) -> None:
+    assert html(page) == expected
+
+
+@pytest.mark.parametrize(
+    ("page", "expected"),
+    [
+        (
+            '<meta http-equiv="refresh" content="5; url=/next">',
+            f'<meta http-equiv="refresh" content="5; url={E}/next">',
+        ),
+        (
+            "<META CONTENT=\"0;URL='https://x.org/'\" HTTP-EQUIV=Refresh>",
+            f"<META CONTENT=\"0;URL='{P}https/x.org/'\" HTTP-EQUIV=Refresh>",
+        ),
+        ('<meta name="x" content="/not-a-url">', '<meta name="x" content="/not-a-url">'),
+        (
+            '<meta http-equiv="Content-Security-Policy" content="default-src \'self\'">',
+            '<meta http-equiv="x-cobrowse-disabled-Content-Security-Policy" '
+            "content=\"default-src 'self'\">",
+        ),
+        (
+            "<meta content=\"img-src 'none'\" HTTP-EQUIV=content-security-policy>",
+            "<meta content=\"img-src 'none'\" "
+            "HTTP-EQUIV=x-cobrowse-disabled-content-security-policy>",
+        ),
+        (
+            '<meta http-equiv="Content-Security-Policy-Report-Only" content="x">',
+            '<meta http-equiv="Content-Security-Policy-Report-Only" content="x">',
+        ),
+    ],
+)
+def test_meta(page: str, expected: str) -> None:
+    assert html(page) == expected
+
+
+@pytest.mark.parametrize(
+    ("page", "expected"),
+    [
+        (
+            '<script src="/a.js" integrity="sha384-abc" crossorigin>',
+            f'<script src="{E}/a.js" crossorigin>',
+        ),
+        ('<link INTEGRITY=sha256-x href="/s.css">', f'<link href="{E}/s.css">'),
+        ("<link href='/s.css'integrity='x'>", f"<link href='{E}/s.css'>"),
+        ('<link integrity href="/s.css">', f'<link href="{E}/s.css">'),
+        ('<div data-integrity="keep">', '<div data-integrity="keep">'),
+    ],
+)
+def test_integrity_removed(page: str, expected: str) -> None:
+    assert html(page) == expected
+
+
+@pytest.mark.parametrize(
+    ("page", "expected"),
+    [
+        ('<p style="background: url(/bg.png)">', f'<p style="background: url({E}/bg.png)">'),
+        ("<p style='background:url(\"/bg.png\")'>", f"<p style='background:url(\"{E}/bg.png\")'>"),
+        ("<p STYLE=background:url(/bg.png)>", f"<p STYLE=background:url({E}/bg.png)>"),
+        (
+            "<style>a{background:url('/a.png')}</style>",
+            f"<style>a{{background:url('{E}/a.png')}}</style>",
+        ),
+        (
+            '<STYLE type="text/css">@import "/x.css";</STYLE><p style="color:red">',
+            f'<STYLE type="text/css">@import "{E}/x.css";</STYLE><p style="color:red">',
+        ),
+        (
+            '<style>a::after{content:"<img src=/no>"}</style><img src="/yes">',
+            f'<style>a::after{{content:"<img src=/no>"}}</style><img src="{E}/yes">',
+        ),
+        ("<style>a{b:url(/a)}", f"<style>a{{b:url({E}/a)}}"),
+    ],
+)
+def test_styles(page: str, expected: str) -> None:
+    assert html(page) == expected
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        '<script>document.write("<img src=/x>")</script>',
+        '<script type="module">import x from "/m.js"; if (a</b) {}</script>',
+        "<script>var s = '</scrip' + 't><a href=/x>';</script>",
+        "<script>unterminated <a href=/x>",
+        '<textarea><a href="/x"></textarea>',
+        '<title><a href="/x"></title>',
+        '<noscript><img src="/x"></noscript>',
+        '<xmp><a href="/x"></xmp>',
+        '<iframe><a href="/x"></iframe>',
+        '<noembed><a href="/x"></noembed>',
+        '<plaintext><a href="/x"></plaintext><a href="/y">',
+        '<!-- <a href="/x"> -->',
+        '<!-- <a href="/x"> --!>',
+        '<!-- unterminated <a href="/x">',
+        '<![CDATA[ <a href="/x"> ]]>',
+        '<!DOCTYPE html SYSTEM "about:legacy-compat">',
+        '<?xml-stylesheet href="/s.xsl"?>',
+    ],
+)
+def test_raw_text_and_comments_untouched(page: str) -> None:
+    assert html(page) == page
+
+
+def test_raw_text_end_tag_needs_delimiter() -> None:
+    page = '<script>x = "</scripty>"; y = "<a href=/x>"</script ><a href="/y">'
+    assert html(page) == page.replace('"/y"', f'"{E}/y"')
+
+
+@pytest.mark.parametrize(
+    ("page", "expected"),
+    [
+        ("<html><head><title>t</title></head>", "<html><head>S<title>t</title></head>"),
+        (
+            '<!DOCTYPE html><HTML lang=en><HEAD profile="x">',
+            '<!DOCTYPE html><HTML lang=en><HEAD profile="x">S',
+        ),
+        ("<html><body>x</body></html>", "<html>S<body>x</body></html>"),
+        ("<!doctype html>\n<!-- c -->\n<p>x", "<!doctype html>\n<!-- c -->\nS<p>x"),
+        ("<p>x", "S<p>x"),
+        ("just text", "Sjust text"),
+        ("", "S"),
+        ("\ufeff<p>x", "\ufeffS<p>x"),
+        ("\xef\xbb\xbf<!doctype html><p>", "\xef\xbb\xbf<!doctype html>S<p>"),
+        ("<header><head>", "<header><head>S"),
+        ("<script>'<head>'</script><head>", "<script>'<head>'</script><head>S"),
+        ("<!-- <head> --><html>", "<!-- <head> --><html>S"),
+        ("<head><head>", "<head>S<head>"),
+        ("<html><html><head", "<html>S<html><head"),
+        ("<!-- unterminated", "S<!-- unterminated"),
+    ],
+)
+def test_head_injection(page: str, expected: str) -> None:
+    assert html(page, "S") == expected
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "<",
+        "<<<<>>>",
+        "<a",
+        '<a href="/x',
+        "<a href='",
+        "<a href=",
+        "<a =x>",
+        "</",
+        "</ x>",
+        "</>",
+        "<!",
+        "<!--",
+        "<?",
+        "<a\x00 src\x00=/x>",
+        "<style>",
+        "<script",
+        "<img srcset='/a (', ",
+        "<meta http-equiv=refresh content='0;url=\"/x",
+        "\x00\xff\xfe<\x80 href=\x9f>",
+        "<a href=&#99999999999;>",
+        "<a href='&'>",
+    ],
+)
+def test_malformed_never_raises(page: str) -> None:
+    assert SNIPPET in rewrite_html(page, BASE, P, SNIPPET)
+
+
+def test_bytes_round_trip() -> None:
+    raw = (
+        b"<!DOCTYPE html>\r\n<html><HEAD><meta charset=windows-1252>\r\n"
+        b"<title>Caf\xe9 \x93quoted\x94 \xff\xfe\x00</title>\r\n"
+        b"<p class='x'  id=y>\xe9t\xe9 "
+        b"<a   href='/caf\xe9?q=\xe0&amp;r=1' TITLE=\"\x80\">\xa0</a>\n"
+        b'<img src="https://cdn.org/\xe9.png"><b>unclosed <i>tags\n'
+        b"<div style=\"color:red ; background:url( '/bg\xe9.png' )\">< stray</div>\n"
+        b"<script>if (a < b && c > d) { s = '<a href=/no>'; }</script>\n"
+        b"<!-- comment \xf0\x9f <a href=/no> --></body>"
+    )
+    text = raw.decode("latin-1")
+    out = rewrite_html(text, BASE, P).encode("latin-1")
+    prefix = P.encode()
+    expected = (
+        raw.replace(b"href='/caf", b"href='" + prefix + b"https/example.com/caf")
+        .replace(b'src="https://cdn.org/', b'src="' + prefix + b"https/cdn.org/")
+        .replace(b"url( '/bg", b"url( '" + prefix + b"https/example.com/bg")
+    )
+    assert out == expected
+
+
+PAGE = """<!DOCTYPE html>
+<html><head>
+<base href="https://www.example.org/docs/">
+<link rel=stylesheet href="/css/site.css" integrity="sha384-x">
+<link rel="icon" href="https://static.example.net/favicon.ico">
+<script src='//cdn.example.com/lib.js'></script>
+<style>body { background: url("/img/bg.png") }</style>
+</head><body background="/img/body.png">
+<a href="guide.html">relative</a> <a HREF=/root>root</a> <a href="#top">fragment</a>
+<a href="https://other.example/x?a=1&amp;b=2" ping="/ping https://t.example/p">abs</a>
+<img src="/a.png" srcset="/a-2x.png 2x, https://cdn.example.com/a-3x.png 3x">
+<form action="/search"><button formaction="https://other.example/post">go</button></form>
+<video poster="//media.example/p.jpg"><source src="/v.webm"></video>
+<object data="/movie.swf"></object><blockquote cite="https://quotes.example/q"></blockquote>
+<svg><a xlink:href="/svg-link"><text>t</text></a></svg>
+<a href="mailto:me@example.org">mail</a> <img src="data:image/gif;base64,R0lGODlh">
+</body></html>"""
+
+URL_ATTRIBUTES = (
+    "href",
+    "src",
+    "action",
+    "formaction",
+    "poster",
+    "data",
+    "background",
+    "cite",
+    "{http://www.w3.org/1999/xlink}href",
+)
+
+
+def _urls(page: str) -> list[tuple[str, str, str]]:
+    """(tag, attribute, URL) for every URL html5lib finds in URL-bearing attributes."""
+    found = []
+    for el in html5lib.parse(page, namespaceHTMLElements=False).iter():
+        if not isinstance(el.tag, str):
+            continue
+        for name, value in el.attrib.items():
+            if name in URL_ATTRIBUTES:
+                found.append((el.tag, name, value))
+            elif name == "ping":
+                found += [(el.tag, name, url) for url in value.split()]
+            elif name == "srcset":
+                found += [(el.tag, name, c.split()[0]) for c in value.split(", ")]
+    return found
+
+
+def test_html5lib_sees_every_url_proxied() -> None:
+    rewritten = rewrite_html(PAGE, BASE, P, SNIPPET)
+    before, after = _urls(PAGE), _urls(rewritten)
+    assert after[0] == ("script", "src", "/agent.js")
+    assert len(before) == len(after) - 1 == 23
+    for (tag, name, old), (tag2, name2, new) in zip(before, after[1:], strict=True):
+        assert (tag, name) == (tag2, name2)
+        if old.startswith(("/", "http:", "https:")):
+            assert new.startswith(P), (tag, name, old, new)
+        else:
+            assert new == old
+    tree = html5lib.parse(rewritten, namespaceHTMLElements=False)
+    assert tree.find("head")[0].get("src") == "/agent.js"
+    assert all(el.get("integrity") is None for el in tree.iter() if isinstance(el.tag, str))
+
+
+@pytest.mark.parametrize(
+    ("css", "expected"),
+    [
+        ("a{b:url(/x.png)}", f"a{{b:url({E}/x.png)}}"),
+        ("a{b:url( /x.png )}", f"a{{b:url( {E}/x.png )}}"),
+        ('a{b:url("/x.png")}', f'a{{b:url("{E}/x.png")}}'),
+        ("a{b:url( '/x.png' )}", f"a{{b:url( '{E}/x.png' )}}"),
+        ("a{b:URL(https://c.org/x)}", f"a{{b:URL({P}https/c.org/x)}}"),
+        ("a{b:url(//c.org/x)}", f"a{{b:url({P}https/c.org/x)}}"),
+        ("a{b:url(x.png)}", "a{b:url(x.png)}"),
+        ("a{b:url(../x.png)}", "a{b:url(../x.png)}"),
+        ("a{b:url(data:image/png;base64,AA)}", "a{b:url(data:image/png;base64,AA)}"),
+        ("a{b:url()}", "a{b:url()}"),
+        ('@import "/base.css";', f'@import "{E}/base.css";'),
+        ("@IMPORT '/base.css' screen;", f"@IMPORT '{E}/base.css' screen;"),
+        ("@import url(/base.css);", f"@import url({E}/base.css);"),
+        ("@import url('/base.css') layer(x);", f"@import url('{E}/base.css') layer(x);"),
+        (
+            'a{b:image-set("/a.png" 1x, url(/b.png) 2x)}',
+            f'a{{b:image-set("{E}/a.png" 1x, url({E}/b.png) 2x)}}',
+        ),
+        (
+            "a{b:-webkit-image-set('/a.png' 1x, 'b.png' 2x)}",
+            f"a{{b:-webkit-image-set('{E}/a.png' 1x, 'b.png' 2x)}}",
+        ),
+        (
+            'a{b:image-set("/a.avif" type("image/avif"), "/a.jpg" type("image/jpeg"))}',
+            f'a{{b:image-set("{E}/a.avif" type("image/avif"), "{E}/a.jpg" type("image/jpeg"))}}',
+        ),
+        ('a{content:"/not-a-url"; font-family:"/x"}', 'a{content:"/not-a-url"; font-family:"/x"}'),
+        ('a{content:"url(/x)"}', 'a{content:"url(/x)"}'),
+        ("/* url(/x) @import '/y'; */ a{}", "/* url(/x) @import '/y'; */ a{}"),
+        ("/* unterminated url(/x)", "/* unterminated url(/x)"),
+        ("a{b:myurl(/x)}", "a{b:myurl(/x)}"),
+        ("a{b:calc((1px) + 2px);c:url(/x)}", f"a{{b:calc((1px) + 2px);c:url({E}/x)}}"),
+        (
+            '@font-face{src:url(/f.woff2) format("woff2"), local("/x")}',
+            f'@font-face{{src:url({E}/f.woff2) format("woff2"), local("/x")}}',
+        ),
+        ("a{b:url(/x", "a{b:url(/x"),
+        ('a{b:url("/x', 'a{b:url("/x'),
+        ("))) (((", "))) ((("),
+    ],
+)
+def test_rewrite_css(css: str, expected: str) -> None:
+    assert rewrite_css(css, BASE, P) == expected
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("5; url=/next", f"5; url={E}/next"),
+        ("0;URL='https://x.org/a'", f"0;URL='{P}https/x.org/a'"),
+        ('0; url="/a" ', f'0; url="{E}/a" '),
+        ("3,url=/a", f"3,url={E}/a"),
+        ("1 https://x.org/", f"1 {P}https/x.org/"),
+        ("0; url = /a", f"0; url = {E}/a"),
+        ("0.5;url=page2.html", "0.5;url=page2.html"),
+        ("10", "10"),
+        ("", ""),
+        ("0; url=javascript:alert(1)", "0; url=javascript:alert(1)"),
+        ("0; url='/unterminated", f"0; url='{E}/unterminated"),
+    ],
+)
+def test_rewrite_refresh(content: str, expected: str) -> None:
+    assert rewrite_refresh(content, BASE, P) == expected
+
+
+_markup = st.text(st.sampled_from(list("<>/!-=\"' \n\tahrefsrctyl:(),;&#*@[]?\\\x00\xe9")))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(st.text(), _markup))
+def test_never_raises(text: str) -> None:
+    rewrite_html(text, BASE, P, SNIPPET)
+    rewrite_css(text, BASE, P)
+    rewrite_refresh(text, BASE, P)
+
+
+_names = st.sampled_from(["div", "p", "span", "SECTION", "b", "i", "ul", "li", "h1"])
+_attr_names = st.sampled_from(["class", "id", "title", "data-href", "data-src", "lang", "ALT"])
+_values = st.text(st.characters(blacklist_categories=["Cs"]), max_size=12)
+
+
+@st.composite
+def _attribute(draw: st.DrawFn) -> str:
+    name, value = draw(_attr_names), draw(_values)
+    quote = draw(st.sampled_from(['"', "'", ""]))
+    if quote:
+        value = value.replace(quote, "")
+    else:
+        value = "".join(c for c in value if c not in "\t\n\f\r >\"'=<`") or "v"
+    space = draw(st.sampled_from([" ", "  ", "\n", "\t"]))
+    return f"{space}{name}={quote}{value}{quote}"
+
+
+@st.composite
+def _page(draw: st.DrawFn) -> str:
+    parts = []
+    for _ in range(draw(st.integers(0, 8))):
+        kind = draw(st.sampled_from(["tag", "end", "text", "comment"]))
+        if kind == "tag":
+            attrs = "".join(draw(st.lists(_attribute(), max_size=3)))
+            parts.append(f"<{draw(_names)}{attrs}>")
+        elif kind == "end":
+            parts.append(f"</{draw(_names)}>")
+        elif kind == "text":
+            parts.append(draw(_values).replace("<", "&lt;"))
+        else:
+            parts.append(f"<!--{draw(_values).replace('-', '')}-->")
+    return "".join(parts)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_page())
+def test_page_without_urls_is_unchanged(page: str) -> None:
+    assert rewrite_html(page, BASE, P) == page
+    out = rewrite_html(page, BASE, P, SNIPPET)
+    assert out.count(SNIPPET) == 1 + page.count(SNIPPET)
+    assert out.replace(SNIPPET, "", 1) == page
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "url(" + " " * 50_000 + "x",
+        "<a href='a" + " " * 50_000 + "b'>",
+        "<![CDATA[>" * 20_000,
+        "<a " + "x= " * 20_000,
+        "<img srcset='" + "a ," * 20_000 + "'>",
+        "<p style='" + "url(" * 20_000 + "'>",
+        "<a href='" + "&x" * 20_000 + "'>",
+    ],
+)
+def test_adversarial_inputs_stay_linear(page: str) -> None:
+    start = time.perf_counter()
+    rewrite_html(page, BASE, P, SNIPPET)
+    rewrite_css(page, BASE, P)
+    assert time.perf_counter() - start < 5
