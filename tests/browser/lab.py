@@ -19,7 +19,10 @@ from pathlib import Path
 from playwright.sync_api import Frame, Page
 
 REPO = Path(__file__).resolve().parents[2]
-NOTEBOOK_SETTINGS = "@jupyterlab/notebook-extension/tracker.jupyterlab-settings"
+USER_SETTINGS = {
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false"},
+}
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -51,9 +54,10 @@ def running_lab(tmp: Path, notebooks: list[Path], allowed_private_hosts: list[st
     root.mkdir()
     for notebook in notebooks:
         shutil.copy(notebook, root / notebook.name)
-    settings = tmp / "settings" / Path(NOTEBOOK_SETTINGS).parent
-    settings.mkdir(parents=True)
-    (settings / Path(NOTEBOOK_SETTINGS).name).write_text(json.dumps({"windowingMode": "none"}))
+    for name, values in USER_SETTINGS.items():
+        path = tmp / "settings" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
     env = {
         **os.environ,
         "JUPYTER_CONFIG_DIR": str(tmp / "config"),
@@ -73,7 +77,7 @@ def running_lab(tmp: Path, notebooks: list[Path], allowed_private_hosts: list[st
         "--LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate",
         "--LabApp.extension_manager=readonly",
         "--LabApp.expose_app_in_browser=True",
-        f"--CoBrowse.allowed_private_hosts={json.dumps(allowed_private_hosts)}",
+        *(f"--CoBrowse.allowed_private_hosts={host}" for host in allowed_private_hosts),
     ]
     with open(log, "wb") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)

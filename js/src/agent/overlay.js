@@ -1,0 +1,117 @@
+// The room's pointers, drawn over the page in a shadow-DOM overlay that page CSS cannot restyle and
+// that never takes clicks. Everything drawn comes from peers: names are set as text only.
+import { scroller } from "./layout.js";
+
+const SVG = "http://www.w3.org/2000/svg";
+const ARROW = "M1 1 L1 17 L5.5 12.5 L8.5 19 L11 18 L8 11.5 L14 11.5 Z";
+const MISSING = " (pointing at something not on your page)";
+const HOST_STYLE = `all: initial !important; display: block !important; position: absolute !important;
+  left: 0 !important; top: 0 !important; width: 0 !important; height: 0 !important;
+  overflow: visible !important; pointer-events: none !important; z-index: 2147483647 !important;`;
+const STYLE = `
+  .cursor { position: absolute; left: 0; top: 0; color: var(--color); }
+  svg { display: block; width: 16px; height: 20px; overflow: visible;
+    filter: drop-shadow(0 1px 1px rgb(0 0 0 / 0.35)); }
+  path { fill: currentColor; stroke: #fff; stroke-width: 1.5; stroke-linejoin: round; }
+  .cobrowse-pointer { position: absolute; left: 14px; top: 18px; max-width: 32em; overflow: hidden;
+    padding: 2px 6px; border-radius: 4px; background: var(--color); color: #fff;
+    font: 12px/1.3 system-ui, sans-serif; white-space: nowrap; text-overflow: ellipsis;
+    text-shadow: 0 0 2px rgb(0 0 0 / 0.6); }
+  .missing { opacity: 0.6; }
+  .missing path { fill: #fff; stroke: currentColor; stroke-dasharray: 3 2; }
+  .missing .cobrowse-pointer { background: #fff; color: var(--color); border: 1px dashed var(--color);
+    text-shadow: none; }
+`;
+
+/** Returns `draw(pointers)`, which replaces the drawn set with `pointers` (already validated). */
+export function remotePointers(resolve) {
+  let host = null;
+  const drawn = new Map(); // id -> {cursor, label, pointer, key, element}
+
+  const place = (entry) => {
+    const { pointer } = entry;
+    const key = JSON.stringify(pointer.locator);
+    if (key !== entry.key || !entry.element?.isConnected) {
+      entry.key = key;
+      entry.element = pointer.locator && resolve(pointer.locator);
+    }
+    const origin = host.getBoundingClientRect();
+    let x;
+    let y;
+    const found = entry.element?.getClientRects().length > 0;
+    if (found) {
+      const box = entry.element.getBoundingClientRect();
+      x = box.left + pointer.rx * box.width - origin.left;
+      y = box.top + pointer.ry * box.height - origin.top;
+    } else {
+      const root = scroller();
+      x = pointer.fx * root.scrollWidth - window.scrollX - origin.left;
+      y = pointer.fy * root.scrollHeight - window.scrollY - origin.top;
+    }
+    entry.cursor.classList.toggle("missing", !found);
+    entry.label.textContent = found ? entry.name : entry.name + MISSING;
+    entry.cursor.style.transform = `translate(${x}px, ${y}px)`;
+  };
+
+  let frame = 0;
+  const placeAll = () => {
+    frame = 0;
+    for (const entry of drawn.values()) place(entry);
+  };
+  const schedule = () => {
+    if (!frame) frame = requestAnimationFrame(placeAll);
+  };
+
+  return function draw(pointers) {
+    if (!host) {
+      host = createHost();
+      addEventListener("resize", schedule);
+      new ResizeObserver(schedule).observe(document.body ?? document.documentElement);
+    }
+    if (!host.isConnected) document.documentElement.append(host);
+    const seen = new Set();
+    for (const { id, name, color, pointer } of pointers) {
+      seen.add(id);
+      let entry = drawn.get(id);
+      if (!entry) {
+        entry = createCursor();
+        host.shadowRoot.append(entry.cursor);
+        drawn.set(id, entry);
+      }
+      entry.name = name;
+      entry.pointer = pointer;
+      entry.label.dataset.name = name;
+      entry.cursor.style.setProperty("--color", color);
+      place(entry);
+    }
+    for (const [id, entry] of drawn) {
+      if (seen.has(id)) continue;
+      entry.cursor.remove();
+      drawn.delete(id);
+    }
+  };
+}
+
+function createHost() {
+  const host = document.createElement("cobrowse-overlay");
+  host.id = "cobrowse-overlay";
+  host.style.cssText = HOST_STYLE;
+  const style = document.createElement("style");
+  style.textContent = STYLE;
+  host.attachShadow({ mode: "open" }).append(style);
+  return host;
+}
+
+function createCursor() {
+  const cursor = document.createElement("div");
+  cursor.className = "cursor";
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("viewBox", "0 0 16 20");
+  const path = document.createElementNS(SVG, "path");
+  path.setAttribute("d", ARROW);
+  svg.append(path);
+  const label = document.createElement("span");
+  label.className = "cobrowse-pointer";
+  cursor.append(svg, label);
+  return { cursor, label };
+}

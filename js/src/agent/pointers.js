@@ -1,0 +1,55 @@
+// The local pointer, reported element-relative (docs/protocol.md, "PointerPosition") once per
+// animation frame while it moves over the page, and as null when it leaves.
+import { blockOf, clamp01, scroller } from "./layout.js";
+
+export function trackPointer({ send, describe }) {
+  let at = null; // the latest client coordinates, null while outside the document
+  let frame = 0;
+  const update = () => {
+    frame = 0;
+    if (at) send(positionAt(at.x, at.y, describe));
+  };
+  const schedule = () => {
+    if (!frame && at) frame = requestAnimationFrame(update);
+  };
+  const options = { capture: true, passive: true };
+  document.addEventListener(
+    "pointermove",
+    (event) => {
+      at = { x: event.clientX, y: event.clientY };
+      schedule();
+    },
+    options,
+  );
+  document.addEventListener(
+    "pointerout",
+    (event) => {
+      if (event.relatedTarget || !at) return; // still inside the document
+      cancelAnimationFrame(frame);
+      frame = 0;
+      at = null;
+      send(null);
+    },
+    options,
+  );
+  // Scrolling moves the content under a resting pointer.
+  addEventListener("scroll", schedule, { passive: true });
+}
+
+function positionAt(x, y, describe) {
+  const root = scroller();
+  const fx = clamp01((x + window.scrollX) / root.scrollWidth);
+  const fy = clamp01((y + window.scrollY) / root.scrollHeight);
+  const hit = document.elementFromPoint(x, y);
+  if (!hit) return { locator: null, rx: 0, ry: 0, fx, fy };
+  // A wrapped inline element has no single box: measure against its block.
+  const element = hit.getClientRects().length > 1 ? blockOf(hit) : hit;
+  const { left, top, width, height } = element.getBoundingClientRect();
+  return {
+    locator: describe(element),
+    rx: width > 0 ? clamp01((x - left) / width) : 0,
+    ry: height > 0 ? clamp01((y - top) / height) : 0,
+    fx,
+    fy,
+  };
+}

@@ -1,0 +1,365 @@
+"""The co-browsing agent in a sandboxed iframe, driven through a stand-in widget page."""
+
+import threading
+from collections.abc import Callable, Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from playwright.sync_api import Browser, Frame, Page
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = Path(__file__).parent / "agent_pages"
+AGENT_SRC = ROOT / "js" / "src" / "agent"
+AGENT_JS = ROOT / "jupyter_ext" / "static" / "agent.js"
+UPSTREAM = "https://example.org/docs/page.html"
+MISSING = " (pointing at something not on your page)"
+
+
+class Handler(SimpleHTTPRequestHandler):
+    """Serves the test pages at /, the built agent at /agent.js and its sources at /src/agent/."""
+
+    def translate_path(self, path: str) -> str:
+        path = unquote(urlsplit(path).path)
+        if path == "/agent.js":
+            return str(AGENT_JS)
+        base, rest = (AGENT_SRC, path[11:]) if path.startswith("/src/agent/") else (PAGES, path)
+        target = (base / rest.lstrip("/")).resolve()
+        return str(target) if target.is_relative_to(base) else str(base / "missing")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[str]:
+    sources = max(path.stat().st_mtime for path in AGENT_SRC.glob("*.js"))
+    if not AGENT_JS.exists() or AGENT_JS.stat().st_mtime < sources:
+        pytest.fail("jupyter_ext/static/agent.js is missing or stale: cd js && npm run build")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+@pytest.fixture
+def open_page(browser: Browser, site: str) -> Iterator[Callable[..., tuple[Page, Frame]]]:
+    """Opens the stand-in widget at a viewport size and waits for the agent's hello."""
+    contexts = []
+
+    def open_page(
+        width: int = 800, height: int = 600, src: str = "page.html"
+    ) -> tuple[Page, Frame]:
+        context = browser.new_context(viewport={"width": width, "height": height})
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(f"{site}/parent.html?src={src}")
+        page.wait_for_function("window.received.some((m) => m.type === 'hello')")
+        frame = page.query_selector("#frame").content_frame()
+        return page, frame
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def messages(page: Page, kind: str) -> list[Any]:
+    return page.evaluate("(kind) => window.received.filter((m) => m.type === kind)", kind)
+
+
+def wait_for_message(page: Page, kind: str, count: int = 1) -> None:
+    page.wait_for_function(
+        "([kind, count]) => window.received.filter((m) => m.type === kind).length >= count",
+        arg=[kind, count],
+        timeout=5000,
+    )
+
+
+def scroll_settled(page: Page, frame: Frame) -> None:
+    """Waits until the frame stops scrolling and the agent's trailing report has gone out."""
+    last = None
+    while (now := frame.evaluate("scrollY")) != last:
+        last = now
+        page.wait_for_timeout(150)
+
+
+def pointer_labels(frame: Frame) -> list[dict[str, str]]:
+    return frame.evaluate(
+        """() => [...document.getElementById('cobrowse-overlay').shadowRoot
+                  .querySelectorAll('.cobrowse-pointer')]
+                .map((label) => ({ name: label.dataset.name, text: label.textContent }))"""
+    )
+
+
+def test_hello_and_nobody_else_connects(open_page: Callable[..., tuple[Page, Frame]]) -> None:
+    page, frame = open_page()
+    page.wait_for_timeout(200)
+    received = page.evaluate("window.received")
+    assert received[0] == {"type": "hello", "url": UPSTREAM, "title": "Agent test page"}
+    assert len(messages(page, "hello")) == 1
+    # The parent's decoys (no port, wrong message) and the page's own connect were ignored.
+    assert page.evaluate("window.decoyReceived") == []
+    assert frame.evaluate("window.hijacked") is None
+    (nested,) = frame.child_frames
+    assert nested.evaluate("window.hijacked") is None
+    # The page saw the decoys but never the widget's port.
+    seen = frame.evaluate("window.seenFromParent")
+    assert ["connect", 0] in seen
+    assert ["connect", 1] not in seen
+
+
+def test_inert_when_opened_top_level(browser: Browser, site: str) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{site}/page.html")
+    assert page.evaluate("Symbol.for('cobrowse-agent') in window") is False
+    context.close()
+
+
+def test_scroll_anchor_lands_on_same_element_in_other_viewport(
+    open_page: Callable[..., tuple[Page, Frame]],
+) -> None:
+    page_a, frame_a = open_page(800, 600)
+    page_b, frame_b = open_page(520, 420)
+
+    page_a.mouse.move(400, 300)
+    page_a.mouse.wheel(0, 1500)
+    wait_for_message(page_a, "scroll")
+    scroll_settled(page_a, frame_a)
+    anchor = messages(page_a, "scroll")[-1]["anchor"]
+    assert anchor["locator"]["id"].startswith("p")
+    assert 0 < anchor["fraction"] < 1
+    assert 0 <= anchor["ratio"] <= 1
+
+    page_b.evaluate("(anchor) => sendToAgent({ type: 'scroll-to', anchor })", anchor)
+    frame_b.wait_for_function("scrollY > 0")
+    box = frame_b.evaluate(
+        "(id) => { const r = document.getElementById(id).getBoundingClientRect();"
+        " return { top: r.top, height: r.height }; }",
+        anchor["locator"]["id"],
+    )
+    # The same element is at the top of the viewport, the same share of it scrolled past.
+    assert box["top"] <= 1 < box["top"] + box["height"]
+    assert abs(-box["top"] - anchor["ratio"] * box["height"]) <= 1.5
+
+    # The programmatic scroll is not echoed back, but the next user scroll is reported.
+    page_b.wait_for_timeout(300)
+    assert messages(page_b, "scroll") == []
+    page_b.mouse.move(200, 200)
+    page_b.mouse.wheel(0, 200)
+    wait_for_message(page_b, "scroll")
+
+
+def test_scroll_to_falls_back_to_fraction(open_page: Callable[..., tuple[Page, Frame]]) -> None:
+    page, frame = open_page()
+    anchor = {
+        "locator": {"path": [["main", 0], ["p", 500]], "text": "gone"},
+        "ratio": 0.5,
+        "fraction": 0.5,
+    }
+    page.evaluate("(anchor) => sendToAgent({ type: 'scroll-to', anchor })", anchor)
+    frame.wait_for_function("scrollY > 0")
+    fraction = frame.evaluate("scrollY / (document.documentElement.scrollHeight - innerHeight)")
+    assert abs(fraction - 0.5) < 0.01
+    page.wait_for_timeout(200)
+    assert messages(page, "scroll") == []
+
+
+def test_pointer_moves_are_reported(open_page: Callable[..., tuple[Page, Frame]]) -> None:
+    page, frame = open_page()
+    link = frame.evaluate(
+        "() => { const a = document.querySelector('#p6 a'); a.scrollIntoView({ block: 'center' });"
+        " const r = a.getBoundingClientRect();"
+        " return { x: r.left + r.width / 2, y: r.top + r.height / 2 }; }"
+    )
+    page.mouse.move(link["x"], link["y"] + 24)  # the iframe sits under the 24px toolbar
+    wait_for_message(page, "pointer")
+    pointer = messages(page, "pointer")[-1]["pointer"]
+    # The proxied link is described by its upstream URL.
+    assert pointer["locator"]["attrs"]["href"] == "https://example.org/docs/next.html"
+    assert pointer["locator"]["text"] == "a proxied link"
+    assert 0.3 < pointer["rx"] < 0.7
+    assert 0.3 < pointer["ry"] < 0.7
+    assert 0 < pointer["fx"] < 1
+    assert 0 < pointer["fy"] < 1
+
+    # Leaving the document. Chromium sends no boundary events into a sandboxed (out-of-process)
+    # iframe when synthetic input leaves it, so dispatch the pointerout it would get.
+    count = len(messages(page, "pointer"))
+    frame.evaluate(
+        "document.querySelector('#p6 a').dispatchEvent("
+        "new PointerEvent('pointerout', { bubbles: true, relatedTarget: null }))"
+    )
+    wait_for_message(page, "pointer", count + 1)
+    assert messages(page, "pointer")[-1]["pointer"] is None
+
+
+def test_remote_pointers_are_drawn(open_page: Callable[..., tuple[Page, Frame]]) -> None:
+    page_a, frame_a = open_page(800, 600)
+    page_b, frame_b = open_page(500, 500)
+    target = frame_a.evaluate(
+        "() => { const p = document.getElementById('p3'); p.scrollIntoView({ block: 'center' });"
+        " const r = p.getBoundingClientRect();"
+        " return { x: r.left + r.width / 4, y: r.top + r.height / 2 }; }"
+    )
+    page_a.mouse.move(target["x"], target["y"] + 24)
+    wait_for_message(page_a, "pointer")
+    pointer = messages(page_a, "pointer")[-1]["pointer"]
+    assert pointer["locator"]["id"] == "p3"
+
+    evil = "<img src=x onerror=alert(1)>"
+    lost = {
+        "locator": {"id": "nowhere", "path": [["p", 900]], "text": "not here"},
+        "rx": 0.5,
+        "ry": 0.5,
+        "fx": 0.5,
+        "fy": 0.25,
+    }
+    pointers = [
+        {"id": 1, "name": "Ann", "color": "#00f", "pointer": pointer},
+        {"id": 2, "name": evil, "color": "red; background: url(x)", "pointer": lost},
+        {"id": 3, "name": "Broken", "color": "#123456", "pointer": {"rx": "x"}},
+    ]
+    page_b.evaluate("(pointers) => sendToAgent({ type: 'pointers', pointers })", pointers)
+    frame_b.wait_for_function(
+        "document.getElementById('cobrowse-overlay')?.shadowRoot"
+        ".querySelectorAll('.cobrowse-pointer').length === 2"
+    )
+    assert pointer_labels(frame_b) == [
+        {"name": "Ann", "text": "Ann"},
+        {"name": evil, "text": evil + MISSING},
+    ]
+    state = frame_b.evaluate(
+        """() => {
+          // Drawn before this scroll: pointers sit in document coordinates and move with it.
+          document.getElementById('p3').scrollIntoView({ block: 'center' });
+          const host = document.getElementById('cobrowse-overlay');
+          const [ann, lost] = host.shadowRoot.querySelectorAll('.cursor');
+          const arrow = ann.getBoundingClientRect();
+          const p3 = document.getElementById('p3').getBoundingClientRect();
+          return {
+            images: document.querySelectorAll('img').length
+              + host.shadowRoot.querySelectorAll('img').length,
+            pointerEvents: getComputedStyle(host).pointerEvents,
+            hit: document.elementFromPoint(arrow.left + 3, arrow.top + 4).id,
+            dx: arrow.left - (p3.left + p3.width / 4),
+            dy: arrow.top - (p3.top + p3.height / 2),
+            lostColor: lost.style.getPropertyValue('--color'),
+            lostClass: lost.className,
+            labelFont: getComputedStyle(ann.querySelector('.cobrowse-pointer')).fontSize,
+          };
+        }"""
+    )
+    assert state["images"] == 0
+    assert state["pointerEvents"] == "none"
+    assert state["hit"] == "p3"  # the overlay never takes the pointer
+    assert abs(state["dx"]) <= 1 and abs(state["dy"]) <= 1
+    assert state["lostColor"] == "#e8590c"  # invalid colours fall back to the default
+    assert "missing" in state["lostClass"]
+    assert state["labelFont"] == "12px"  # page CSS (span { font-size: 40px }) stays out
+
+    # The set is replaced, not merged.
+    page_b.evaluate(
+        "(pointer) => sendToAgent({ type: 'pointers', pointers: [{ id: 1, name: 'Ann', color: "
+        "'#00f', pointer }] })",
+        pointer,
+    )
+    frame_b.wait_for_function(
+        "document.getElementById('cobrowse-overlay').shadowRoot"
+        ".querySelectorAll('.cobrowse-pointer').length === 1"
+    )
+
+
+def test_locator_round_trip(browser: Browser, site: str) -> None:
+    page = browser.new_page()
+    page.goto(f"{site}/locator.html")
+    page.wait_for_function("window.locator")
+    result = page.evaluate(
+        """() => {
+          const { describe, resolve } = window.locator;
+          const misses = [];
+          const elements = [document.body, ...document.body.querySelectorAll('*')];
+          for (const element of elements) {
+            const locator = JSON.parse(JSON.stringify(describe(element)));
+            if (resolve(locator, document) !== element) misses.push(element.outerHTML.slice(0, 80));
+          }
+          const dup = describe(document.querySelectorAll('#dup')[1]);
+          const spaced = describe(document.querySelectorAll('section p')[5]);
+          return { count: elements.length, misses, dup, spaced,
+                   title: describe(document.getElementById('title')),
+                   query: describe(document.querySelector('input[name=q]')),
+                   search: describe(document.querySelector('button')) };
+        }"""
+    )
+    assert result["count"] > 40
+    assert result["misses"] == []
+    assert "id" not in result["dup"]  # duplicated ids are not identity
+    assert result["spaced"]["text"] == "Lots of whitespace in here"
+    assert result["title"] == {
+        "id": "title",
+        "path": [["main", 0], ["h1", 0]],
+        "text": "Locator cases",
+    }
+    assert result["query"]["attrs"] == {"name": "q"}
+    assert result["search"]["attrs"] == {"aria-label": "Search"}
+
+
+def test_locator_survives_page_changes(browser: Browser, site: str) -> None:
+    page = browser.new_page()
+    page.goto(f"{site}/locator.html")
+    page.wait_for_function("window.locator")
+    result = page.evaluate(
+        """() => {
+          const { describe, resolve, upstreamMapper } = window.locator;
+          const pick = {
+            title: document.getElementById('title'),
+            guide: document.querySelector('nav li:nth-child(2) a'),
+            moved: document.getElementById('moved'),
+            query: document.querySelector('input[name=q]'),
+            beta: document.querySelectorAll('td')[2],
+            fragile: document.querySelector('.fragile'),
+            doomed: document.querySelector('.doomed'),
+          };
+          // Another participant's proxy session: a different token in the proxied URLs.
+          const mine = upstreamMapper('/cobrowse/proxy/tok/', location.href);
+          const theirs = upstreamMapper('/cobrowse/proxy/other/', location.href);
+          const locators = Object.fromEntries(Object.entries(pick).map(
+            ([key, element]) => [key, describe(element, mine)]));
+          // Content inserted above everything, ids lost, text changed, an element removed.
+          const banner = document.createElement('div');
+          banner.textContent = 'Cookie banner';
+          document.body.prepend(banner);
+          const section = document.createElement('section');
+          section.append(document.createElement('p'));
+          document.getElementById('main').prepend(section);
+          document.getElementById('moved').removeAttribute('id');
+          pick.guide.setAttribute('href', '/cobrowse/proxy/other/https/example.org/guide/');
+          pick.fragile.textContent = 'Completely different words';
+          pick.doomed.remove();
+          const found = {};
+          for (const [key, locator] of Object.entries(locators)) {
+            found[key] = resolve(locator, document, theirs) === pick[key];
+          }
+          return { found, guide: locators.guide.attrs.href,
+                   nothing: resolve({ path: [['p', 0]], text: 'Text that will disappear' },
+                                    document) };
+        }"""
+    )
+    assert result["guide"] == "https://example.org/guide/"
+    assert result["found"] == {
+        "title": True,
+        "guide": True,
+        "moved": True,
+        "query": True,
+        "beta": True,
+        "fragile": False,
+        "doomed": False,
+    }
+    assert result["nothing"] is None

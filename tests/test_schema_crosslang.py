@@ -1,0 +1,60 @@
+"""A doc written by the Python schema is read by the JS schema, and the other way round."""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from pycrdt import Doc, Map
+
+from cobrowse_widget import _schema
+
+JS = Path(__file__).resolve().parents[1] / "js"
+
+
+@pytest.fixture
+def node() -> str:
+    path = shutil.which("node")
+    if path is None or not (JS / "node_modules" / "yjs").is_dir():
+        pytest.fail("node and js/node_modules are needed (pip install builds them)")
+    return path
+
+
+def _run_js(node: str, doc: Doc, navigate: list[str], back: bool) -> dict:
+    payload = {"update": base64.b64encode(doc.get_update()).decode(), "navigate": navigate,
+               "back": back}
+    result = subprocess.run(
+        [node, "tests/schema-roundtrip.mjs"], input=json.dumps(payload), cwd=JS,
+        capture_output=True, text=True, check=True, timeout=60,
+    )
+    return json.loads(result.stdout)
+
+
+def test_python_and_js_read_each_others_documents(node: str) -> None:
+    doc = Doc()
+    _schema.navigate(doc, "https://a.example/")
+    _schema.navigate(doc, "https://b.example/")
+    assert _schema.go(doc, -1)
+    _schema.navigate(doc, "https://c.example/")  # drops b from the forward history
+
+    out = _run_js(node, doc, navigate=["https://d.example/", "https://e.example/"], back=True)
+    assert out["seen"] == {
+        "url": "https://c.example/",
+        "index": 1,
+        "history": ["https://a.example/", "https://c.example/"],
+    }
+
+    back = Doc()
+    back.apply_update(base64.b64decode(out["update"]))
+    assert _schema.current_url(back) == "https://d.example/"
+    assert _schema.history(back) == [
+        "https://a.example/", "https://c.example/", "https://d.example/", "https://e.example/",
+    ]
+    scroll = back.get(_schema.SCROLL, type=Map)
+    assert scroll["url"] == "https://d.example/"
+    assert json.loads(scroll["anchor"]) == {"locator": None, "ratio": 0.5, "fraction": 0.25}
+    assert int(scroll["by"]) > 0

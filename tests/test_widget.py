@@ -1,0 +1,94 @@
+"""The CoBrowser widget's Python API and its replica's sync protocol."""
+
+from __future__ import annotations
+
+import pytest
+from pycrdt import Array, Doc, create_sync_message, create_update_message, handle_sync_message
+
+from cobrowse_widget import DEMO_URL, CoBrowser, _schema
+from cobrowse_widget._replica import Replica
+from cobrowse_widget._widget import normalize_url
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("https://example.org/x", "https://example.org/x"),
+        ("  example.org/a?b=1 ", "https://example.org/a?b=1"),
+        ("HTTP://Example.org", "HTTP://Example.org"),
+    ],
+)
+def test_normalize_url(typed: str, expected: str) -> None:
+    assert normalize_url(typed) == expected
+
+
+@pytest.mark.parametrize("bad", ["javascript:alert(1)", "file:///etc/passwd", "ftp://x/"])
+def test_non_web_addresses_are_refused(bad: str) -> None:
+    with pytest.raises(ValueError, match="only http and https"):
+        CoBrowser(bad)
+
+
+def test_bad_room_name_is_refused() -> None:
+    with pytest.raises(ValueError, match="room"):
+        CoBrowser(DEMO_URL, room="no spaces/slashes")
+
+
+def test_a_widget_of_its_own_starts_on_its_url_and_navigates() -> None:
+    cb = CoBrowser(DEMO_URL)
+    assert cb.url == DEMO_URL
+    assert repr(cb) == f"CoBrowser({DEMO_URL!r})"
+    cb.goto(DEMO_URL + "tour.html")
+    cb.url = "example.org"
+    assert cb.history == [DEMO_URL, DEMO_URL + "tour.html", "https://example.org"]
+    assert cb.back() and cb.url == DEMO_URL + "tour.html"
+    assert cb.forward() and cb.url == "https://example.org"
+    assert not cb.forward()
+
+
+def test_named_room_takes_the_page_from_the_room() -> None:
+    cb = CoBrowser(DEMO_URL, room="web-101")
+    assert cb.room == "web-101"
+    assert cb.history == []  # the room decides; start_url is only a fallback
+    assert cb.url == DEMO_URL
+
+
+def test_replica_syncs_with_a_yjs_style_peer() -> None:
+    """The kernel replica against a peer that answers like y-protocols (step 2 only)."""
+    to_peer: list[bytes] = []
+    replica = Replica(to_peer.append)
+    peer = Doc()
+    with replica.locked() as doc:
+        _schema.navigate(doc, "https://one.example/")
+    to_peer.clear()
+    _schema.navigate(peer, "https://peer.example/")
+
+    # The front-end opens with its step 1; the replica answers step 2 and asks in turn.
+    replies = replica.receive(create_sync_message(peer))
+    assert len(replies) == 2
+    handle_sync_message(replies[0][1:], peer)
+    answer = handle_sync_message(replies[1][1:], peer)
+    assert answer is not None
+    assert replica.receive(answer) == []
+    with replica.locked() as doc:
+        merged = _schema.history(doc)
+    assert sorted(merged) == sorted(_schema.history(peer))
+    assert set(merged) == {"https://one.example/", "https://peer.example/"}
+
+    # Later local changes go out as updates; applied remote ones are not echoed.
+    with replica.locked() as doc:
+        _schema.navigate(doc, "https://two.example/")
+    assert len(to_peer) == 1
+    handle_sync_message(to_peer.pop()[1:], peer)
+    assert _schema.current_url(peer) == "https://two.example/"
+    _schema.navigate(peer, "https://three.example/")
+    replica.receive(create_update_message(peer.get_update(Doc().get_state())))
+    assert to_peer == []
+    assert "https://three.example/" in replica.doc.get("history", type=Array).to_py()
+
+
+def test_replica_ignores_non_sync_messages() -> None:
+    sent: list[bytes] = []
+    replica = Replica(sent.append)
+    assert replica.receive(b"") == []
+    assert replica.receive(b"\x01\x00") == []
+    assert sent == []
