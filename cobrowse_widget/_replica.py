@@ -24,7 +24,7 @@ class Replica:
     """
 
     def __init__(self, send: Callable[[bytes], None]) -> None:
-        self.doc = Doc()
+        self.doc: Doc = Doc()
         self._send = send
         self._lock = threading.RLock()
         self._applying = False

@@ -20,9 +20,10 @@ ROOM_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 def normalize_url(url: str) -> str:
     """Accept ``example.org/x`` as ``https://example.org/x``; refuse non-web schemes."""
     url = url.strip()
-    if not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", url):
-        url = "https://" + url
-    if not url.lower().startswith(("http://", "https://")):
+    scheme = re.match(r"^([a-zA-Z][a-zA-Z0-9+.-]*):(?!\d)", url)
+    if scheme is None:
+        url = "https://" + url  # a bare host, maybe with a port
+    elif scheme.group(1).lower() not in ("http", "https"):
         raise ValueError(f"only http and https addresses can be co-browsed, not {url!r}")
     return url
 

@@ -30,9 +30,9 @@ class CoBrowse(ExtensionApp):
 
     request_timeout = Float(30.0, help="Seconds an upstream request may take.").tag(config=True)
 
-    max_body_size = Int(
-        100 * 1024 * 1024, help="Largest upstream response body, in bytes."
-    ).tag(config=True)
+    max_body_size = Int(100 * 1024 * 1024, help="Largest upstream response body, in bytes.").tag(
+        config=True
+    )
 
     def initialize_settings(self) -> None:
         self.sessions = SessionStore()

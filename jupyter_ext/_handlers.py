@@ -177,11 +177,13 @@ class ProxyHandler(web.RequestHandler):
         body, content_type = found
         self.set_header("Content-Type", content_type)
         if rewritable(content_type):
-            body = rewrite_body(body, content_type, url, prefix, agent_tag(prefix + AGENT_PATH, url, prefix))
+            body = rewrite_body(
+                body, content_type, url, prefix, agent_tag(prefix + AGENT_PATH, url, prefix)
+            )
         self._send(body)
 
     def _agent(self) -> None:
-        agent = resources.files(__package__).joinpath("static", "agent.js")
+        agent = resources.files(__package__) / "static" / "agent.js"
         self.set_header("Content-Type", "text/javascript; charset=utf-8")
         self.set_header("Cache-Control", "no-cache")
         self._send(agent.read_bytes())

@@ -33,7 +33,7 @@ class Room:
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self.doc = Doc()
+        self.doc: Doc = Doc()
         self.awareness = Awareness(self.doc)
         self.awareness.set_local_state(None)  # the hub is not a participant
         self.peers: dict[Peer, set[int]] = {}
@@ -107,4 +107,3 @@ class RoomHub:
         if room is None:
             room = self.rooms[name] = Room(name)
         return room
-

@@ -138,3 +138,9 @@ def open_session(jp_fetch):
         return json.loads(response.body)["prefix"]
 
     return create
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run browser tests last: Playwright's sync API keeps an event loop marked as running until
+    the session ends, which jupyter_server's autouse loop fixtures cannot share."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

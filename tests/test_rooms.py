@@ -36,6 +36,7 @@ class Client:
 
     async def pump(self, until, timeout: float = 5.0) -> None:
         """Handle incoming messages until ``until()`` is true."""
+
         async def loop():
             while not until():
                 message = await self.ws.read_message()
@@ -47,6 +48,7 @@ class Client:
                 else:
                     update = Decoder(message[1:]).read_message()
                     self.awareness.apply_awareness_update(update, "room")
+
         await asyncio.wait_for(loop(), timeout)
 
 
@@ -56,6 +58,7 @@ def connect(jp_ws_fetch):
         client = Client(await jp_ws_fetch("cobrowse", "api", "rooms", room))
         await client.handshake()
         return client
+
     return open_client
 
 

@@ -25,11 +25,19 @@ def node() -> str:
 
 
 def _run_js(node: str, doc: Doc, navigate: list[str], back: bool) -> dict:
-    payload = {"update": base64.b64encode(doc.get_update()).decode(), "navigate": navigate,
-               "back": back}
+    payload = {
+        "update": base64.b64encode(doc.get_update()).decode(),
+        "navigate": navigate,
+        "back": back,
+    }
     result = subprocess.run(
-        [node, "tests/schema-roundtrip.mjs"], input=json.dumps(payload), cwd=JS,
-        capture_output=True, text=True, check=True, timeout=60,
+        [node, "tests/schema-roundtrip.mjs"],
+        input=json.dumps(payload),
+        cwd=JS,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
     )
     return json.loads(result.stdout)
 
@@ -52,7 +60,10 @@ def test_python_and_js_read_each_others_documents(node: str) -> None:
     back.apply_update(base64.b64decode(out["update"]))
     assert _schema.current_url(back) == "https://d.example/"
     assert _schema.history(back) == [
-        "https://a.example/", "https://c.example/", "https://d.example/", "https://e.example/",
+        "https://a.example/",
+        "https://c.example/",
+        "https://d.example/",
+        "https://e.example/",
     ]
     scroll = back.get(_schema.SCROLL, type=Map)
     assert scroll["url"] == "https://d.example/"

@@ -24,7 +24,9 @@ async def _get(http_server_client, path: str, **kwargs):
 def test_extension_is_enabled_by_install():
     listing = subprocess.run(
         [sys.executable, "-m", "jupyter", "server", "extension", "list"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     text = listing.stdout + listing.stderr
     assert "jupyter_ext" in text
@@ -134,7 +136,9 @@ async def test_unknown_capability_is_refused(token, origin, http_server_client, 
     assert not origin.requests
 
 
-@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "2130706433", "[::1]", "169.254.169.254"])
+@pytest.mark.parametrize(
+    "host", ["127.0.0.1", "localhost", "2130706433", "[::1]", "169.254.169.254"]
+)
 async def test_private_addresses_are_refused(host, open_session, http_server_client, jp_http_port):
     prefix = await open_session()
     response = await _get(http_server_client, f"{prefix}http/{host}:{jp_http_port}/api/status")
@@ -165,7 +169,7 @@ async def test_demo_site_and_agent_are_served(open_session, http_server_client):
     assert f'<script src="{prefix}_/agent.js"' in body
     assert f'href="{prefix}https/demo.cobrowse.invalid/style.css"' in body
     css = await _get(http_server_client, f"{prefix}https/demo.cobrowse.invalid/style.css")
-    assert f"url(\"{prefix}https/demo.cobrowse.invalid/img/waves.svg\")" in css.body.decode()
+    assert f'url("{prefix}https/demo.cobrowse.invalid/img/waves.svg")' in css.body.decode()
     missing = await _get(http_server_client, f"{prefix}https/demo.cobrowse.invalid/../x")
     assert missing.code in (400, 404)
     agent = await _get(http_server_client, f"{prefix}_/agent.js")

@@ -39,10 +39,18 @@ export function buildView(el, height) {
   root.append(style, toolbar, status, frame);
   el.append(root);
 
-  const handlers = { navigate: () => {}, back: () => {}, forward: () => {}, reload: () => {} };
-  toolbar.addEventListener("submit", (event) => {
-    event.preventDefault();
-    handlers.navigate(address.value);
+  const handlers = { navigate: () => {}, back: () => {}, forward: () => {}, reload: () => {}, outside: () => {} };
+  root.addEventListener("pointerover", (event) => event.target !== frame && handlers.outside());
+  root.addEventListener("pointerleave", () => handlers.outside());
+  root.dataset.lmSuppressShortcuts = "true"; // typing in the address bar is not a notebook shortcut
+  toolbar.addEventListener("submit", (event) => event.preventDefault());
+  address.addEventListener("keydown", (event) => {
+    event.stopPropagation();
+    if (event.key === "Enter") {
+      event.preventDefault();
+      handlers.navigate(address.value);
+      address.blur();
+    }
   });
   back.addEventListener("click", () => handlers.back());
   forward.addEventListener("click", () => handlers.forward());
@@ -92,6 +100,7 @@ export function buildView(el, height) {
     onBack: (fn) => (handlers.back = fn),
     onForward: (fn) => (handlers.forward = fn),
     onReload: (fn) => (handlers.reload = fn),
+    onPointerOutsidePage: (fn) => (handlers.outside = fn),
     destroy() {
       root.remove();
     },

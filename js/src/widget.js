@@ -69,9 +69,11 @@ function render({ model, el }) {
 
   const sendToAgent = (message) => port?.postMessage(message);
 
-  const applyRemoteScroll = () => {
+  // Live scrolls by others move this view; a freshly loaded page takes the room's position
+  // whoever made it.
+  const applyRemoteScroll = ({ onLoad = false } = {}) => {
     const scroll = schema.getScroll(doc);
-    if (scroll && scroll.by !== doc.clientID && scroll.url === shownUrl) {
+    if (scroll && scroll.url === shownUrl && (onLoad || scroll.by !== doc.clientID)) {
       sendToAgent({ type: "scroll-to", anchor: scroll.anchor });
     }
   };
@@ -90,7 +92,7 @@ function render({ model, el }) {
         schema.replace(doc, shownUrl); // a redirect landed elsewhere
       }
       view.setAddress(schema.currentUrl(doc));
-      applyRemoteScroll();
+      applyRemoteScroll({ onLoad: true });
       sendToAgent({ type: "pointers", pointers: remotePointers() });
     } else if (data.type === "scroll" && data.anchor && typeof data.anchor === "object") {
       schema.setScroll(doc, shownUrl, data.anchor);
@@ -113,7 +115,7 @@ function render({ model, el }) {
   const { page, history, scroll } = schema.roots(doc);
   page.observe(showPage);
   history.observe(showPage);
-  scroll.observe(applyRemoteScroll);
+  scroll.observe(() => applyRemoteScroll());
 
   const onAwareness = () => {
     const people = [];
@@ -125,6 +127,11 @@ function render({ model, el }) {
   };
   awareness.on("change", onAwareness);
 
+  // Chromium sends a sandboxed frame no pointerout when the pointer leaves it: clear our pointer
+  // as soon as it is over the widget's own controls.
+  view.onPointerOutsidePage(() => {
+    if (awareness.getLocalState()?.pointer) awareness.setLocalStateField("pointer", null);
+  });
   view.onNavigate((text) => {
     const url = normalizeUrl(text);
     if (url) schema.navigate(doc, url);

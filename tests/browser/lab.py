@@ -48,7 +48,9 @@ class Lab:
 
 
 @contextmanager
-def running_lab(tmp: Path, notebooks: list[Path], allowed_private_hosts: list[str]) -> Iterator[Lab]:
+def running_lab(
+    tmp: Path, notebooks: list[Path], allowed_private_hosts: list[str]
+) -> Iterator[Lab]:
     """Start JupyterLab on a free port with a random token; stop it afterwards."""
     root = tmp / "root"
     root.mkdir()
@@ -68,9 +70,17 @@ def running_lab(tmp: Path, notebooks: list[Path], allowed_private_hosts: list[st
     token, port = secrets.token_hex(16), free_port()
     log = tmp / "lab.log"
     command = [
-        sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root",
-        f"--ServerApp.port={port}", "--ServerApp.ip=127.0.0.1", "--ServerApp.port_retries=0",
-        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        "--no-browser",
+        "--allow-root",
+        f"--ServerApp.port={port}",
+        "--ServerApp.ip=127.0.0.1",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
         f"--LabApp.user_settings_dir={tmp / 'settings'}",
         f"--LabApp.workspaces_dir={tmp / 'workspaces'}",
         "--LabApp.news_url=None",

@@ -6,6 +6,7 @@ import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 from playwright.sync_api import Browser, Frame, Page
@@ -27,7 +28,7 @@ TOP_SECTION = """() => {
 
 
 class _Recorder(BaseHTTPRequestHandler):
-    seen: list[dict[str, str]] = []
+    seen: ClassVar[list[dict[str, str]]] = []
 
     def do_GET(self) -> None:
         type(self).seen.append({k.lower(): v for k, v in self.headers.items()})
@@ -87,7 +88,9 @@ def _demo_frame(page: Page, path: str) -> Frame:
     return proxied_frame(page, f"{DEMO}/{path}", exact=True)
 
 
-def _wait_for(frame_of, page: Page, script: str, expected: object, timeout_ms: int = 15_000) -> None:
+def _wait_for(
+    frame_of, page: Page, script: str, expected: object, timeout_ms: int = 15_000
+) -> None:
     """Poll ``script`` in the (possibly re-created) demo frame until it returns ``expected``."""
     last = None
     for _ in range(timeout_ms // 100):
@@ -108,19 +111,15 @@ def test_both_users_see_the_same_page(users: tuple[Page, Page]) -> None:
         assert frame.evaluate("() => document.querySelector('h1').textContent") == (
             "A tour of co-browsing"
         )
-    names = [
-        p.locator(".cobrowse-people").first.inner_text().split("\n") for p in (page1, page2)
-    ]
+    names = [p.locator(".cobrowse-people").first.inner_text().split("\n") for p in (page1, page2)]
     assert len(names[0]) == 2 and sorted(names[0]) == sorted(names[1])
 
 
 def test_link_click_by_one_user_navigates_the_other(users: tuple[Page, Page]) -> None:
     page1, page2 = users
-    _demo_frame(page1, "tour.html").click("nav a[href='/']")
+    _demo_frame(page1, "tour.html").locator("nav a", has_text="Home").click()
     home = _demo_frame(page2, "")
-    assert home.evaluate("() => document.getElementById('title').textContent").startswith(
-        "Welcome"
-    )
+    assert home.evaluate("() => document.getElementById('title').textContent").startswith("Welcome")
     _demo_frame(page1, "").click("#tour-link")
     _demo_frame(page2, "tour.html")
     address = page2.locator(".cobrowse-address").first
