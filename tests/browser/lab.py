@@ -19,6 +19,7 @@ from pathlib import Path
 from playwright.sync_api import Frame, Page
 
 REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "artifacts" / "screenshots"
 USER_SETTINGS = {
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false"},
@@ -124,7 +125,10 @@ def wait_for_notebook(page: Page) -> None:
             const w = window.jupyterapp.shell.currentWidget;
             const kernel = w && w.sessionContext && w.sessionContext.session
                 && w.sessionContext.session.kernel;
-            return !!(w && w.content && w.content.model && kernel && kernel.status === 'idle');
+            // ipywidgets registers its comm target a little after the kernel connects; a widget
+            // displayed before that never gets its model (a cold-start race seen in CI).
+            return !!(w && w.content && w.content.model && kernel && kernel.status === 'idle'
+                && kernel._targetRegistry && kernel._targetRegistry['jupyter.widget']);
         }""",
         timeout=90_000,
     )
@@ -166,4 +170,6 @@ def proxied_frame(page: Page, needle: str, timeout_ms: int = 30_000, exact: bool
                     pass
         page.wait_for_timeout(100)
     urls = [frame.url for frame in page.frames]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "no-proxied-frame.png"))
     raise AssertionError(f"no proxied frame with {needle!r}; frames: {urls}")

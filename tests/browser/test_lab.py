@@ -11,13 +11,12 @@ from typing import ClassVar
 import pytest
 from playwright.sync_api import Browser, Frame, Page
 
-from .lab import REPO, Lab, proxied_frame, run_all_cells, running_lab, save
+from .lab import ARTIFACTS, REPO, Lab, proxied_frame, run_all_cells, running_lab, save
 
 pytestmark = pytest.mark.browser
 
 ORIGIN_HOST = "127.0.0.2"  # Jupyter's cookies are set for 127.0.0.1; only the proxy could leak them
 HOSTILE = (REPO / "tests" / "pages" / "hostile.html").read_bytes()
-ARTIFACTS = REPO / "artifacts" / "screenshots"
 DEMO = "demo.cobrowse.invalid"
 
 TOP_SECTION = """() => {
