@@ -173,3 +173,22 @@ def proxied_frame(page: Page, needle: str, timeout_ms: int = 30_000, exact: bool
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "no-proxied-frame.png"))
     raise AssertionError(f"no proxied frame with {needle!r}; frames: {urls}")
+
+
+def kernel_eval(page: Page, code: str) -> str:
+    """Run ``code`` in the notebook's kernel, as JupyterLab does; return its text/plain result."""
+    return page.evaluate(
+        """async (code) => {
+            const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+            let result = null;
+            const future = kernel.requestExecute({ code, store_history: false });
+            future.onIOPub = (msg) => {
+                const type = msg.header.msg_type;
+                if (type === 'execute_result') result = msg.content.data['text/plain'];
+                if (type === 'error') result = 'ERROR: ' + msg.content.evalue;
+            };
+            await future.done;
+            return result;
+        }""",
+        code,
+    )

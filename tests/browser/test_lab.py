@@ -11,13 +11,23 @@ from typing import ClassVar
 import pytest
 from playwright.sync_api import Browser, Frame, Page
 
-from .lab import ARTIFACTS, REPO, Lab, proxied_frame, run_all_cells, running_lab, save
+from .lab import (
+    ARTIFACTS,
+    REPO,
+    Lab,
+    kernel_eval,
+    proxied_frame,
+    run_all_cells,
+    running_lab,
+    save,
+)
 
 pytestmark = pytest.mark.browser
 
 ORIGIN_HOST = "127.0.0.2"  # Jupyter's cookies are set for 127.0.0.1; only the proxy could leak them
 HOSTILE = (REPO / "tests" / "pages" / "hostile.html").read_bytes()
 DEMO = "demo.cobrowse.invalid"
+DEMO_ABOUT = "https://demo.cobrowse.invalid/about.html"
 
 TOP_SECTION = """() => {
     const el = document.elementFromPoint(innerWidth / 2, 8);
@@ -123,6 +133,19 @@ def test_link_click_by_one_user_navigates_the_other(users: tuple[Page, Page]) ->
     _demo_frame(page2, "tour.html")
     address = page2.locator(".cobrowse-address").first
     assert address.input_value() == "https://demo.cobrowse.invalid/tour.html"
+
+
+def test_python_reads_and_sets_the_shared_url(users: tuple[Page, Page]) -> None:
+    page1, page2 = users
+    tour = "https://demo.cobrowse.invalid/tour.html"
+    assert kernel_eval(page2, "cb.url") == repr(tour)  # followed the clicks made in the browser
+    kernel_eval(page1, 'cb.goto(DEMO_URL + "about.html")')
+    for page in users:
+        _demo_frame(page, "about.html")
+    assert kernel_eval(page1, "cb.back()") == "True"
+    for page in users:
+        _demo_frame(page, "tour.html")
+    assert kernel_eval(page1, "' '.join(cb.history[-2:])") == repr(f"{tour} {DEMO_ABOUT}")
 
 
 def test_scroll_by_one_user_moves_the_other_to_the_same_element(users: tuple[Page, Page]) -> None:
