@@ -39,6 +39,7 @@ def navigate(doc: Doc, url: str) -> None:
         hist.append(url)
         page["index"] = len(hist) - 1
         page["url"] = url
+        page["by"] = doc.client_id
 
 
 def go(doc: Doc, delta: int) -> bool:

@@ -6,6 +6,7 @@ import pathlib
 import re
 import uuid
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import anywidget
 import traitlets
@@ -18,14 +19,27 @@ ROOM_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 
 
 def normalize_url(url: str) -> str:
-    """Accept ``example.org/x`` as ``https://example.org/x``; refuse non-web schemes."""
+    """The canonical form of a web address, as browsers report it: ``example.org`` becomes
+    ``https://example.org/``; non-web schemes and addresses without a host are refused."""
     url = url.strip()
     scheme = re.match(r"^([a-zA-Z][a-zA-Z0-9+.-]*):(?!\d)", url)
     if scheme is None:
         url = "https://" + url  # a bare host, maybe with a port
     elif scheme.group(1).lower() not in ("http", "https"):
         raise ValueError(f"only http and https addresses can be co-browsed, not {url!r}")
-    return url
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError(f"not a valid web address: {url!r}") from exc
+    if not parts.hostname or re.search(r"[\s<>\\^`{|}]", parts.netloc):
+        raise ValueError(f"not a valid web address: {url!r}")
+    default = {"http": 80, "https": 443}[parts.scheme.lower()]
+    host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+    netloc = host if port in (None, default) else f"{host}:{port}"
+    return urlunsplit(
+        (parts.scheme.lower(), netloc, parts.path or "/", parts.query, parts.fragment)
+    )
 
 
 class CoBrowser(anywidget.AnyWidget):
@@ -37,17 +51,25 @@ class CoBrowser(anywidget.AnyWidget):
 
     _esm = STATIC / "widget.js"
 
-    room = traitlets.Unicode(help="The room this widget's views join.").tag(sync=True)
-    start_url = traitlets.Unicode(help="Shown when the room has no page yet.").tag(sync=True)
+    room = traitlets.Unicode(read_only=True, help="The room this widget's views join.").tag(
+        sync=True
+    )
+    own_room = traitlets.Bool(
+        read_only=True, help="True when the room is this widget's alone (no room was named)."
+    ).tag(sync=True)
+    start_url = traitlets.Unicode(read_only=True, help="Shown when the room has no page yet.").tag(
+        sync=True
+    )
     height = traitlets.Int(480, help="Height of the page area in pixels.").tag(sync=True)
 
     def __init__(self, url: str, *, room: str | None = None, height: int = 480, **kwargs: Any):
         if room is not None and not ROOM_NAME.match(room):
             raise ValueError("room must be 1-128 letters, digits or _.:-")
         start_url = normalize_url(url)
-        super().__init__(
-            room=room or uuid.uuid4().hex, start_url=start_url, height=height, **kwargs
-        )
+        super().__init__(height=height, **kwargs)
+        self.set_trait("room", room or uuid.uuid4().hex)
+        self.set_trait("own_room", room is None)
+        self.set_trait("start_url", start_url)
         self._replica = Replica(self._send_sync)
         if room is None:
             # A room of its own starts on its URL; a named room may already show a page.

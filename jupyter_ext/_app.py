@@ -34,9 +34,19 @@ class CoBrowse(ExtensionApp):
         config=True
     )
 
+    session_timeout = Float(
+        12 * 3600.0,
+        help="""Seconds a room's proxy session may stay unused before its capability URL and its
+        cookies expire.""",
+    ).tag(config=True)
+
+    room_linger = Float(
+        300.0, help="Seconds a room's document is kept after its last participant leaves."
+    ).tag(config=True)
+
     def initialize_settings(self) -> None:
-        self.sessions = SessionStore()
-        self.rooms = RoomHub()
+        self.sessions = SessionStore(self.session_timeout)
+        self.rooms = RoomHub(self.room_linger)
         self.upstream = Upstream(
             AddressPolicy(self.allowed_private_hosts), self.request_timeout, self.max_body_size
         )

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import mimetypes
+import re
 from importlib import resources
 from urllib.parse import urlsplit
 
 from cobrowse_widget._demo import DEMO_HOST
+
+_SAFE_PART = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]*$")  # no "..", drives or separators
 
 
 def is_demo(url: str) -> bool:
@@ -20,7 +23,7 @@ def demo_file(url: str) -> tuple[bytes, str] | None:
     if path.endswith("/"):
         path += "index.html"
     parts = path.split("/")
-    if any(part in ("", ".", "..") for part in parts):
+    if not all(_SAFE_PART.match(part) for part in parts):
         return None
     node = resources.files(__package__).joinpath("demo", *parts)
     if not node.is_file():

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tornado.httpclient import AsyncHTTPClient, HTTPRequest, HTTPResponse
+from tornado.httpclient import HTTPRequest, HTTPResponse
+from tornado.simple_httpclient import SimpleAsyncHTTPClient
 
 from ._ssrf import AddressPolicy, GuardedResolver
 
@@ -12,7 +13,8 @@ class Upstream:
 
     def __init__(self, policy: AddressPolicy, timeout: float, max_body_size: int) -> None:
         self.timeout = timeout
-        self.client = AsyncHTTPClient(
+        # The simple client explicitly: only it resolves through our guarded resolver.
+        self.client = SimpleAsyncHTTPClient(
             force_instance=True,
             resolver=GuardedResolver(policy),
             max_body_size=max_body_size,

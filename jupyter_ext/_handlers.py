@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from asyncio import Future
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,7 @@ from jupyter_server.base.handlers import APIHandler, JupyterHandler
 from jupyter_server.base.websocket import WebSocketMixin
 from jupyter_server.utils import url_path_join
 from tornado import web
+from tornado.iostream import StreamClosedError
 from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
 from ._demo import demo_file, is_demo
@@ -144,7 +146,10 @@ class ProxyHandler(web.RequestHandler):
             return self._demo(url, prefix)
 
         headers = upstream_request_headers(self.request.headers.get_all())
-        cookie = session.jar.header_for(url)
+        # Page scripts' own reads (CORS mode) never carry the room's cookies: the capability is
+        # per room, so any proxied site could otherwise read another site's logged-in pages.
+        credentialed = self.request.headers.get("Sec-Fetch-Mode", "navigate") != "cors"
+        cookie = session.jar.header_for(url) if credentialed else None
         if cookie:
             headers["Cookie"] = cookie
         try:
@@ -155,7 +160,8 @@ class ProxyHandler(web.RequestHandler):
             self.cobrowse.log.info("cobrowse: %s failed: %r", url, exc)
             status = 504 if "timeout" in type(exc).__name__.lower() else 502
             return self._text(status, error_text(url, str(exc) or type(exc).__name__))
-        session.jar.store(url, response.headers.get_list("Set-Cookie"))
+        if credentialed:
+            session.jar.store(url, response.headers.get_list("Set-Cookie"))
         if response.code >= 500:
             reason = f"the site answered {response.code} {response.reason}"
             return self._text(response.code, error_text(url, reason))
@@ -203,11 +209,14 @@ class RoomHandler(WebSocketMixin, WebSocketHandler, JupyterHandler):
     def initialize(self, cobrowse: CoBrowse) -> None:
         self.cobrowse = cobrowse
         self.room: Room | None = None
+        self.read_only = True
 
     @ws_authenticated
     async def get(self, name: str, *args: Any, **kwargs: Any) -> None:
-        if not self.authorizer.is_authorized(self, self.current_user, "read", AUTH_RESOURCE):
+        user = self.current_user
+        if not self.authorizer.is_authorized(self, user, "read", AUTH_RESOURCE):
             raise web.HTTPError(403)
+        self.read_only = not self.authorizer.is_authorized(self, user, "write", AUTH_RESOURCE)
         if not ROOM_NAME.match(name):
             raise web.HTTPError(400, "bad room name")
         return await super().get(name, *args, **kwargs)
@@ -216,25 +225,34 @@ class RoomHandler(WebSocketMixin, WebSocketHandler, JupyterHandler):
         super().open(*args, **kwargs)
         self.set_nodelay(True)  # pointer updates are tiny: do not wait for Nagle + delayed ACK
         self.room = self.cobrowse.rooms.get(name)
-        self.room.join(self)
+        self.room.join(self, read_only=self.read_only)
 
     def on_message(self, message: str | bytes) -> None:
         if self.room is None or isinstance(message, str):
             return
         try:
             self.room.receive(self, message)
-        except ValueError as exc:
+        except Exception as exc:  # pycrdt raises several kinds on malformed input
             self.log.warning("cobrowse: bad message in room %s: %s", self.room.name, exc)
             self.close(1003, "malformed message")
 
     def on_close(self) -> None:
         if self.room is not None:
-            self.room.leave(self)
+            self.cobrowse.rooms.leave(self.room, self)
             self.room = None
 
     def send(self, message: bytes) -> None:
         """Peer interface of the room hub."""
+        if self.ws_connection is None or self.ws_connection.is_closing():
+            return
         try:
-            self.write_message(message, binary=True)
+            self.write_message(message, binary=True).add_done_callback(_ignore_closed)
         except WebSocketClosedError:
             self.on_close()
+
+
+def _ignore_closed(future: Future[None]) -> None:
+    """A peer that went away mid-write is handled by on_close; nothing to report."""
+    if not future.cancelled() and isinstance(future.exception(), StreamClosedError):
+        return
+    future.result()

@@ -16,28 +16,44 @@ class Session:
     room: str
     token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     jar: SessionCookieJar = field(default_factory=SessionCookieJar)
-    created: float = field(default_factory=time.monotonic)
+    last_used: float = field(default_factory=time.monotonic)
 
 
 class SessionStore:
-    """Creates sessions for authenticated users and finds them by capability token."""
+    """Creates sessions for authenticated users and finds them by capability token.
 
-    def __init__(self) -> None:
+    A session unused for ``idle_timeout`` seconds expires with its token and its cookies.
+    """
+
+    def __init__(self, idle_timeout: float) -> None:
+        self.idle_timeout = idle_timeout
         self._by_room: dict[str, Session] = {}
         self._by_token: dict[str, Session] = {}
 
     def for_room(self, room: str) -> Session:
-        """The room's session, created on first use."""
+        """The room's live session, created when there is none."""
         session = self._by_room.get(room)
-        if session is None:
+        if session is None or self._expired(session):
             session = Session(room)
             self._by_room[room] = session
             self._by_token[session.token] = session
+        session.last_used = time.monotonic()
         return session
 
     def find(self, token: str) -> Session | None:
-        """The session whose capability is ``token``, compared in constant time."""
+        """The live session whose capability is ``token``."""
         session = self._by_token.get(token)
-        if session is not None and secrets.compare_digest(session.token, token):
-            return session
-        return None
+        if session is None or not secrets.compare_digest(session.token, token):
+            return None
+        if self._expired(session):
+            return None
+        session.last_used = time.monotonic()
+        return session
+
+    def _expired(self, session: Session) -> bool:
+        if time.monotonic() - session.last_used <= self.idle_timeout:
+            return False
+        self._by_token.pop(session.token, None)
+        if self._by_room.get(session.room) is session:
+            del self._by_room[session.room]
+        return True

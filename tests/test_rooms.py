@@ -19,7 +19,7 @@ from pycrdt import (
 from tornado.httpclient import HTTPClientError
 from tornado.websocket import websocket_connect
 
-from jupyter_ext._rooms import Room
+from jupyter_ext._rooms import Room, RoomHub
 
 
 class Client:
@@ -141,3 +141,48 @@ def test_malformed_messages_raise_value_error(message):
     room.join(peer)
     with pytest.raises(ValueError):
         room.receive(peer, message)
+
+
+def _awareness_message(client_id: int | None = None, name: str = "A") -> tuple[bytes, int]:
+    doc = Doc() if client_id is None else Doc(client_id=client_id)
+    peer = Awareness(doc)
+    peer.set_local_state({"user": {"name": name}})
+    return create_awareness_message(peer.encode_awareness_update([peer.client_id])), doc.client_id
+
+
+def test_a_peer_cannot_speak_for_another_peers_participant():
+    room, alice, mallory = Room("r"), Sink(), Sink()
+    room.join(alice)
+    room.join(mallory)
+    message, alice_id = _awareness_message(name="Alice")
+    room.receive(alice, message)
+    forged, _ = _awareness_message(client_id=alice_id, name="Mallory")
+    with pytest.raises(ValueError, match="another connection"):
+        room.receive(mallory, forged)
+    room.leave(mallory)
+    assert room.awareness.states[alice_id]["user"]["name"] == "Alice"
+
+
+def test_a_read_only_peer_can_catch_up_but_not_write():
+    room, reader = Room("r"), Sink()
+    room.join(reader, read_only=True)
+    writer_doc = Doc()
+    captured = []
+    writer_doc.observe(lambda event: captured.append(event.update))
+    writer_doc.get("page", type=Map)["url"] = "https://evil.example/"
+    room.receive(reader, create_update_message(captured[-1]))
+    assert "url" not in room.doc.get("page", type=Map)
+    room.receive(reader, create_sync_message(Doc()))
+    assert reader.sent[-1][:2] == b"\x00\x01"  # it still gets sync step 2
+
+
+async def test_an_empty_room_is_dropped_after_it_lingers():
+    hub, peer = RoomHub(linger=0.05), Sink()
+    room = hub.get("brief")
+    room.join(peer)
+    hub.leave(room, peer)
+    assert hub.get("brief") is room  # coming back in time keeps the document
+    room.join(peer)
+    hub.leave(room, peer)
+    await asyncio.sleep(0.2)
+    assert "brief" not in hub.rooms

@@ -103,6 +103,18 @@ async def test_cookies_live_in_the_session_jar(open_session, origin, http_server
     assert "cookie" not in origin.requests[-1]
 
 
+async def test_page_scripts_reads_never_carry_the_jar(open_session, origin, http_server_client):
+    """A script of any proxied site could fetch another site's pages by capability: its CORS-mode
+    requests must not be logged in."""
+    prefix = await open_session("cors-room")
+    await _get(http_server_client, _proxied(prefix, origin.url("/setcookie")))
+    cors = {"Sec-Fetch-Mode": "cors"}
+    await _get(http_server_client, _proxied(prefix, origin.url("/echo")), headers=cors)
+    assert "cookie" not in origin.requests[-1]
+    await _get(http_server_client, _proxied(prefix, origin.url("/echo")))
+    assert origin.requests[-1]["cookie"] == "sid=s3cret"
+
+
 async def test_form_post_is_forwarded(open_session, origin, http_server_client):
     prefix = await open_session()
     response = await _get(
@@ -170,7 +182,8 @@ async def test_demo_site_and_agent_are_served(open_session, http_server_client):
     assert f'href="{prefix}https/demo.cobrowse.invalid/style.css"' in body
     css = await _get(http_server_client, f"{prefix}https/demo.cobrowse.invalid/style.css")
     assert f'url("{prefix}https/demo.cobrowse.invalid/img/waves.svg")' in css.body.decode()
-    missing = await _get(http_server_client, f"{prefix}https/demo.cobrowse.invalid/../x")
-    assert missing.code in (400, 404)
+    for bad in ("../x", "..%5C..%5Cx", "a/C:/x", "%2e%2e/x"):
+        missing = await _get(http_server_client, f"{prefix}https/demo.cobrowse.invalid/{bad}")
+        assert missing.code in (400, 404), bad
     agent = await _get(http_server_client, f"{prefix}_/agent.js")
     assert agent.code == 200 and agent.headers["Content-Type"].startswith("text/javascript")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import traitlets
 from pycrdt import Array, Doc, create_sync_message, create_update_message, handle_sync_message
 
 from cobrowse_widget import DEMO_URL, CoBrowser, _schema
@@ -15,7 +16,10 @@ from cobrowse_widget._widget import normalize_url
     [
         ("https://example.org/x", "https://example.org/x"),
         ("  example.org/a?b=1 ", "https://example.org/a?b=1"),
-        ("HTTP://Example.org", "HTTP://Example.org"),
+        ("HTTP://Example.org", "http://example.org/"),
+        ("localhost:8888", "https://localhost:8888/"),
+        ("https://example.org:443/#top", "https://example.org/#top"),
+        ("http://[::1]:80/x", "http://[::1]/x"),
     ],
 )
 def test_normalize_url(typed: str, expected: str) -> None:
@@ -26,6 +30,21 @@ def test_normalize_url(typed: str, expected: str) -> None:
 def test_non_web_addresses_are_refused(bad: str) -> None:
     with pytest.raises(ValueError, match="only http and https"):
         CoBrowser(bad)
+
+
+@pytest.mark.parametrize(
+    "bad", ["http://", "https://exa mple.com/", "https://a:99999/", "https://"]
+)
+def test_addresses_without_a_valid_host_are_refused(bad: str) -> None:
+    with pytest.raises(ValueError, match="not a valid web address"):
+        CoBrowser(bad)
+
+
+def test_room_and_start_url_are_fixed_after_construction() -> None:
+    cb = CoBrowser(DEMO_URL)
+    with pytest.raises(traitlets.TraitError):
+        cb.room = "other"
+    assert cb.own_room and not CoBrowser(DEMO_URL, room="named").own_room
 
 
 def test_bad_room_name_is_refused() -> None:
@@ -39,9 +58,9 @@ def test_a_widget_of_its_own_starts_on_its_url_and_navigates() -> None:
     assert repr(cb) == f"CoBrowser({DEMO_URL!r})"
     cb.goto(DEMO_URL + "tour.html")
     cb.url = "example.org"
-    assert cb.history == [DEMO_URL, DEMO_URL + "tour.html", "https://example.org"]
+    assert cb.history == [DEMO_URL, DEMO_URL + "tour.html", "https://example.org/"]
     assert cb.back() and cb.url == DEMO_URL + "tour.html"
-    assert cb.forward() and cb.url == "https://example.org"
+    assert cb.forward() and cb.url == "https://example.org/"
     assert not cb.forward()
 
 

@@ -22,11 +22,11 @@ export class RoomConnection {
     this.onDocUpdate = (update, origin) => {
       if (origin !== ROOM_ORIGIN) this.send(SYNC, (e) => syncProtocol.writeUpdate(e, update));
     };
-    // Only our own awareness changes go out: remote ones came from the room already.
+    // Only our own state goes out, never others' (not even their time-outs). If the room says
+    // we are gone or changed, say again who we are.
     this.onAwarenessUpdate = ({ added, updated, removed }, origin) => {
-      if (origin === ROOM_ORIGIN) return;
-      const ids = added.concat(updated, removed);
-      this.send(AWARENESS, (e) => encoding.writeVarUint8Array(e, awarenessProtocol.encodeAwarenessUpdate(awareness, ids)));
+      const mine = added.concat(updated, removed).includes(doc.clientID);
+      if (mine && (origin !== ROOM_ORIGIN || awareness.getLocalState() !== null)) this.sendOwnState();
     };
     doc.on("update", this.onDocUpdate);
     awareness.on("update", this.onAwarenessUpdate);
@@ -41,8 +41,7 @@ export class RoomConnection {
       this.retries = 0;
       this.onStatus("");
       this.send(SYNC, (e) => syncProtocol.writeSyncStep1(e, this.doc));
-      const ids = [this.doc.clientID];
-      this.send(AWARENESS, (e) => encoding.writeVarUint8Array(e, awarenessProtocol.encodeAwarenessUpdate(this.awareness, ids)));
+      this.sendOwnState();
     };
     socket.onmessage = (event) => this.receive(new Uint8Array(event.data));
     socket.onclose = () => {
@@ -68,6 +67,11 @@ export class RoomConnection {
     } else if (type === AWARENESS) {
       awarenessProtocol.applyAwarenessUpdate(this.awareness, decoding.readVarUint8Array(decoder), ROOM_ORIGIN);
     }
+  }
+
+  sendOwnState() {
+    const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, [this.doc.clientID]);
+    this.send(AWARENESS, (e) => encoding.writeVarUint8Array(e, update));
   }
 
   send(type, write) {

@@ -23,10 +23,15 @@ export function navigate(doc, url) {
     history.push([url]);
     page.set("index", history.length - 1);
     page.set("url", url);
+    page.set("by", doc.clientID);
   });
 }
 
-/** Replace the current entry (a redirect landed somewhere else). */
+/** The Yjs client id of whoever made the latest navigation. */
+export const navigatedBy = (doc) => Number(roots(doc).page.get("by") ?? -1);
+
+/** Replace the current entry (a redirect landed somewhere else); only the client that navigated
+ * does this, so concurrent participants do not each insert a copy. */
 export function replace(doc, url) {
   const { page, history } = roots(doc);
   doc.transact(() => {

@@ -40,6 +40,10 @@ function render({ model, el }) {
 
   const load = (url) => {
     if (!session || !url) return;
+    if (normalizeUrl(url) === null) {
+      view.setError(`The room's address is not a web address: ${url}`);
+      return;
+    }
     pendingUrl = url;
     dropPort();
     view.frame.src = proxied(url);
@@ -80,7 +84,7 @@ function render({ model, el }) {
 
   const onAgentMessage = ({ data }) => {
     if (!data || typeof data !== "object") return;
-    if (data.type === "hello" && typeof data.url === "string") {
+    if (data.type === "hello" && typeof data.url === "string" && normalizeUrl(data.url) !== null) {
       const expected = pendingUrl;
       pendingUrl = null;
       shownUrl = data.url;
@@ -88,8 +92,13 @@ function render({ model, el }) {
       awareness.setLocalStateField("url", shownUrl);
       if (expected === null && shownUrl !== schema.currentUrl(doc)) {
         schema.navigate(doc, shownUrl); // the user followed a link inside the page
-      } else if (expected !== null && shownUrl !== expected && schema.currentUrl(doc) === expected) {
-        schema.replace(doc, shownUrl); // a redirect landed elsewhere
+      } else if (
+        expected !== null &&
+        shownUrl !== expected &&
+        schema.currentUrl(doc) === expected &&
+        schema.navigatedBy(doc) === doc.clientID
+      ) {
+        schema.replace(doc, shownUrl); // our navigation was redirected
       }
       view.setAddress(schema.currentUrl(doc));
       applyRemoteScroll({ onLoad: true });
@@ -120,7 +129,7 @@ function render({ model, el }) {
   const onAwareness = () => {
     const people = [];
     awareness.getStates().forEach((state, id) => {
-      if (state?.user) people.push({ id, self: id === doc.clientID, ...state.user });
+      if (state?.user) people.push({ ...state.user, id, self: id === doc.clientID });
     });
     view.setParticipants(people);
     sendToAgent({ type: "pointers", pointers: remotePointers() });
@@ -145,14 +154,19 @@ function render({ model, el }) {
   model.on("change:height", onHeight);
   cleanups.push(() => model.off("change:height", onHeight));
 
+  let disposed = false;
   const server = jupyterServer();
   openSession(server, model.get("room"))
     .then((s) => {
+      if (disposed) return;
       session = s;
       awareness.setLocalState({ user: s.user, url: "", pointer: null });
       room = new RoomConnection(server, model.get("room"), doc, awareness, {
         onSynced: () => {
-          if (!schema.currentUrl(doc) && model.get("start_url")) schema.navigate(doc, model.get("start_url"));
+          // A room of the widget's own starts from the kernel; a named room may need a first page.
+          if (!model.get("own_room") && !schema.currentUrl(doc) && model.get("start_url")) {
+            schema.navigate(doc, model.get("start_url"));
+          }
           showPage();
         },
         onStatus: (text) => view.setStatus(text),
@@ -163,6 +177,7 @@ function render({ model, el }) {
     .catch((err) => view.setError(`Could not start co-browsing: ${err.message}`));
 
   return () => {
+    disposed = true;
     room?.destroy();
     dropPort();
     cleanups.reverse().forEach((fn) => fn());
