@@ -1,4 +1,7 @@
-"""Map upstream http(s) URLs to and from the proxy's path-preserving form (docs/protocol.md)."""
+"""Map upstream http(s) and ws(s) URLs to and from the proxy's path-preserving form.
+
+See docs/protocol.md; WebSocket URLs map like http ones (`wss://h/p` -> `prefix + "wss/h/p"`).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ import ipaddress
 import re
 from urllib.parse import urljoin
 
-_DEFAULT_PORTS = {"http": 80, "https": 443}
+_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 _ABSOLUTE = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://([^/?#]*)(.*)", re.S)
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 _HOSTPORT = re.compile(r"(\[[^\]]*\]|[^:\[\]]*)(?::([0-9]*))?")
@@ -42,13 +45,13 @@ def _netloc(scheme: str, hostport: str) -> str:
 
 
 def to_proxy(url: str, prefix: str) -> str:
-    """Map an absolute http(s) URL to `prefix + "scheme/host[:port]/path?query#frag"`.
+    """Map an absolute http(s) or ws(s) URL to `prefix + "scheme/host[:port]/path?query#frag"`.
 
     User info is dropped; the path, query and fragment are kept verbatim.
     """
     m = _ABSOLUTE.fullmatch(url)
     if not m or m[1].lower() not in _DEFAULT_PORTS:
-        raise ValueError(f"not an absolute http(s) URL: {url!r}")
+        raise ValueError(f"not an absolute http(s) or ws(s) URL: {url!r}")
     scheme = m[1].lower()
     netloc = _netloc(scheme, m[2].rpartition("@")[2])
     rest = m[3] if m[3].startswith("/") else "/" + m[3]
@@ -75,8 +78,9 @@ def _origin(base: str) -> str:
 def rewrite_url(value: str, base: str, prefix: str) -> str:
     """Proxy one URL found in a page whose base URL is `base`; leave anything else unchanged.
 
-    Absolute, protocol-relative and root-relative http(s) URLs are mapped; relative paths stay
-    relative (the path-preserving scheme resolves them), other schemes and junk are returned as is.
+    Absolute, protocol-relative and root-relative http(s) and ws(s) URLs are mapped; relative
+    paths stay relative (the path-preserving scheme resolves them), other schemes and junk are
+    returned as is.
     """
     core = value.strip(_C0_AND_SPACE)
     lead = value[: len(value) - len(value.lstrip(_C0_AND_SPACE))]
@@ -98,7 +102,7 @@ def rewrite_url(value: str, base: str, prefix: str) -> str:
 
 
 def rewrite_location(location: str, base: str, prefix: str) -> str:
-    """Map a `Location` header resolved against the request URL `base`; keep non-http(s)."""
+    """Map a `Location` header resolved against the request URL `base`; keep other schemes."""
     try:
         return to_proxy(urljoin(base, location.strip()), prefix)
     except ValueError:

@@ -33,6 +33,11 @@ BASE = "https://docs.python.org/3/tutorial/index.html"
         ("https://example.com/a b", "https/example.com/a b"),
         ("https://bücher.example/", "https/xn--bcher-kva.example/"),
         ("https://example.com./", "https/example.com./"),
+        ("wss://Chat.Example.com/socket?room=1", "wss/chat.example.com/socket?room=1"),
+        ("ws://example.com:80/s", "ws/example.com/s"),
+        ("wss://example.com:443/s", "wss/example.com/s"),
+        ("ws://example.com:443/s", "ws/example.com:443/s"),
+        ("WSS://example.com", "wss/example.com/"),
     ],
 )
 def test_to_proxy(url: str, expected: str) -> None:
@@ -43,6 +48,7 @@ def test_to_proxy(url: str, expected: str) -> None:
     "url",
     [
         "ftp://example.com/",
+        "wsx://example.com/",
         "javascript:alert(1)",
         "/relative",
         "https:/example.com",
@@ -72,6 +78,9 @@ def test_to_proxy_rejects(url: str) -> None:
         ("https/Example.COM:443/a%2Fb", "", "https://example.com/a%2Fb"),
         ("https/[::1]:9/x", "", "https://[::1]:9/x"),
         ("http/127.0.0.1/", "", "http://127.0.0.1/"),
+        ("wss/chat.example.com/socket", "room=1", "wss://chat.example.com/socket?room=1"),
+        ("ws/example.com:80/s", "", "ws://example.com/s"),
+        ("ws/example.com:8080", "", "ws://example.com:8080/"),
     ],
 )
 def test_from_proxy(rest: str, query: str, expected: str) -> None:
@@ -83,6 +92,8 @@ def test_from_proxy(rest: str, query: str, expected: str) -> None:
     [
         "ftp/example.com/",
         "HTTPS/example.com/",
+        "WSS/example.com/",
+        "wsx/example.com/",
         "_/agent.js",
         "https",
         "https/",
@@ -107,6 +118,8 @@ def test_from_proxy_rejects(rest: str) -> None:
         "https://docs.python.org/3/tutorial/index.html?q=a%20b&r=1#sec",
         "http://example.com:8080/",
         "https://[2001:db8::1]:8443/x",
+        "wss://example.com/socket?room=a%20b",
+        "ws://example.com:8080/",
     ],
 )
 def test_round_trip(url: str) -> None:
@@ -141,6 +154,9 @@ def test_round_trip(url: str) -> None:
         ("blob:https://x/uuid", "blob:https://x/uuid"),
         ("about:blank", "about:blank"),
         ("ftp://example.com/", "ftp://example.com/"),
+        ("wss://live.example.com/feed", P + "wss/live.example.com/feed"),
+        ("WS://Live.example.com:80/", P + "ws/live.example.com/"),
+        ("wss:relative", "wss:relative"),
         ("http:relative", "http:relative"),
         ("\\\\host\\x", "\\\\host\\x"),
         ("https://exa mple.com/", "https://exa mple.com/"),
@@ -177,6 +193,7 @@ def test_rewrite_url_bases(base: str, value: str, expected: str) -> None:
         ("//cdn.org/x", P + "https/cdn.org/x"),
         (" /padded ", P + "https/docs.python.org/padded"),
         ("mailto:a@b.c", "mailto:a@b.c"),
+        ("wss://x.org/s", P + "wss/x.org/s"),
         ("ftp://x.org/", "ftp://x.org/"),
         ("http://[bad/", "http://[bad/"),
     ],
