@@ -5,11 +5,14 @@ from __future__ import annotations
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Float, Int, List, Unicode
 
+from ._api import SessionHandler
 from ._fetch import Upstream
-from ._handlers import ProxyHandler, RoomHandler, SessionHandler
+from ._proxy_handler import ProxyHandler
+from ._room_handler import RoomHandler
 from ._rooms import RoomHub
 from ._sessions import SessionStore
 from ._ssrf import AddressPolicy
+from ._ws_proxy import ProxyWebSocketHandler
 
 
 class CoBrowse(ExtensionApp):
@@ -44,8 +47,12 @@ class CoBrowse(ExtensionApp):
         300.0, help="Seconds a room's document is kept after its last participant leaves."
     ).tag(config=True)
 
+    max_concurrent_requests = Int(
+        16, help="Upstream requests one room's proxy session may have open at once."
+    ).tag(config=True)
+
     def initialize_settings(self) -> None:
-        self.sessions = SessionStore(self.session_timeout)
+        self.sessions = SessionStore(self.session_timeout, self.max_concurrent_requests)
         self.rooms = RoomHub(self.room_linger)
         self.upstream = Upstream(
             AddressPolicy(self.allowed_private_hosts), self.request_timeout, self.max_body_size
@@ -57,6 +64,7 @@ class CoBrowse(ExtensionApp):
             [
                 (r"/cobrowse/api/session", SessionHandler, kwargs),
                 (r"/cobrowse/api/rooms/([^/]+)", RoomHandler, kwargs),
+                (r"/cobrowse/proxy/([A-Za-z0-9_-]{16,})/wss?/.*", ProxyWebSocketHandler, kwargs),
                 (r"/cobrowse/proxy/([A-Za-z0-9_-]{16,})/.*", ProxyHandler, kwargs),
             ]
         )

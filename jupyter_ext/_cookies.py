@@ -26,7 +26,8 @@ class SessionCookieJar:
     """
 
     def __init__(self) -> None:
-        self._jar = CookieJar(DefaultCookiePolicy())
+        self._policy = DefaultCookiePolicy()
+        self._jar = CookieJar(self._policy)
 
     def header_for(self, url: str) -> str | None:
         """The `Cookie` header to send with an upstream request to `url`, if any."""
@@ -38,3 +39,24 @@ class SessionCookieJar:
         """Remember the `Set-Cookie` headers of an upstream response to a request for `url`."""
         if set_cookie_headers:
             self._jar.extract_cookies(_Response(set_cookie_headers), Request(url))  # type: ignore[arg-type]
+
+    def for_scripts(self, url: str) -> str:
+        """What ``document.cookie`` reads on a page at ``url``: the cookies a request there
+        would carry, less the HttpOnly ones."""
+        request = Request(url)
+        policy = self._policy
+        visible = [
+            cookie
+            for cookie in self._jar
+            if not cookie.has_nonstandard_attr("HttpOnly")
+            and policy.domain_return_ok(cookie.domain, request)
+            and policy.path_return_ok(cookie.path, request)
+            and policy.return_ok(cookie, request)
+        ]
+        visible.sort(key=lambda cookie: len(cookie.path), reverse=True)
+        return "; ".join(f"{c.name}={c.value}" if c.value is not None else c.name for c in visible)
+
+    def store_from_script(self, url: str, cookie: str) -> None:
+        """A page at ``url`` assigned ``document.cookie = cookie``: scripts cannot set HttpOnly."""
+        parts = [p for p in cookie.split(";") if p.strip().lower() != "httponly"]
+        self.store(url, [";".join(parts)])

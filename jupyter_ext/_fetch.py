@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from tornado.httpclient import HTTPRequest, HTTPResponse
 from tornado.simple_httpclient import SimpleAsyncHTTPClient
 
@@ -13,16 +15,23 @@ class Upstream:
 
     def __init__(self, policy: AddressPolicy, timeout: float, max_body_size: int) -> None:
         self.timeout = timeout
+        self.resolver = GuardedResolver(policy)
         # The simple client explicitly: only it resolves through our guarded resolver.
         self.client = SimpleAsyncHTTPClient(
             force_instance=True,
-            resolver=GuardedResolver(policy),
+            resolver=self.resolver,
             max_body_size=max_body_size,
             max_buffer_size=max_body_size,
         )
 
     async def fetch(
-        self, method: str, url: str, headers: dict[str, str], body: bytes | None
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        body: bytes | None,
+        header_callback: Callable[[str], None] | None = None,
+        streaming_callback: Callable[[bytes], Awaitable[None] | None] | None = None,
     ) -> HTTPResponse:
         """One request, redirects not followed (the browser follows them through the proxy)."""
         request = HTTPRequest(
@@ -36,6 +45,8 @@ class Upstream:
             request_timeout=self.timeout,
             allow_nonstandard_methods=True,
             validate_cert=True,
+            header_callback=header_callback,
+            streaming_callback=streaming_callback,
         )
         return await self.client.fetch(request, raise_error=False)
 

@@ -128,12 +128,26 @@ def rewrite_body(body: bytes, content_type: str, base_url: str, prefix: str, inj
     return text.encode(codec, errors="surrogateescape")
 
 
-def agent_tag(agent_src: str, upstream_url: str, prefix: str) -> str:
-    """The ``<script>`` that loads the co-browsing agent first in ``<head>``."""
-    return (
-        f'<script src="{html.escape(agent_src)}" data-cobrowse-url="{html.escape(upstream_url)}"'
-        f' data-cobrowse-prefix="{html.escape(prefix)}"></script>'
-    )
+def agent_tag(
+    agent_src: str,
+    upstream_url: str,
+    prefix: str,
+    cookies: str = "",
+    result_id: str | None = None,
+) -> str:
+    """The ``<script>`` that loads the co-browsing agent first in ``<head>``, with what it needs
+    to know: the page's upstream URL, the proxy prefix, the cookies ``document.cookie`` shows and,
+    for a form submission's answer, the id under which followers can see it."""
+    attrs = {
+        "src": agent_src,
+        "data-cobrowse-url": upstream_url,
+        "data-cobrowse-prefix": prefix,
+        "data-cobrowse-cookies": cookies,
+    }
+    if result_id is not None:
+        attrs["data-cobrowse-result"] = result_id
+    rendered = " ".join(f'{name}="{html.escape(value)}"' for name, value in attrs.items())
+    return f"<script {rendered}></script>"
 
 
 def error_text(url: str, reason: str) -> str:

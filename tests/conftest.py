@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import gzip
 import json
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
-from tornado import httpserver, web
+from tornado import httpserver, web, websocket
 
 pytest_plugins = ["jupyter_server.pytest_plugin"]
 
@@ -21,6 +24,7 @@ class Origin:
 
     port: int
     requests: list[dict[str, str]] = field(default_factory=list)
+    release: asyncio.Event = field(default_factory=asyncio.Event)
 
     def url(self, path: str = "/") -> str:
         return f"http://{ORIGIN_HOST}:{self.port}{path}"
@@ -82,6 +86,82 @@ class _Boom(_Recorder):
         raise web.HTTPError(500)
 
 
+class _Methods(_Recorder):
+    """Answers any method with what it received."""
+
+    def _echo(self) -> None:
+        self.finish(
+            {
+                "method": self.request.method,
+                "body": self.request.body.decode("latin-1"),
+                "type": self.request.headers.get("Content-Type", ""),
+            }
+        )
+
+    get = post = put = delete = patch = options = _echo  # type: ignore[assignment]
+
+
+class _Big(_Recorder):
+    """Sends one chunk, then waits for the test to see it before sending the rest."""
+
+    async def get(self) -> None:
+        self.set_header("Content-Type", "application/octet-stream")
+        self.write(b"a" * 65536)
+        await self.flush()
+        await asyncio.wait_for(self.origin.release.wait(), 10)
+        self.finish(b"b" * 65536)
+
+
+class _Gzipped(_Recorder):
+    def get(self) -> None:
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.set_header("Content-Encoding", "gzip")
+        self.finish(gzip.compress(b'<html><head></head><body><a href="/x">x</a></body></html>'))
+
+
+LEGACY = (
+    "<html><head><meta charset=windows-1252><title>caf\u00e9</title></head><body>"
+    "<p>na\u00efve \u2013 r\u00e9sum\u00e9</p><a href='/caf\u00e9'>\u00e9</a></body></html>"
+).encode("cp1252")
+
+
+class _Legacy(_Recorder):
+    def get(self) -> None:
+        self.set_header("Content-Type", "text/html")
+        self.finish(LEGACY)
+
+
+class _Form(_Recorder):
+    """A form whose answer page says what was posted."""
+
+    def post(self) -> None:
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish(
+            f"<html><head></head><body><p id=r>posted {self.request.body.decode()}</p>"
+            f'<link rel=stylesheet href="style.css"></body></html>'
+        )
+
+
+class _Slow(_Recorder):
+    async def get(self) -> None:
+        await asyncio.wait_for(self.origin.release.wait(), 10)
+        self.finish("done")
+
+
+class _Socket(websocket.WebSocketHandler):
+    def initialize(self, origin: Origin) -> None:
+        self.origin = origin
+
+    def prepare(self) -> None:
+        self.origin.requests.append({k.lower(): v for k, v in self.request.headers.get_all()})
+
+    def select_subprotocol(self, subprotocols: list[str]) -> str | None:
+        return "chat.v2" if "chat.v2" in subprotocols else None
+
+    def on_message(self, message: str | bytes) -> None:
+        self.write_message(message, binary=isinstance(message, bytes))
+
+
 class _Hostile(_Recorder):
     def get(self) -> None:
         self.set_header("Content-Type", "text/html; charset=utf-8")
@@ -112,6 +192,14 @@ async def _start_origin() -> tuple[Origin, httpserver.HTTPServer]:
             (r"/redirect", _Redirect, kwargs),
             (r"/boom", _Boom, kwargs),
             (r"/hostile", _Hostile, kwargs),
+            (r"/methods", _Methods, kwargs),
+            (r"/big", _Big, kwargs),
+            (r"/gzipped", _Gzipped, kwargs),
+            (r"/legacy", _Legacy, kwargs),
+            (r"/form", _Form, kwargs),
+            (r"/slow", _Slow, kwargs),
+            (r"/socket", _Socket, kwargs),
+            (r"/files/(.*)", web.StaticFileHandler, {"path": str(Path(__file__).parent / "pages")}),
         ]
     )
     server = httpserver.HTTPServer(app)

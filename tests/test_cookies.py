@@ -73,3 +73,22 @@ def test_cookie_for_ip_host_and_port() -> None:
     jar.store("http://127.0.0.1:8888/x", ["a=1; Path=/"])
     assert jar.header_for("http://127.0.0.1:9999/") == "a=1"
     assert jar.header_for("http://127.0.0.2:8888/") is None
+
+
+def test_scripts_see_only_cookies_without_httponly_that_apply() -> None:
+    jar = SessionCookieJar()
+    jar.store(
+        "https://a.example/x/y",
+        ["sid=1; HttpOnly; Path=/", "theme=dark; Path=/", "deep=1; Path=/x", "other=1; Path=/z"],
+    )
+    assert jar.for_scripts("https://a.example/x/y") == "deep=1; theme=dark"
+    assert jar.for_scripts("https://b.example/") == ""
+
+
+def test_scripts_cannot_set_httponly_cookies() -> None:
+    jar = SessionCookieJar()
+    jar.store_from_script("https://a.example/", "pref=1; path=/; HttpOnly")
+    jar.store_from_script("https://a.example/", "gone=1; path=/")
+    jar.store_from_script("https://a.example/", "gone=; path=/; max-age=0")
+    assert jar.for_scripts("https://a.example/") == "pref=1"
+    assert jar.header_for("https://a.example/") == "pref=1"

@@ -1,0 +1,260 @@
+"""The HTTP side of the proxy: capability URLs in, rewritten or streamed upstream responses out."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
+
+from tornado import httputil, web
+
+from ._demo import demo_file, is_demo
+from ._proxy import (
+    SECURITY_HEADERS,
+    agent_tag,
+    browser_response_headers,
+    error_text,
+    rewritable,
+    rewrite_body,
+    upstream_request_headers,
+)
+from ._results import Result
+from ._urls import from_proxy
+
+if TYPE_CHECKING:
+    from ._app import CoBrowse
+    from ._sessions import Session
+
+OWN = "_/"  # the proxy's own paths under a session: agent.js, cookie, result/<id>/...
+AGENT = "_/agent.js"
+COOKIE = "_/cookie"
+RESULT = "_/result/"
+REPLAYABLE = ("GET", "HEAD")
+
+
+class ProxyHandler(web.RequestHandler):
+    """Serves upstream pages under a session's capability URL, rewritten and sandboxed.
+
+    Deliberately not a JupyterHandler: the capability in the path is the only credential, the
+    browser's Jupyter cookies are never read, and nothing here may set one.
+    """
+
+    SUPPORTED_METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS")
+
+    def initialize(self, cobrowse: CoBrowse) -> None:
+        self.cobrowse = cobrowse
+
+    def set_default_headers(self) -> None:
+        for name, value in SECURITY_HEADERS.items():
+            self.set_header(name, value)
+        self.clear_header("Server")
+
+    def check_xsrf_cookie(self) -> None:
+        """Page forms post here from an opaque origin; the capability URL is the credential."""
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        self.finish(f"cobrowse proxy: {status_code} {self._reason}\n")
+
+    async def get(self, token: str) -> None:
+        await self._handle(token)
+
+    head = post = put = delete = patch = get
+
+    async def options(self, token: str) -> None:
+        if "Access-Control-Request-Method" not in self.request.headers:
+            return await self._handle(token)
+        # A CORS preflight from the page (its origin is opaque): answered here, never forwarded.
+        self.set_header("Access-Control-Allow-Methods", ", ".join(self.SUPPORTED_METHODS))
+        requested = self.request.headers.get("Access-Control-Request-Headers")
+        if requested:
+            self.set_header("Access-Control-Allow-Headers", requested)
+        self.set_header("Access-Control-Max-Age", "600")
+        self.set_status(204)
+        self.finish()
+
+    def _text(self, status: int, text: str) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        self.finish(text)
+
+    async def _handle(self, token: str) -> None:
+        session = self.cobrowse.sessions.find(token)
+        if session is None:
+            return self._text(404, "cobrowse proxy: unknown or expired session.\n")
+        prefix = session.prefix(self.settings.get("base_url", "/"))
+        rest = self.request.path[len(prefix) :]
+        if rest.startswith(OWN):
+            return self._own(session, prefix, rest)
+        try:
+            url = from_proxy(rest, self.request.query)
+        except ValueError as exc:
+            return self._text(400, f"cobrowse proxy: not a proxied address ({exc}).\n")
+        if not url.startswith(("http://", "https://")):
+            return self._text(400, "cobrowse proxy: WebSocket addresses need a WebSocket.\n")
+        if is_demo(url):
+            return self._demo(session, url, prefix)
+        async with session.upstream_slots:
+            await _Relay(self, session, url, prefix).run()
+
+    def _own(self, session: Session, prefix: str, rest: str) -> None:
+        if rest == AGENT:
+            agent = resources.files(__package__) / "static" / "agent.js"
+            self.set_header("Content-Type", "text/javascript; charset=utf-8")
+            self.set_header("Cache-Control", "no-cache")
+            self.finish(agent.read_bytes())
+            return
+        if rest == COOKIE and self.request.method == "POST":
+            url = parse_qs(self.request.query).get("url", [""])[0]
+            if not url.startswith(("http://", "https://")):
+                return self._text(400, "cobrowse proxy: cookie needs the page's url.\n")
+            session.jar.store_from_script(url, self.request.body.decode("utf-8", "replace"))
+            self.set_status(204)
+            self.finish()
+            return
+        if rest.startswith(RESULT):
+            result_id, _, inner = rest[len(RESULT) :].partition("/")
+            result = session.results.get(result_id)
+            if result is not None and self._is(inner, result.url):
+                self.set_header("Content-Type", result.content_type)
+                self.finish(result.body)
+                return
+            # Anything else under a kept result (its relative links) lives at its usual place.
+            query = f"?{self.request.query}" if self.request.query else ""
+            self.redirect(prefix + inner + query)
+            return
+        return self._text(404, "cobrowse proxy: no such proxy resource.\n")
+
+    def _is(self, rest: str, url: str) -> bool:
+        try:
+            return from_proxy(rest, self.request.query) == url
+        except ValueError:
+            return False
+
+    def _demo(self, session: Session, url: str, prefix: str) -> None:
+        found = demo_file(url)
+        if found is None:
+            return self._text(404, error_text(url, "the demo site has no such page"))
+        body, content_type = found
+        self.set_header("Content-Type", content_type)
+        if rewritable(content_type):
+            tag = agent_tag(prefix + AGENT, url, prefix, session.jar.for_scripts(url))
+            body = rewrite_body(body, content_type, url, prefix, tag)
+        self.finish(b"" if self.request.method == "HEAD" else body)
+
+
+class _Relay:
+    """One upstream exchange: HTML and CSS are buffered and rewritten, everything else streams
+    to the browser as it arrives (with back-pressure), so large downloads are never held."""
+
+    def __init__(self, handler: ProxyHandler, session: Session, url: str, prefix: str) -> None:
+        self.handler = handler
+        self.session = session
+        self.url = url
+        self.prefix = prefix
+        method = handler.request.method or "GET"
+        self.method = method
+        # Page scripts' own reads (CORS mode) never carry the room's cookies: the capability is
+        # per room, so any proxied site could otherwise read another site's logged-in pages.
+        self.credentialed = handler.request.headers.get("Sec-Fetch-Mode", "navigate") != "cors"
+        self.navigation = handler.request.headers.get("Sec-Fetch-Mode", "navigate") == "navigate"
+        self.status: httputil.ResponseStartLine | None = None
+        self.headers = httputil.HTTPHeaders()
+        self.streaming = False
+        self.chunks: list[bytes] = []
+
+    async def run(self) -> None:
+        handler = self.handler
+        headers = upstream_request_headers(handler.request.headers.get_all())
+        cookie = self.session.jar.header_for(self.url) if self.credentialed else None
+        if cookie:
+            headers["Cookie"] = cookie
+        try:
+            await handler.cobrowse.upstream.fetch(
+                self.method,
+                self.url,
+                headers,
+                handler.request.body,
+                header_callback=self._on_header_line,
+                streaming_callback=self._on_chunk,
+            )
+        except Exception as exc:
+            handler.cobrowse.log.info("cobrowse: %s failed: %r", self.url, exc)
+            if self.streaming:  # the browser already has part of the body: cut it short
+                handler.request.connection.close()  # type: ignore[union-attr]
+                return
+            status = 504 if "timeout" in type(exc).__name__.lower() else 502
+            return handler._text(status, error_text(self.url, str(exc) or type(exc).__name__))
+        if self.streaming:
+            handler.finish()
+        else:
+            self._finish_buffered()
+
+    def _on_header_line(self, line: str) -> None:
+        line = line.rstrip("\r\n")
+        if self.status is None:
+            self.status = httputil.parse_response_start_line(line)
+        elif line:
+            self.headers.parse_line(line)
+        elif self.status.code >= 200:  # 1xx responses are followed by the real one
+            self._headers_done()
+
+    def _headers_done(self) -> None:
+        assert self.status is not None
+        if self.credentialed:
+            self.session.jar.store(self.url, self.headers.get_list("Set-Cookie"))
+        content_type = self.headers.get("Content-Type", "")
+        if self.status.code >= 500 or rewritable(content_type):
+            return  # buffered: rewritten, or replaced by a readable error, at the end
+        self.streaming = True
+        self._start_response()
+        encoding = self.headers.get("Content-Encoding", "identity").lower()
+        if "Content-Length" in self.headers and encoding == "identity":
+            self.handler.set_header("Content-Length", self.headers["Content-Length"])
+        self.handler.flush()
+
+    def _on_chunk(self, chunk: bytes) -> Awaitable[None] | None:
+        if not self.streaming:
+            self.chunks.append(chunk)
+            return None
+        if self.method == "HEAD":
+            return None
+        self.handler.write(chunk)
+        return self.handler.flush()  # awaited by tornado: a slow browser slows the upstream read
+
+    def _start_response(self) -> None:
+        assert self.status is not None
+        handler = self.handler
+        handler.set_status(self.status.code, self.status.reason or "Unknown")
+        for name, value in browser_response_headers(self.headers.get_all(), self.url, self.prefix):
+            handler.add_header(name, value)
+
+    def _finish_buffered(self) -> None:
+        handler = self.handler
+        if self.status is None:
+            return handler._text(502, error_text(self.url, "the site sent no response"))
+        if self.status.code >= 500:
+            reason = f"the site answered {self.status.code} {self.status.reason}"
+            return handler._text(self.status.code, error_text(self.url, reason))
+        self._start_response()
+        body = b"".join(self.chunks)
+        content_type = self.headers.get("Content-Type", "")
+        result_id = None
+        if self.method not in REPLAYABLE and self.navigation and self.status.code == 200:
+            result_id = self.session.results.new_id()
+        if body:
+            tag = agent_tag(
+                self.prefix + AGENT,
+                self.url,
+                self.prefix,
+                self.session.jar.for_scripts(self.url),
+                result_id,
+            )
+            body = rewrite_body(body, content_type, self.url, self.prefix, tag)
+        if result_id is not None:
+            self.session.results.keep(result_id, Result(self.url, content_type, body))
+        if self.method == "HEAD" or self.status.code in (204, 304):
+            handler.finish()
+        else:
+            handler.finish(body)

@@ -1,0 +1,82 @@
+"""WebSockets of proxied pages: the browser's socket to the proxy, relayed to the upstream one."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from tornado import web
+from tornado.httpclient import HTTPRequest
+from tornado.websocket import WebSocketClientConnection, WebSocketHandler, websocket_connect
+
+from ._urls import from_proxy
+
+if TYPE_CHECKING:
+    from ._app import CoBrowse
+
+
+class ProxyWebSocketHandler(WebSocketHandler):
+    """``{prefix}ws(s)/host/path``: connects upstream first, so the browser gets the
+    subprotocol the site chose, then relays messages both ways until either side closes."""
+
+    def initialize(self, cobrowse: CoBrowse) -> None:
+        self.cobrowse = cobrowse
+        self.upstream: WebSocketClientConnection | None = None
+
+    def check_origin(self, origin: str) -> bool:
+        """Proxied pages have an opaque origin ("null"); the capability URL is the credential and
+        no Jupyter cookie is ever used here."""
+        return True
+
+    async def get(self, token: str, *args: Any, **kwargs: Any) -> None:
+        session = self.cobrowse.sessions.find(token)
+        if session is None:
+            raise web.HTTPError(404, "unknown or expired session")
+        prefix = session.prefix(self.settings.get("base_url", "/"))
+        try:
+            url = from_proxy(self.request.path[len(prefix) :], self.request.query)
+        except ValueError as exc:
+            raise web.HTTPError(400, f"not a proxied address ({exc})") from exc
+        parts = urlsplit(url)
+        origin = f"{'https' if parts.scheme == 'wss' else 'http'}://{parts.netloc}"
+        headers = {"Origin": origin}
+        for name in ("User-Agent", "Accept-Language"):
+            if name in self.request.headers:
+                headers[name] = self.request.headers[name]
+        cookie = session.jar.header_for(origin + (parts.path or "/"))
+        if cookie:
+            headers["Cookie"] = cookie
+        offered = self.request.headers.get("Sec-WebSocket-Protocol", "")
+        subprotocols = [p.strip() for p in offered.split(",") if p.strip()] or None
+        timeout = self.cobrowse.request_timeout
+        try:
+            async with session.upstream_slots:
+                self.upstream = await websocket_connect(
+                    HTTPRequest(url, headers=headers, connect_timeout=timeout),
+                    on_message_callback=self._from_upstream,
+                    subprotocols=subprotocols,
+                    resolver=self.cobrowse.upstream.resolver,
+                    max_message_size=self.cobrowse.max_body_size,
+                )
+        except Exception as exc:
+            self.cobrowse.log.info("cobrowse: websocket %s failed: %r", url, exc)
+            raise web.HTTPError(502, "the site's websocket could not be reached") from exc
+        await super().get(token, *args, **kwargs)
+
+    def select_subprotocol(self, subprotocols: list[str]) -> str | None:
+        return self.upstream.selected_subprotocol if self.upstream else None
+
+    def on_message(self, message: str | bytes) -> None:
+        if self.upstream is not None:
+            self.upstream.write_message(message, binary=isinstance(message, bytes))
+
+    def _from_upstream(self, message: str | bytes | None) -> None:
+        if message is None:  # the site closed its end
+            self.close()
+        elif self.ws_connection is not None and not self.ws_connection.is_closing():
+            self.write_message(message, binary=isinstance(message, bytes))
+
+    def on_close(self) -> None:
+        if self.upstream is not None:
+            self.upstream.close()
+            self.upstream = None

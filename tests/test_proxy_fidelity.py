@@ -1,0 +1,234 @@
+"""The proxy behaves like the site: methods, encodings, streaming, ranges, websockets, cookies and
+form results, against a real Jupyter server and a real loopback origin."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from pathlib import Path
+
+import pytest
+from tornado.httpclient import HTTPClientError, HTTPRequest
+from tornado.websocket import websocket_connect
+
+from .conftest import LEGACY, ORIGIN_HOST
+
+
+def _proxied(prefix: str, url: str) -> str:
+    scheme, rest = url.split("://", 1)
+    return f"{prefix}{scheme}/{rest}"
+
+
+async def _get(client, path: str, **kwargs):
+    return await client.fetch(path, raise_error=False, **kwargs)
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH", "OPTIONS"])
+async def test_other_methods_are_forwarded(method, open_session, origin, http_server_client):
+    prefix = await open_session()
+    body = b"payload" if method in ("PUT", "PATCH") else None
+    response = await _get(
+        http_server_client,
+        _proxied(prefix, origin.url("/methods")),
+        method=method,
+        body=body,
+        allow_nonstandard_methods=True,
+    )
+    assert response.code == 200
+    echoed = json.loads(response.body)
+    assert echoed["method"] == method
+    assert echoed["body"] == (body or b"").decode()
+
+
+async def test_cors_preflight_is_answered_not_forwarded(open_session, origin, http_server_client):
+    prefix = await open_session()
+    response = await _get(
+        http_server_client,
+        _proxied(prefix, origin.url("/methods")),
+        method="OPTIONS",
+        headers={"Access-Control-Request-Method": "PUT", "Access-Control-Request-Headers": "x-a"},
+    )
+    assert response.code == 204
+    assert "PUT" in response.headers["Access-Control-Allow-Methods"]
+    assert response.headers["Access-Control-Allow-Headers"] == "x-a"
+    assert not origin.requests
+
+
+async def test_multipart_form_post_arrives_intact(open_session, origin, http_server_client):
+    prefix = await open_session()
+    boundary = "----cobrowse"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="f"; filename="a.bin"\r\n'
+        f"Content-Type: application/octet-stream\r\n\r\n\x00\xff\x01\r\n--{boundary}--\r\n"
+    ).encode("latin-1")
+    response = await _get(
+        http_server_client,
+        _proxied(prefix, origin.url("/methods")),
+        method="POST",
+        body=body,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    echoed = json.loads(response.body)
+    assert echoed["body"].encode("latin-1") == body
+    assert echoed["type"] == f"multipart/form-data; boundary={boundary}"
+
+
+async def test_large_bodies_stream_without_waiting_for_the_end(
+    open_session, origin, http_server_client
+):
+    """The origin holds back the second half until the browser has the first: a proxy that
+    buffered the whole body would never deliver it."""
+    prefix = await open_session()
+    received: list[bytes] = []
+
+    def on_chunk(chunk: bytes) -> None:
+        received.append(chunk)
+        origin.release.set()
+
+    response = await asyncio.wait_for(
+        http_server_client.fetch(
+            _proxied(prefix, origin.url("/big")), streaming_callback=on_chunk, raise_error=False
+        ),
+        8,
+    )
+    assert response.code == 200
+    assert b"".join(received) == b"a" * 65536 + b"b" * 65536
+    assert response.headers["Content-Security-Policy"].startswith("sandbox")
+
+
+async def test_range_requests_pass_through(open_session, origin, http_server_client):
+    prefix = await open_session()
+    response = await _get(
+        http_server_client,
+        _proxied(prefix, origin.url("/files/bytes.txt")),
+        headers={"Range": "bytes=10-19"},
+    )
+    whole = (Path(__file__).parent / "pages" / "bytes.txt").read_bytes()
+    assert response.code == 206
+    assert response.body == whole[10:20]
+    assert response.headers["Content-Range"] == f"bytes 10-19/{len(whole)}"
+    assert response.headers["Content-Length"] == "10"
+
+
+async def test_gzipped_html_is_decoded_then_rewritten(open_session, origin, http_server_client):
+    prefix = await open_session()
+    response = await _get(
+        http_server_client,
+        _proxied(prefix, origin.url("/gzipped")),
+        decompress_response=False,
+    )
+    assert "Content-Encoding" not in response.headers
+    assert f'href="{_proxied(prefix, origin.url("/x"))}"'.encode() in response.body
+
+
+async def test_non_utf8_pages_keep_every_byte(open_session, origin, http_server_client):
+    prefix = await open_session()
+    response = await _get(http_server_client, _proxied(prefix, origin.url("/legacy")))
+    body = response.body
+    tag = re.search(rb"<script [^>]*></script>", body)
+    assert tag is not None
+    unproxied = (body[: tag.start()] + body[tag.end() :]).replace(
+        _proxied(prefix, origin.url("")).encode(), b""
+    )
+    assert unproxied == LEGACY
+
+
+async def test_websockets_are_proxied_with_the_sites_subprotocol(
+    open_session, origin, jp_http_port
+):
+    prefix = await open_session()
+    url = f"ws://127.0.0.1:{jp_http_port}{prefix}ws/{ORIGIN_HOST}:{origin.port}/socket"
+    ws = await websocket_connect(
+        HTTPRequest(url, headers={"Origin": "null", "Cookie": "_xsrf=jupyter-secret"}),
+        subprotocols=["chat.v1", "chat.v2"],
+    )
+    assert ws.selected_subprotocol == "chat.v2"
+    await ws.write_message("hello")
+    assert await ws.read_message() == "hello"
+    await ws.write_message(b"\x00\x01", binary=True)
+    assert await ws.read_message() == b"\x00\x01"
+    ws.close()
+    seen = origin.requests[-1]
+    assert seen["origin"] == f"http://{ORIGIN_HOST}:{origin.port}"
+    assert "cookie" not in seen
+
+
+async def test_websocket_needs_a_valid_capability(http_server_client, jp_http_port, jp_base_url):
+    url = f"ws://127.0.0.1:{jp_http_port}{jp_base_url}cobrowse/proxy/{'x' * 43}/ws/h:1/socket"
+    with pytest.raises(HTTPClientError) as err:
+        await websocket_connect(url)
+    assert err.value.code == 404
+
+
+async def test_form_result_is_kept_for_followers(open_session, origin, http_server_client):
+    prefix = await open_session()
+    form = _proxied(prefix, origin.url("/form"))
+    response = await _get(
+        http_server_client,
+        form,
+        method="POST",
+        body="q=once",
+        headers={"Sec-Fetch-Mode": "navigate"},
+    )
+    match = re.search(rb'data-cobrowse-result="([A-Za-z0-9_-]+)"', response.body)
+    assert match is not None
+    result_id = match.group(1).decode()
+    posts = len(origin.requests)
+    kept = f"{prefix}_/result/{result_id}/{form[len(prefix) :]}"
+    follower = await _get(http_server_client, kept)
+    assert follower.code == 200
+    assert b"posted q=once" in follower.body
+    assert len(origin.requests) == posts  # nobody posted again
+    sibling = await _get(
+        http_server_client, kept.rsplit("/", 1)[0] + "/style.css", follow_redirects=False
+    )
+    assert sibling.code == 302
+    assert sibling.headers["Location"] == _proxied(prefix, origin.url("/style.css"))
+    missing = await _get(
+        http_server_client, f"{prefix}_/result/nope/{form[len(prefix) :]}", follow_redirects=False
+    )
+    assert missing.code == 302  # an expired result falls back to the page itself
+
+
+async def test_scripts_cookies_reach_the_jar_and_the_page(open_session, origin, http_server_client):
+    prefix = await open_session("script-cookies")
+    page = origin.url("/page")
+    set_cookie = await _get(
+        http_server_client,
+        f"{prefix}_/cookie?url={page}",
+        method="POST",
+        body="pref=compact; path=/",
+        headers={"Content-Type": "text/plain"},
+    )
+    assert set_cookie.code == 204
+    response = await _get(http_server_client, _proxied(prefix, page))
+    assert origin.requests[-1]["cookie"] == "pref=compact"
+    # /page sets visited=yes (not HttpOnly): the next page shows both to document.cookie.
+    again = await _get(http_server_client, _proxied(prefix, page))
+    assert b'data-cobrowse-cookies="pref=compact; visited=yes"' in again.body
+    assert response.code == 200
+
+
+@pytest.fixture
+def jp_server_config() -> dict:
+    return {
+        "ServerApp": {"jpserver_extensions": {"jupyter_ext": True}},
+        "CoBrowse": {
+            "allowed_private_hosts": [ORIGIN_HOST],
+            "request_timeout": 5.0,
+            "max_concurrent_requests": 2,
+        },
+    }
+
+
+async def test_upstream_requests_per_session_are_limited(open_session, origin, http_server_client):
+    prefix = await open_session("busy")
+    slow = _proxied(prefix, origin.url("/slow"))
+    fetches = [asyncio.ensure_future(_get(http_server_client, slow)) for _ in range(3)]
+    await asyncio.sleep(0.5)
+    assert len(origin.requests) == 2  # the third waits for a free slot
+    origin.release.set()
+    responses = await asyncio.gather(*fetches)
+    assert [r.code for r in responses] == [200, 200, 200]
+    assert len(origin.requests) == 3
