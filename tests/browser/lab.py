@@ -192,3 +192,38 @@ def kernel_eval(page: Page, code: str) -> str:
         }""",
         code,
     )
+
+
+def write_notebook(path: Path, *sources: str) -> Path:
+    """Write a notebook with one code cell per source (unexecuted) to ``path``."""
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in sources]
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, str(path))
+    return path
+
+
+def go_to_address(page: Page, url: str) -> None:
+    """Type ``url`` into the (first) widget's address bar and press Enter, as a user does."""
+    address = page.locator(".cobrowse-address").first
+    address.fill(url)
+    address.press("Enter")
+
+
+def wait_for_address(page: Page, url: str, timeout_ms: int = 15_000) -> None:
+    """Wait until the (first) widget's address bar shows ``url``."""
+    page.wait_for_function(
+        """(url) => {
+            const input = document.querySelector('.cobrowse-address');
+            return input && input.value === url;
+        }""",
+        arg=url,
+        timeout=timeout_ms,
+    )

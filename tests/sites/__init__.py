@@ -1,0 +1,1 @@
+"""Small real web sites that browser tests and benchmarks browse through the proxy."""

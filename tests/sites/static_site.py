@@ -1,0 +1,54 @@
+"""A threaded static HTTP/1.1 server (keep-alive, like a real origin) that records its requests."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+PYTHON_DOCS = Path("/usr/share/doc/python3-doc/html")
+
+
+@dataclass
+class StaticSite:
+    """Where the site listens, and the headers of every request it answered."""
+
+    url: str
+    requests: list[dict[str, str]] = field(default_factory=list)
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def __init__(self, *args: object, site: StaticSite, **kwargs: object) -> None:
+        self.site = site
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    def send_head(self):  # type: ignore[no-untyped-def]
+        record = {k.lower(): v for k, v in self.headers.items()}
+        record["_path"] = self.path
+        self.site.requests.append(record)
+        return super().send_head()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def serve_directory(directory: Path, host: str = "127.0.0.2") -> Iterator[StaticSite]:
+    """Serve ``directory`` on a free port of ``host`` from a daemon thread."""
+    site = StaticSite(url="")
+    server = ThreadingHTTPServer((host, 0), partial(_Handler, site=site, directory=str(directory)))
+    server.daemon_threads = True
+    site.url = f"http://{host}:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield site
+    finally:
+        server.shutdown()
+        server.server_close()
