@@ -1,31 +1,42 @@
-// The co-browsing agent, injected first in <head> of every proxied page. Once the widget connects
-// it reports the user's scroll and pointer and applies the room's, over one MessagePort.
+// The co-browsing agent, injected first in <head> of every proxied page (and frame). It installs
+// the client runtime (URL mapping, cookie and storage stand-ins) everywhere. In the frame the
+// widget embeds, once the widget connects, it also reports the user's scroll, pointer and
+// same-document navigation and applies the room's, over one MessagePort.
 import { awaitConnect } from "./connect.js";
 import { describe, resolve } from "./locator.js";
 import { remotePointers } from "./overlay.js";
 import { trackPointer } from "./pointers.js";
+import { installRuntime } from "./runtime/index.js";
 import { syncScroll } from "./scroll.js";
 import { upstreamMapper } from "./urls.js";
 import { toAnchor, toPointers } from "./validate.js";
 
+const RUNTIME = Symbol.for("cobrowse-runtime");
 const LOADED = Symbol.for("cobrowse-agent");
 
 function main(script) {
-  // Top-level (not in the widget's iframe) or already running in this document: stay inert.
+  // A second copy of the agent in this document stays inert.
+  if (RUNTIME in window) return;
+  Object.defineProperty(window, RUNTIME, { value: true });
+  const data = script?.dataset ?? {};
+  const { cobrowseUrl: url = "", cobrowsePrefix: prefix = "" } = data;
+  const cookies = data.cobrowseCookies ?? "";
+  const runtime = installRuntime({ url, prefix, cookies });
+  // Top-level (not in the widget's iframe): the runtime only.
   if (window.parent === window || LOADED in window) return;
   Object.defineProperty(window, LOADED, { value: true });
-  const { cobrowseUrl: url = location.href, cobrowsePrefix: prefix = "" } = script?.dataset ?? {};
   const mapUrl = upstreamMapper(prefix, location.href);
-  awaitConnect(window.parent, (port) => start(port, url, mapUrl));
+  awaitConnect(window.parent, (port) => start(port, runtime, mapUrl));
 }
 
-function start(port, url, mapUrl) {
+function start(port, runtime, mapUrl) {
   const send = (message) => port.postMessage(message);
   const locate = {
     describe: (element) => describe(element, mapUrl),
     resolve: (locator) => resolve(locator, document, mapUrl),
   };
-  send({ type: "hello", url, title: document.title });
+  send({ type: "hello", url: runtime.currentUrl(), title: document.title });
+  runtime.onNavigated(({ url, title }) => send({ type: "navigated", url, title }));
   const scrollTo = syncScroll({ send: (anchor) => send({ type: "scroll", anchor }), ...locate });
   trackPointer({ send: (pointer) => send({ type: "pointer", pointer }), ...locate });
   const drawPointers = remotePointers(locate.resolve);
