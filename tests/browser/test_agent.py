@@ -1,73 +1,15 @@
 """The co-browsing agent in a sandboxed iframe, driven through a stand-in widget page."""
 
-import threading
-from collections.abc import Callable, Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Frame, Page
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
-PAGES = Path(__file__).parent / "agent_pages"
-AGENT_SRC = ROOT / "js" / "src" / "agent"
-AGENT_JS = ROOT / "jupyter_ext" / "static" / "agent.js"
 UPSTREAM = "https://example.org/docs/page.html"
 MISSING = " (pointing at something not on your page)"
-
-
-class Handler(SimpleHTTPRequestHandler):
-    """Serves the test pages at /, the built agent at /agent.js and its sources at /src/agent/."""
-
-    def translate_path(self, path: str) -> str:
-        path = unquote(urlsplit(path).path)
-        if path == "/agent.js":
-            return str(AGENT_JS)
-        base, rest = (AGENT_SRC, path[11:]) if path.startswith("/src/agent/") else (PAGES, path)
-        target = (base / rest.lstrip("/")).resolve()
-        return str(target) if target.is_relative_to(base) else str(base / "missing")
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def site() -> Iterator[str]:
-    sources = max(path.stat().st_mtime for path in AGENT_SRC.glob("*.js"))
-    if not AGENT_JS.exists() or AGENT_JS.stat().st_mtime < sources:
-        pytest.fail("jupyter_ext/static/agent.js is missing or stale: cd js && npm run build")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join()
-
-
-@pytest.fixture
-def open_page(browser: Browser, site: str) -> Iterator[Callable[..., tuple[Page, Frame]]]:
-    """Opens the stand-in widget at a viewport size and waits for the agent's hello."""
-    contexts = []
-
-    def open_page(
-        width: int = 800, height: int = 600, src: str = "page.html"
-    ) -> tuple[Page, Frame]:
-        context = browser.new_context(viewport={"width": width, "height": height})
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(f"{site}/parent.html?src={src}")
-        page.wait_for_function("window.received.some((m) => m.type === 'hello')")
-        frame = page.query_selector("#frame").content_frame()
-        return page, frame
-
-    yield open_page
-    for context in contexts:
-        context.close()
 
 
 def messages(page: Page, kind: str) -> list[Any]:
@@ -120,6 +62,8 @@ def test_inert_when_opened_top_level(browser: Browser, site: str) -> None:
     page = context.new_page()
     page.goto(f"{site}/page.html")
     assert page.evaluate("Symbol.for('cobrowse-agent') in window") is False
+    # The client runtime runs in every proxied document, top-level too.
+    assert page.evaluate("Symbol.for('cobrowse-runtime') in window") is True
     context.close()
 
 
