@@ -11,6 +11,8 @@ from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
+from ._sessions import proxy_prefix
+
 if TYPE_CHECKING:
     from ._app import CoBrowse
 
@@ -47,7 +49,7 @@ class SessionHandler(APIHandler):
         self.finish(
             {
                 "room": room,
-                "prefix": session.prefix(self.base_url),
+                "prefix": proxy_prefix(self.base_url, session.token),
                 "user": {
                     "username": user.username,
                     "name": user.display_name or user.name or user.username,

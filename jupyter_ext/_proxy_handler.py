@@ -20,11 +20,12 @@ from ._proxy import (
     upstream_request_headers,
 )
 from ._results import Result
+from ._sessions import Capability, Session, proxy_prefix
+from ._sites import site_of
 from ._urls import from_proxy
 
 if TYPE_CHECKING:
     from ._app import CoBrowse
-    from ._sessions import Session
 
 OWN = "_/"  # the proxy's own paths under a session: agent.js, cookie, result/<id>/...
 AGENT = "_/agent.js"
@@ -79,26 +80,44 @@ class ProxyHandler(web.RequestHandler):
         self.set_header("Content-Type", "text/plain; charset=utf-8")
         self.finish(text)
 
+    def _is_navigation(self) -> bool:
+        """A page load in a frame (not a script's or an element's fetch); browsers set the header
+        themselves and scripts cannot forge it."""
+        return self.request.headers.get("Sec-Fetch-Mode", "navigate") == "navigate"
+
     async def _handle(self, token: str) -> None:
-        session = self.cobrowse.sessions.find(token)
-        if session is None:
+        capability = self.cobrowse.sessions.find(token)
+        if capability is None:
             return self._text(404, "cobrowse proxy: unknown or expired session.\n")
-        prefix = session.prefix(self.settings.get("base_url", "/"))
+        session = capability.session
+        prefix = proxy_prefix(self.settings.get("base_url", "/"), token)
         rest = self.request.path[len(prefix) :]
         if rest.startswith(OWN):
-            return self._own(session, prefix, rest)
+            return self._own(capability, prefix, rest)
         try:
             url = from_proxy(rest, self.request.query)
         except ValueError as exc:
             return self._text(400, f"cobrowse proxy: not a proxied address ({exc}).\n")
         if not url.startswith(("http://", "https://")):
             return self._text(400, "cobrowse proxy: WebSocket addresses need a WebSocket.\n")
+        site = site_of(url)
+        if site != capability.site and self._is_navigation():
+            return self._move_to_site(session, site, rest)
         if is_demo(url):
             return self._demo(session, url, prefix)
         async with session.upstream_slots:
-            await _Relay(self, session, url, prefix).run()
+            # Another site's resources load without the room's cookies, as third-party ones.
+            await _Relay(self, session, url, prefix, credentialed=site == capability.site).run()
 
-    def _own(self, session: Session, prefix: str, rest: str) -> None:
+    def _move_to_site(self, session: Session, site: str, rest: str) -> None:
+        """Send a navigation on to the target site's own capability (307 keeps a form's body)."""
+        token = self.cobrowse.sessions.site_token(session, site)
+        query = f"?{self.request.query}" if self.request.query else ""
+        target = proxy_prefix(self.settings.get("base_url", "/"), token) + rest + query
+        self.redirect(target, status=302 if self.request.method in REPLAYABLE else 307)
+
+    def _own(self, capability: Capability, prefix: str, rest: str) -> None:
+        session = capability.session
         if rest == AGENT:
             agent = resources.files(__package__) / "static" / "agent.js"
             self.set_header("Content-Type", "text/javascript; charset=utf-8")
@@ -109,6 +128,8 @@ class ProxyHandler(web.RequestHandler):
             url = parse_qs(self.request.query).get("url", [""])[0]
             if not url.startswith(("http://", "https://")):
                 return self._text(400, "cobrowse proxy: cookie needs the page's url.\n")
+            if site_of(url) != capability.site:
+                return self._text(403, "cobrowse proxy: a page sets cookies of its own site.\n")
             session.jar.store_from_script(url, self.request.body.decode("utf-8", "replace"))
             self.set_status(204)
             self.finish()
@@ -148,17 +169,16 @@ class _Relay:
     """One upstream exchange: HTML and CSS are buffered and rewritten, everything else streams
     to the browser as it arrives (with back-pressure), so large downloads are never held."""
 
-    def __init__(self, handler: ProxyHandler, session: Session, url: str, prefix: str) -> None:
+    def __init__(
+        self, handler: ProxyHandler, session: Session, url: str, prefix: str, credentialed: bool
+    ) -> None:
         self.handler = handler
         self.session = session
         self.url = url
         self.prefix = prefix
-        method = handler.request.method or "GET"
-        self.method = method
-        # Page scripts' own reads (CORS mode) never carry the room's cookies: the capability is
-        # per room, so any proxied site could otherwise read another site's logged-in pages.
-        self.credentialed = handler.request.headers.get("Sec-Fetch-Mode", "navigate") != "cors"
-        self.navigation = handler.request.headers.get("Sec-Fetch-Mode", "navigate") == "navigate"
+        self.method = handler.request.method or "GET"
+        self.credentialed = credentialed
+        self.navigation = handler._is_navigation()
         self.status: httputil.ResponseStartLine | None = None
         self.headers = httputil.HTTPHeaders()
         self.streaming = False

@@ -1,4 +1,9 @@
-"""Proxy sessions: one capability token and one cookie jar per room on this server."""
+"""Proxy sessions: one cookie jar per room on this server, reached by capability tokens.
+
+A room's entry token only starts navigations: the proxy sends each one on to the token of the
+target's site. Pages of a site only ever learn their own site's token, and a token carries the
+room's cookies only to its own site, so one proxied site cannot read another's logged-in pages.
+"""
 
 from __future__ import annotations
 
@@ -13,13 +18,23 @@ from ._cookies import SessionCookieJar
 from ._results import ResultStore
 
 
+def _token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def proxy_prefix(base_url: str, token: str) -> str:
+    """The path every proxied URL reached with ``token`` starts with."""
+    return url_path_join(base_url, "cobrowse/proxy", token) + "/"
+
+
 @dataclass
 class Session:
-    """What every participant of a room on this server shares: the capability and the jar."""
+    """What every participant of a room on this server shares: capabilities and the jar."""
 
     room: str
     max_concurrent: int = 16
-    token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    token: str = field(default_factory=_token)  # the entry token
+    site_tokens: dict[str, str] = field(default_factory=dict)
     jar: SessionCookieJar = field(default_factory=SessionCookieJar)
     results: ResultStore = field(default_factory=ResultStore)
     last_used: float = field(default_factory=time.monotonic)
@@ -28,22 +43,27 @@ class Session:
     def __post_init__(self) -> None:
         self.upstream_slots = asyncio.Semaphore(self.max_concurrent)
 
-    def prefix(self, base_url: str) -> str:
-        """The path every proxied URL of this session starts with."""
-        return url_path_join(base_url, "cobrowse/proxy", self.token) + "/"
+
+@dataclass(frozen=True)
+class Capability:
+    """What a token grants: a session, and the one site it may carry cookies to (None for the
+    entry token)."""
+
+    session: Session
+    site: str | None
 
 
 class SessionStore:
     """Creates sessions for authenticated users and finds them by capability token.
 
-    A session unused for ``idle_timeout`` seconds expires with its token and its cookies.
+    A session unused for ``idle_timeout`` seconds expires with its tokens and its cookies.
     """
 
     def __init__(self, idle_timeout: float, max_concurrent: int = 16) -> None:
         self.idle_timeout = idle_timeout
         self.max_concurrent = max_concurrent
         self._by_room: dict[str, Session] = {}
-        self._by_token: dict[str, Session] = {}
+        self._by_token: dict[str, Capability] = {}
 
     def for_room(self, room: str) -> Session:
         """The room's live session, created when there is none."""
@@ -51,24 +71,31 @@ class SessionStore:
         if session is None or self._expired(session):
             session = Session(room, self.max_concurrent)
             self._by_room[room] = session
-            self._by_token[session.token] = session
+            self._by_token[session.token] = Capability(session, None)
         session.last_used = time.monotonic()
         return session
 
-    def find(self, token: str) -> Session | None:
-        """The live session whose capability is ``token``."""
-        session = self._by_token.get(token)
-        if session is None or not secrets.compare_digest(session.token, token):
+    def site_token(self, session: Session, site: str) -> str:
+        """The session's token for ``site``, created on first use."""
+        token = session.site_tokens.get(site)
+        if token is None:
+            token = session.site_tokens[site] = _token()
+            self._by_token[token] = Capability(session, site)
+        return token
+
+    def find(self, token: str) -> Capability | None:
+        """What the live capability ``token`` grants, if anything."""
+        capability = self._by_token.get(token)
+        if capability is None or self._expired(capability.session):
             return None
-        if self._expired(session):
-            return None
-        session.last_used = time.monotonic()
-        return session
+        capability.session.last_used = time.monotonic()
+        return capability
 
     def _expired(self, session: Session) -> bool:
         if time.monotonic() - session.last_used <= self.idle_timeout:
             return False
-        self._by_token.pop(session.token, None)
+        for token in (session.token, *session.site_tokens.values()):
+            self._by_token.pop(token, None)
         if self._by_room.get(session.room) is session:
             del self._by_room[session.room]
         return True

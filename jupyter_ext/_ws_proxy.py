@@ -9,6 +9,8 @@ from tornado import web
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import WebSocketClientConnection, WebSocketHandler, websocket_connect
 
+from ._sessions import proxy_prefix
+from ._sites import site_of
 from ._urls import from_proxy
 
 if TYPE_CHECKING:
@@ -29,10 +31,11 @@ class ProxyWebSocketHandler(WebSocketHandler):
         return True
 
     async def get(self, token: str, *args: Any, **kwargs: Any) -> None:
-        session = self.cobrowse.sessions.find(token)
-        if session is None:
+        capability = self.cobrowse.sessions.find(token)
+        if capability is None:
             raise web.HTTPError(404, "unknown or expired session")
-        prefix = session.prefix(self.settings.get("base_url", "/"))
+        session = capability.session
+        prefix = proxy_prefix(self.settings.get("base_url", "/"), token)
         try:
             url = from_proxy(self.request.path[len(prefix) :], self.request.query)
         except ValueError as exc:
@@ -43,7 +46,8 @@ class ProxyWebSocketHandler(WebSocketHandler):
         for name in ("User-Agent", "Accept-Language"):
             if name in self.request.headers:
                 headers[name] = self.request.headers[name]
-        cookie = session.jar.header_for(origin + (parts.path or "/"))
+        same_site = site_of(url) == capability.site
+        cookie = session.jar.header_for(origin + (parts.path or "/")) if same_site else None
         if cookie:
             headers["Cookie"] = cookie
         offered = self.request.headers.get("Sec-WebSocket-Protocol", "")

@@ -16,6 +16,7 @@ from tornado import httpserver, web, websocket
 pytest_plugins = ["jupyter_server.pytest_plugin"]
 
 ORIGIN_HOST = "127.0.0.2"  # not 127.0.0.1, so Jupyter's cookies can only arrive through the proxy
+OTHER_HOST = "127.0.0.3"  # the same app as another site
 
 
 @dataclass
@@ -23,11 +24,16 @@ class Origin:
     """A real HTTP site on loopback that records every request it gets."""
 
     port: int
+    other_port: int = 0
     requests: list[dict[str, str]] = field(default_factory=list)
     release: asyncio.Event = field(default_factory=asyncio.Event)
 
     def url(self, path: str = "/") -> str:
         return f"http://{ORIGIN_HOST}:{self.port}{path}"
+
+    def other_url(self, path: str = "/") -> str:
+        """The same app on another site."""
+        return f"http://{OTHER_HOST}:{self.other_port}{path}"
 
 
 class _Recorder(web.RequestHandler):
@@ -182,7 +188,11 @@ async def _start_origin() -> tuple[Origin, httpserver.HTTPServer]:
     sock.bind((ORIGIN_HOST, 0))
     sock.listen(16)
     sock.setblocking(False)
-    site = Origin(port=sock.getsockname()[1])
+    other = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    other.bind((OTHER_HOST, 0))
+    other.listen(16)
+    other.setblocking(False)
+    site = Origin(port=sock.getsockname()[1], other_port=other.getsockname()[1])
     kwargs = {"origin": site}
     app = web.Application(
         [
@@ -203,7 +213,7 @@ async def _start_origin() -> tuple[Origin, httpserver.HTTPServer]:
         ]
     )
     server = httpserver.HTTPServer(app)
-    server.add_sockets([sock])
+    server.add_sockets([sock, other])
     return site, server
 
 
@@ -211,7 +221,7 @@ async def _start_origin() -> tuple[Origin, httpserver.HTTPServer]:
 def jp_server_config() -> dict:
     return {
         "ServerApp": {"jpserver_extensions": {"jupyter_ext": True}},
-        "CoBrowse": {"allowed_private_hosts": [ORIGIN_HOST], "request_timeout": 5.0},
+        "CoBrowse": {"allowed_private_hosts": [ORIGIN_HOST, OTHER_HOST], "request_timeout": 5.0},
     }
 
 
@@ -232,3 +242,53 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Run browser tests last: Playwright's sync API keeps an event loop marked as running until
     the session ends, which jupyter_server's autouse loop fixtures cannot share."""
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+@pytest.fixture
+def fetch_proxied(http_server_client):
+    """Fetch a proxy path as a browser would: following the proxy's own moves to a site's
+    capability (302, or 307 keeping a form's method and body), but not the site's redirects.
+    (The test client cannot follow redirects itself: it prefixes every URL with its host.)"""
+
+    async def fetch(path: str, method: str = "GET", body: bytes | str | None = None, **kwargs):
+        for _ in range(3):
+            response = await http_server_client.fetch(
+                path,
+                method=method,
+                body=body,
+                follow_redirects=False,
+                raise_error=False,
+                allow_nonstandard_methods=True,
+                **kwargs,
+            )
+            location = response.headers.get("Location", "")
+            if response.code not in (302, 307) or not _same_rest(path, location):
+                return response
+            path = location
+        raise AssertionError("the proxy moved the request more than twice")
+
+    return fetch
+
+
+def _same_rest(path: str, location: str) -> bool:
+    """True when ``location`` is ``path`` under another capability token."""
+    marker = "/cobrowse/proxy/"
+    if marker not in path or marker not in location:
+        return False
+    rest = [p.split(marker, 1)[1].split("/", 1)[-1] for p in (path, location)]
+    return rest[0] == rest[1]
+
+
+@pytest.fixture
+def site_prefix(http_server_client):
+    """The capability prefix the proxy uses for the site of ``url``, given the room's entry one."""
+
+    async def find(prefix: str, url: str) -> str:
+        scheme, rest = url.split("://", 1)
+        response = await http_server_client.fetch(
+            f"{prefix}{scheme}/{rest}", follow_redirects=False, raise_error=False
+        )
+        assert response.code == 302, response.code
+        return response.headers["Location"].split(f"/{scheme}/", 1)[0] + "/"
+
+    return find

@@ -25,8 +25,10 @@ async def _get(client, path: str, **kwargs):
 
 
 @pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH", "OPTIONS"])
-async def test_other_methods_are_forwarded(method, open_session, origin, http_server_client):
-    prefix = await open_session()
+async def test_other_methods_are_forwarded(
+    method, open_session, origin, http_server_client, site_prefix
+):
+    prefix = await site_prefix(await open_session(), origin.url("/"))
     body = b"payload" if method in ("PUT", "PATCH") else None
     response = await _get(
         http_server_client,
@@ -41,8 +43,10 @@ async def test_other_methods_are_forwarded(method, open_session, origin, http_se
     assert echoed["body"] == (body or b"").decode()
 
 
-async def test_cors_preflight_is_answered_not_forwarded(open_session, origin, http_server_client):
-    prefix = await open_session()
+async def test_cors_preflight_is_answered_not_forwarded(
+    open_session, origin, http_server_client, site_prefix
+):
+    prefix = await site_prefix(await open_session(), origin.url("/"))
     response = await _get(
         http_server_client,
         _proxied(prefix, origin.url("/methods")),
@@ -55,8 +59,10 @@ async def test_cors_preflight_is_answered_not_forwarded(open_session, origin, ht
     assert not origin.requests
 
 
-async def test_multipart_form_post_arrives_intact(open_session, origin, http_server_client):
-    prefix = await open_session()
+async def test_multipart_form_post_arrives_intact(
+    open_session, origin, http_server_client, site_prefix
+):
+    prefix = await site_prefix(await open_session(), origin.url("/"))
     boundary = "----cobrowse"
     body = (
         f'--{boundary}\r\nContent-Disposition: form-data; name="f"; filename="a.bin"\r\n'
@@ -75,11 +81,11 @@ async def test_multipart_form_post_arrives_intact(open_session, origin, http_ser
 
 
 async def test_large_bodies_stream_without_waiting_for_the_end(
-    open_session, origin, http_server_client
+    open_session, origin, http_server_client, site_prefix
 ):
     """The origin holds back the second half until the browser has the first: a proxy that
     buffered the whole body would never deliver it."""
-    prefix = await open_session()
+    prefix = await site_prefix(await open_session(), origin.url("/"))
     received: list[bytes] = []
 
     def on_chunk(chunk: bytes) -> None:
@@ -97,8 +103,8 @@ async def test_large_bodies_stream_without_waiting_for_the_end(
     assert response.headers["Content-Security-Policy"].startswith("sandbox")
 
 
-async def test_range_requests_pass_through(open_session, origin, http_server_client):
-    prefix = await open_session()
+async def test_range_requests_pass_through(open_session, origin, http_server_client, site_prefix):
+    prefix = await site_prefix(await open_session(), origin.url("/"))
     response = await _get(
         http_server_client,
         _proxied(prefix, origin.url("/files/bytes.txt")),
@@ -111,8 +117,10 @@ async def test_range_requests_pass_through(open_session, origin, http_server_cli
     assert response.headers["Content-Length"] == "10"
 
 
-async def test_gzipped_html_is_decoded_then_rewritten(open_session, origin, http_server_client):
-    prefix = await open_session()
+async def test_gzipped_html_is_decoded_then_rewritten(
+    open_session, origin, http_server_client, site_prefix
+):
+    prefix = await site_prefix(await open_session(), origin.url("/"))
     response = await _get(
         http_server_client,
         _proxied(prefix, origin.url("/gzipped")),
@@ -122,8 +130,10 @@ async def test_gzipped_html_is_decoded_then_rewritten(open_session, origin, http
     assert f'href="{_proxied(prefix, origin.url("/x"))}"'.encode() in response.body
 
 
-async def test_non_utf8_pages_keep_every_byte(open_session, origin, http_server_client):
-    prefix = await open_session()
+async def test_non_utf8_pages_keep_every_byte(
+    open_session, origin, http_server_client, site_prefix
+):
+    prefix = await site_prefix(await open_session(), origin.url("/"))
     response = await _get(http_server_client, _proxied(prefix, origin.url("/legacy")))
     body = response.body
     tag = re.search(rb"<script [^>]*></script>", body)
@@ -135,9 +145,9 @@ async def test_non_utf8_pages_keep_every_byte(open_session, origin, http_server_
 
 
 async def test_websockets_are_proxied_with_the_sites_subprotocol(
-    open_session, origin, jp_http_port
+    open_session, origin, jp_http_port, site_prefix
 ):
-    prefix = await open_session()
+    prefix = await site_prefix(await open_session(), origin.url("/"))
     url = f"ws://127.0.0.1:{jp_http_port}{prefix}ws/{ORIGIN_HOST}:{origin.port}/socket"
     ws = await websocket_connect(
         HTTPRequest(url, headers={"Origin": "null", "Cookie": "_xsrf=jupyter-secret"}),
@@ -161,8 +171,10 @@ async def test_websocket_needs_a_valid_capability(http_server_client, jp_http_po
     assert err.value.code == 404
 
 
-async def test_form_result_is_kept_for_followers(open_session, origin, http_server_client):
-    prefix = await open_session()
+async def test_form_result_is_kept_for_followers(
+    open_session, origin, http_server_client, site_prefix
+):
+    prefix = await site_prefix(await open_session(), origin.url("/"))
     form = _proxied(prefix, origin.url("/form"))
     response = await _get(
         http_server_client,
@@ -191,8 +203,10 @@ async def test_form_result_is_kept_for_followers(open_session, origin, http_serv
     assert missing.code == 302  # an expired result falls back to the page itself
 
 
-async def test_scripts_cookies_reach_the_jar_and_the_page(open_session, origin, http_server_client):
-    prefix = await open_session("script-cookies")
+async def test_scripts_cookies_reach_the_jar_and_the_page(
+    open_session, origin, http_server_client, site_prefix
+):
+    prefix = await site_prefix(await open_session("script-cookies"), origin.url("/"))
     page = origin.url("/page")
     set_cookie = await _get(
         http_server_client,
@@ -222,8 +236,10 @@ def jp_server_config() -> dict:
     }
 
 
-async def test_upstream_requests_per_session_are_limited(open_session, origin, http_server_client):
-    prefix = await open_session("busy")
+async def test_upstream_requests_per_session_are_limited(
+    open_session, origin, http_server_client, site_prefix
+):
+    prefix = await site_prefix(await open_session("busy"), origin.url("/"))
     slow = _proxied(prefix, origin.url("/slow"))
     fetches = [asyncio.ensure_future(_get(http_server_client, slow)) for _ in range(3)]
     await asyncio.sleep(0.5)

@@ -33,10 +33,8 @@ def test_extension_is_enabled_by_install():
     assert "enabled" in text.split("jupyter_ext", 1)[1].splitlines()[0]
 
 
-async def test_session_needs_an_authenticated_user(http_server_client):
-    response = await _get(
-        http_server_client, "/cobrowse/api/session", method="POST", body='{"room": "r"}'
-    )
+async def test_session_needs_an_authenticated_user(fetch_proxied):
+    response = await fetch_proxied("/cobrowse/api/session", method="POST", body='{"room": "r"}')
     assert response.code == 403
 
 
@@ -51,9 +49,10 @@ async def test_same_room_shares_one_capability(open_session):
     assert await open_session("r1") != await open_session("r2")
 
 
-async def test_page_is_rewritten_and_sandboxed(open_session, origin, http_server_client):
+async def test_page_is_rewritten_and_sandboxed(open_session, origin, fetch_proxied, site_prefix):
     prefix = await open_session()
-    response = await _get(http_server_client, _proxied(prefix, origin.url("/page")))
+    response = await fetch_proxied(_proxied(prefix, origin.url("/page")))
+    prefix = await site_prefix(prefix, origin.url("/page"))  # the page lives under its site's
     assert response.code == 200
     csp = response.headers["Content-Security-Policy"]
     assert csp.startswith("sandbox allow-scripts allow-forms") and "allow-same-origin" not in csp
@@ -73,10 +72,9 @@ async def test_page_is_rewritten_and_sandboxed(open_session, origin, http_server
     assert "integrity" not in body
 
 
-async def test_origin_never_sees_jupyter_credentials(open_session, origin, http_server_client):
+async def test_origin_never_sees_jupyter_credentials(open_session, origin, fetch_proxied):
     prefix = await open_session()
-    await _get(
-        http_server_client,
+    await fetch_proxied(
         _proxied(prefix, origin.url("/echo")),
         headers={
             "Cookie": "_xsrf=2|abc; username-127-0-0-1-8888=secret-login",
@@ -92,33 +90,61 @@ async def test_origin_never_sees_jupyter_credentials(open_session, origin, http_
     assert seen["host"] == f"{ORIGIN_HOST}:{origin.port}"
 
 
-async def test_cookies_live_in_the_session_jar(open_session, origin, http_server_client):
+async def test_cookies_live_in_the_session_jar(open_session, origin, fetch_proxied):
     prefix = await open_session("jar-room")
-    first = await _get(http_server_client, _proxied(prefix, origin.url("/setcookie")))
+    first = await fetch_proxied(_proxied(prefix, origin.url("/setcookie")))
     assert "Set-Cookie" not in first.headers
-    await _get(http_server_client, _proxied(prefix, origin.url("/echo")))
+    await fetch_proxied(_proxied(prefix, origin.url("/echo")))
     assert origin.requests[-1]["cookie"] == "sid=s3cret"
     other = await open_session("another-room")
-    await _get(http_server_client, _proxied(other, origin.url("/echo")))
+    await fetch_proxied(_proxied(other, origin.url("/echo")))
     assert "cookie" not in origin.requests[-1]
 
 
-async def test_page_scripts_reads_never_carry_the_jar(open_session, origin, http_server_client):
-    """A script of any proxied site could fetch another site's pages by capability: its CORS-mode
-    requests must not be logged in."""
-    prefix = await open_session("cors-room")
-    await _get(http_server_client, _proxied(prefix, origin.url("/setcookie")))
+async def test_each_site_gets_its_own_capability(
+    open_session, origin, fetch_proxied, site_prefix, http_server_client
+):
+    """A site's pages only learn their own site's token, and a token carries the room's cookies
+    only to its own site: another site's scripts cannot read this one's logged-in pages."""
+    entry = await open_session("sites")
+    await fetch_proxied(_proxied(entry, origin.url("/setcookie")))  # logs in on 127.0.0.2
+    mine = await site_prefix(entry, origin.url("/"))
+    theirs = await site_prefix(entry, origin.other_url("/"))
+    assert len({entry, mine, theirs}) == 3
+
+    # The site's own scripts (CORS mode) read it logged in.
     cors = {"Sec-Fetch-Mode": "cors"}
-    await _get(http_server_client, _proxied(prefix, origin.url("/echo")), headers=cors)
-    assert "cookie" not in origin.requests[-1]
-    await _get(http_server_client, _proxied(prefix, origin.url("/echo")))
+    await _get(http_server_client, _proxied(mine, origin.url("/echo")), headers=cors)
     assert origin.requests[-1]["cookie"] == "sid=s3cret"
-
-
-async def test_form_post_is_forwarded(open_session, origin, http_server_client):
-    prefix = await open_session()
-    response = await _get(
+    # Another site's scripts and elements reach it without the cookies, and are not moved.
+    for mode in ("cors", "no-cors"):
+        response = await _get(
+            http_server_client,
+            _proxied(theirs, origin.url("/echo")),
+            headers={"Sec-Fetch-Mode": mode},
+            follow_redirects=False,
+        )
+        assert response.code == 200
+        assert "cookie" not in origin.requests[-1]
+    # A navigation there moves to the target site's own capability (307 keeps a form post).
+    moved = await _get(
         http_server_client,
+        _proxied(theirs, origin.url("/echo")),
+        method="POST",
+        body="a=1",
+        follow_redirects=False,
+    )
+    assert moved.code == 307 and moved.headers["Location"] == _proxied(mine, origin.url("/echo"))
+    # And a site cannot set another site's cookies through the agent's cookie endpoint.
+    refused = await _get(
+        http_server_client, f"{theirs}_/cookie?url={origin.url('/')}", method="POST", body="x=1"
+    )
+    assert refused.code == 403
+
+
+async def test_form_post_is_forwarded(open_session, origin, fetch_proxied):
+    prefix = await open_session()
+    response = await fetch_proxied(
         _proxied(prefix, origin.url("/echo")),
         method="POST",
         body="q=hello+world",
@@ -128,8 +154,10 @@ async def test_form_post_is_forwarded(open_session, origin, http_server_client):
     assert json.loads(response.body)["body"] == "q=hello+world"
 
 
-async def test_redirect_location_points_into_the_proxy(open_session, origin, http_server_client):
-    prefix = await open_session()
+async def test_redirect_location_points_into_the_proxy(
+    open_session, origin, site_prefix, http_server_client
+):
+    prefix = await site_prefix(await open_session(), origin.url("/"))
     response = await _get(
         http_server_client,
         _proxied(prefix, origin.url("/redirect?to=/page")),
@@ -140,9 +168,9 @@ async def test_redirect_location_points_into_the_proxy(open_session, origin, htt
 
 
 @pytest.mark.parametrize("token", ["x" * 43, "A" * 20])
-async def test_unknown_capability_is_refused(token, origin, http_server_client, jp_base_url):
+async def test_unknown_capability_is_refused(token, origin, fetch_proxied, jp_base_url):
     path = f"{jp_base_url}cobrowse/proxy/{token}/{_proxied('', origin.url('/echo'))}"
-    response = await _get(http_server_client, path)
+    response = await fetch_proxied(path)
     assert response.code == 404
     assert response.headers["Content-Type"].startswith("text/plain")
     assert not origin.requests
@@ -151,39 +179,40 @@ async def test_unknown_capability_is_refused(token, origin, http_server_client, 
 @pytest.mark.parametrize(
     "host", ["127.0.0.1", "localhost", "2130706433", "[::1]", "169.254.169.254"]
 )
-async def test_private_addresses_are_refused(host, open_session, http_server_client, jp_http_port):
+async def test_private_addresses_are_refused(host, open_session, fetch_proxied, jp_http_port):
     prefix = await open_session()
-    response = await _get(http_server_client, f"{prefix}http/{host}:{jp_http_port}/api/status")
+    response = await fetch_proxied(f"{prefix}http/{host}:{jp_http_port}/api/status")
     assert response.code == 502
     assert response.headers["Content-Type"].startswith("text/plain")
     assert "allowed_private_hosts" in response.body.decode()
 
 
-async def test_upstream_failures_are_readable_text(open_session, origin, http_server_client):
+async def test_upstream_failures_are_readable_text(open_session, origin, fetch_proxied):
     prefix = await open_session()
-    boom = await _get(http_server_client, _proxied(prefix, origin.url("/boom")))
+    boom = await fetch_proxied(_proxied(prefix, origin.url("/boom")))
     assert boom.code == 500
     assert "the site answered 500" in boom.body.decode()
-    closed = await _get(http_server_client, f"{prefix}http/{ORIGIN_HOST}:9/")
+    closed = await fetch_proxied(f"{prefix}http/{ORIGIN_HOST}:9/")
     assert closed.code == 502
     assert closed.headers["Content-Type"].startswith("text/plain")
     assert "could not be loaded" in closed.body.decode()
-    nowhere = await _get(http_server_client, f"{prefix}https/no-such-host.invalid/")
+    nowhere = await fetch_proxied(f"{prefix}https/no-such-host.invalid/")
     assert nowhere.code == 502
     assert "<" not in nowhere.body.decode()
 
 
-async def test_demo_site_and_agent_are_served(open_session, http_server_client):
-    prefix = await open_session()
-    page = await _get(http_server_client, f"{prefix}https/demo.cobrowse.invalid/")
+async def test_demo_site_and_agent_are_served(open_session, fetch_proxied, site_prefix):
+    entry = await open_session()
+    page = await fetch_proxied(f"{entry}https/demo.cobrowse.invalid/")
+    prefix = await site_prefix(entry, "https://demo.cobrowse.invalid/")
     assert page.code == 200
     body = page.body.decode()
     assert f'<script src="{prefix}_/agent.js"' in body
     assert f'href="{prefix}https/demo.cobrowse.invalid/style.css"' in body
-    css = await _get(http_server_client, f"{prefix}https/demo.cobrowse.invalid/style.css")
+    css = await fetch_proxied(f"{prefix}https/demo.cobrowse.invalid/style.css")
     assert f'url("{prefix}https/demo.cobrowse.invalid/img/waves.svg")' in css.body.decode()
     for bad in ("../x", "..%5C..%5Cx", "a/C:/x", "%2e%2e/x"):
-        missing = await _get(http_server_client, f"{prefix}https/demo.cobrowse.invalid/{bad}")
+        missing = await fetch_proxied(f"{prefix}https/demo.cobrowse.invalid/{bad}")
         assert missing.code in (400, 404), bad
-    agent = await _get(http_server_client, f"{prefix}_/agent.js")
+    agent = await fetch_proxied(f"{prefix}_/agent.js")
     assert agent.code == 200 and agent.headers["Content-Type"].startswith("text/javascript")

@@ -1,4 +1,4 @@
-"""Proxy sessions: one per room, found by capability, expiring when idle."""
+"""Proxy sessions: one per room, reached by capability tokens (one per site), expiring when idle."""
 
 from __future__ import annotations
 
@@ -7,22 +7,36 @@ import time
 from jupyter_ext._sessions import SessionStore
 
 
-def test_one_session_per_room_found_by_its_token() -> None:
+def test_one_session_per_room_found_by_its_entry_token() -> None:
     store = SessionStore(idle_timeout=60)
     a, b = store.for_room("a"), store.for_room("b")
     assert store.for_room("a") is a and a.token != b.token
-    assert store.find(a.token) is a
+    found = store.find(a.token)
+    assert found is not None and found.session is a and found.site is None
     assert store.find(a.token[:-1] + "x") is None
     assert store.find("") is None
 
 
-def test_idle_sessions_expire_with_their_token_and_jar(monkeypatch) -> None:
+def test_each_site_has_its_own_token_in_the_session() -> None:
+    store = SessionStore(idle_timeout=60)
+    session = store.for_room("a")
+    one = store.site_token(session, "https://example.org")
+    assert store.site_token(session, "https://example.org") == one
+    other = store.site_token(session, "https://example.com")
+    assert len({session.token, one, other}) == 3
+    found = store.find(other)
+    assert found is not None and found.session is session and found.site == "https://example.com"
+
+
+def test_idle_sessions_expire_with_all_tokens_and_the_jar(monkeypatch) -> None:
     store = SessionStore(idle_timeout=10)
     session = store.for_room("a")
+    site = store.site_token(session, "https://example.org")
     session.jar.store("https://example.org/", ["sid=1"])
     now = time.monotonic()
     monkeypatch.setattr(time, "monotonic", lambda: now + 11)
     assert store.find(session.token) is None
+    assert store.find(site) is None
     fresh = store.for_room("a")
     assert fresh.token != session.token
     assert fresh.jar.header_for("https://example.org/") is None
@@ -34,4 +48,5 @@ def test_use_keeps_a_session_alive(monkeypatch) -> None:
     start = time.monotonic()
     for step in (6, 12, 18):
         monkeypatch.setattr(time, "monotonic", lambda step=step: start + step)
-        assert store.find(session.token) is session
+        found = store.find(session.token)
+        assert found is not None and found.session is session
