@@ -3,22 +3,74 @@
 Pages arrive as `str` decoded from latin-1 (or another ASCII-compatible charset): only the URL
 values rewritten here and the injected snippet change, every other character is copied verbatim,
 so malformed markup stays exactly as malformed as it was.
+
+The scanner tokenises like the HTML5 tokenizer where it matters (tags, attributes, quotes,
+comments, raw-text elements). A fast path (Python 3.11+, which has atomic groups) lets one regex
+match skip runs of text and tags that cannot need a change, so Python code only sees the few tags
+that may carry a URL to proxy; it tokenises exactly like the slow path.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterable
 from html.entities import html5 as _ENTITIES
 from urllib.parse import urljoin
 
 from ._urls import rewrite_url
 
-_URL_ATTRS = frozenset(
-    {"href", "src", "action", "formaction", "poster", "background", "cite", "longdesc"}
-) | {"xlink:href"}
-_SRCSET_ATTRS = frozenset({"srcset", "imagesrcset"})
+# Attributes whose whole value is one URL, on any HTML or SVG element (SVG's `href` and
+# `xlink:href` cover <use>, <image>, <a>, <feImage>, <script>, <textPath>, gradients...).
+_URL_ATTRS = (
+    "href",
+    "src",
+    "action",
+    "formaction",
+    "poster",
+    "background",
+    "cite",
+    "longdesc",
+    "xlink:href",
+    "manifest",
+    "codebase",
+    "profile",
+    "icon",
+    "lowsrc",
+    "dynsrc",
+)
+# SVG presentation attributes whose value is CSS that may hold `url(...)`.
+_CSS_ATTRS = (
+    "style",
+    "fill",
+    "stroke",
+    "filter",
+    "clip-path",
+    "mask",
+    "marker-start",
+    "marker-mid",
+    "marker-end",
+    "cursor",
+)
+_SRCSET_ATTRS = ("srcset", "imagesrcset")
+_DROPPED_ATTRS = frozenset({"integrity"})  # proxied bodies may differ from what was hashed
+_ATTR_KINDS = {
+    **dict.fromkeys(_URL_ATTRS, "url"),
+    **dict.fromkeys(_CSS_ATTRS, "css"),
+    **dict.fromkeys(_SRCSET_ATTRS, "srcset"),
+    "ping": "ping",
+    "data": "data",
+    "target": "target",
+    "formtarget": "formtarget",
+    "content": "content",
+    "http-equiv": "http-equiv",
+    "integrity": "integrity",
+}
+# Elements whose `target` / `formtarget` navigates; `_top` and `_parent` would leave the iframe.
+_TARGET_TAGS = frozenset({"a", "area", "form", "base"})
+_FORMTARGET_TAGS = frozenset({"button", "input"})
+_ESCAPING_TARGETS = frozenset({"_top", "_parent"})
 _RAW_TEXT = frozenset(
     {"script", "style", "xmp", "iframe", "noembed", "noframes", "noscript", "textarea", "title"}
 )
@@ -47,7 +99,12 @@ _REFRESH = re.compile(
 )
 
 _CSS_NEXT = re.compile(
-    r"/\*|[\"']|@import|(?<![\w-])url\(|(?<![\w-])(?:-webkit-)?image-set\(|[()]", re.I
+    r"/\*|[\"']|@import|@namespace|(?<![\w-])url\(|(?<![\w-])(?:-webkit-)?image-set\(|[()]",
+    re.I,
+)
+# `@namespace svg url(http://www.w3.org/2000/svg);` names a namespace, it loads nothing.
+_CSS_NAMESPACE = re.compile(
+    r"""(?:[^;"'/]+|/(?!\*)|/\*(?:[^*]|\*(?!/))*(?:\*/)?|"[^"]*"|'[^']*')*"""
 )
 _CSS_STRING = {
     '"': re.compile(r'"((?:[^"\\\n]|\\[\s\S])*)("?)'),
@@ -61,7 +118,8 @@ _CSS_IMPORT_WS = re.compile(rf"{_WS}*")
 
 
 def rewrite_css(css: str, base_url: str, prefix: str) -> str:
-    """Proxy `url()`, `@import "..."` and `image-set("...")` URLs; comments are left alone."""
+    """Proxy `url()`, `@import "..."` and `image-set("...")` URLs; comments and `@namespace`
+    names are left alone."""
     out: list[str] = []
     parens: list[bool] = []  # one entry per open parenthesis: True for image-set(
     pos = 0
@@ -91,6 +149,10 @@ def rewrite_css(css: str, base_url: str, prefix: str) -> str:
                 pos = s.end()
             else:
                 out.append(token)
+        elif lower == "@namespace":
+            if ns := _CSS_NAMESPACE.match(css, pos):
+                pos = ns.end()
+            out.append(css[m.start() : pos])
         elif lower == "url(":
             if q := _CSS_URL_QUOTED.match(css, pos):
                 quote = css[q.end(1)]
@@ -146,41 +208,84 @@ def _rewrite_srcset(value: str, rewrite: Callable[[str], str]) -> str:
     return "".join(out)
 
 
-def _unescape_attr(value: str) -> str:
-    """Decode character references the way the HTML tokenizer does inside attribute values."""
-
-    def decode(m: re.Match[str]) -> str:
+def _decode_pieces(value: str) -> list[tuple[str, str]]:
+    """Split an attribute value into (as written, decoded) pieces, decoding character references
+    the way the HTML tokenizer does inside attribute values."""
+    pieces: list[tuple[str, str]] = []
+    pos = 0
+    for m in _REF.finditer(value):
         ref = m.group()
         legacy = ref[1] != "#" and not ref.endswith(";")
         if legacy and (ref[1:] not in _ENTITIES or value.startswith("=", m.end())):
-            return ref
-        return html.unescape(ref)
+            continue
+        if m.start() > pos:
+            pieces.append((value[pos : m.start()], value[pos : m.start()]))
+        pieces.append((ref, html.unescape(ref)))
+        pos = m.end()
+    if pos < len(value):
+        pieces.append((value[pos:], value[pos:]))
+    return pieces
 
-    return _REF.sub(decode, value) if "&" in value else value
+
+def _unescape_attr(value: str) -> str:
+    """Decode character references the way the HTML tokenizer does inside attribute values."""
+    return "".join(d for _, d in _decode_pieces(value)) if "&" in value else value
 
 
 def _escape_attr(value: str, quote: str) -> str:
-    """Escape a decoded attribute value for the quoting style it is written in."""
+    """Escape a decoded attribute value for the quoting style it is written in.
+
+    Characters past U+00FF become numeric references so that the latin-1 codec the proxy uses
+    for ASCII-compatible pages can encode them; lone surrogates (undecodable bytes kept by
+    `surrogateescape`) round-trip as they are.
+    """
     special = "&" + (quote or "\"'<>=`\t\n\f\r ")
-    return "".join((_ESCAPES.get(c) or f"&#{ord(c)};") if c in special else c for c in value)
+    return "".join(
+        (_ESCAPES.get(c) or f"&#{ord(c)};")
+        if c in special or (c > "\xff" and not "\udc80" <= c <= "\udcff")
+        else c
+        for c in value
+    )
 
 
 def _rewrite_attr(raw: str, quote: str, rewrite: Callable[[str], str]) -> str:
     """Apply `rewrite` to an attribute value as written, falling back to decoding references.
 
     URL tails such as `?a=1&amp;b=2` are carried over verbatim; only when a reference changes
-    what the value means (e.g. `&#47;&#47;host`) is the decoded value rewritten and re-escaped.
+    what the value means (e.g. `&#47;&#47;host`) is the decoded value rewritten, and then only the
+    part the rewrite changed is re-escaped: the unchanged tail is kept as written.
     """
     new = rewrite(raw)
     if "&" not in raw:
         return new
-    decoded = _unescape_attr(raw)
+    pieces = _decode_pieces(raw)
+    decoded = "".join(d for _, d in pieces)
     new_decoded = rewrite(decoded)
     if new_decoded == decoded:
         return raw
     if _unescape_attr(new) == new_decoded:
         return new
-    return _escape_attr(new_decoded, quote)
+    tail, kept = "", len(pieces)
+    while kept and new_decoded.endswith(pieces[kept - 1][1] + tail):
+        kept -= 1
+        tail = pieces[kept][1] + tail
+    while kept < len(pieces) and pieces[kept][0] != pieces[kept][1] and pieces[kept][1].isascii():
+        tail = tail[len(pieces[kept][1]) :]  # `&#47;` next to the new text: write it plainly
+        kept += 1
+    head = new_decoded[: len(new_decoded) - len(tail)]
+    return _escape_attr(head, quote) + "".join(r for r, _ in pieces[kept:])
+
+
+def neutralise_csp(http_equiv: str) -> str:
+    """Disable a `<meta http-equiv=Content-Security-Policy>`: its rules name upstream origins."""
+    return "x-cobrowse-disabled-" + http_equiv
+
+
+def contain_target(target: str) -> str:
+    """Keep navigation inside the iframe: `_top` and `_parent` become `_self` (`_blank` stays,
+    popups inherit the sandbox)."""
+    decoded = _unescape_attr(target).strip("\t\n\f\r ").lower()
+    return "_self" if decoded in _ESCAPING_TARGETS else target
 
 
 class _Page:
@@ -197,33 +302,49 @@ class _Page:
     def css(self, value: str) -> str:
         return rewrite_css(value, self.base, self.prefix)
 
+    def srcset(self, value: str) -> str:
+        return _rewrite_srcset(value, self.url)
+
+    def ping(self, value: str) -> str:
+        return _NON_SPACE.sub(self._url_match, value)
+
+    def refresh(self, value: str) -> str:
+        return rewrite_refresh(value, self.base, self.prefix)
+
     def tag(self, html_text: str, start: int, name: str, attrs: list[re.Match[str]]) -> str:
         """Return the rewritten text of the start tag spanning html_text[start:end of attrs]."""
-        values = {}
-        for a in reversed(attrs):
-            values[a["name"].lower()] = _attr_value(a)[0]
-        equiv = _unescape_attr(values.get("http-equiv") or "").strip().lower()
+        equiv = ""
+        if name == "meta":
+            equiv = _unescape_attr(_first_value(attrs, "http-equiv") or "").strip().lower()
         out: list[str] = []
         pos = start
         for a in attrs:
             attr = a["name"].lower()
+            kind = _ATTR_KINDS.get(attr)
+            if kind is None:
+                continue
             value, quote = _attr_value(a)
-            if attr == "integrity":
+            new: str | None
+            if attr in _DROPPED_ATTRS:
                 new = None
             elif value is None:
                 continue
-            elif attr in _URL_ATTRS or (attr == "data" and name == "object"):
+            elif kind == "url" or (kind == "data" and name == "object"):
                 new = _rewrite_attr(value, quote, self.url)
-            elif attr in _SRCSET_ATTRS:
-                new = _rewrite_attr(value, quote, lambda v: _rewrite_srcset(v, self.url))
-            elif attr == "ping":
-                new = _rewrite_attr(value, quote, lambda v: _NON_SPACE.sub(self._url_match, v))
-            elif attr == "style":
+            elif kind == "css":
                 new = _rewrite_attr(value, quote, self.css)
-            elif name == "meta" and attr == "content" and equiv == "refresh":
+            elif kind == "srcset":
+                new = _rewrite_attr(value, quote, self.srcset)
+            elif kind == "ping":
+                new = _rewrite_attr(value, quote, self.ping)
+            elif (kind == "target" and name in _TARGET_TAGS) or (
+                kind == "formtarget" and name in _FORMTARGET_TAGS
+            ):
+                new = contain_target(value)
+            elif kind == "content" and equiv == "refresh":
                 new = _rewrite_attr(value, quote, self.refresh)
-            elif name == "meta" and attr == "http-equiv" and equiv == "content-security-policy":
-                new = "x-cobrowse-disabled-" + value
+            elif kind == "http-equiv" and equiv == "content-security-policy":
+                new = neutralise_csp(value)
             else:
                 continue
             if new is None:
@@ -233,12 +354,12 @@ class _Page:
                 group = "dq" if quote == '"' else "sq" if quote == "'" else "uq"
                 out += [html_text[pos : a.start(group)], new]
                 pos = a.end(group)
-        if name == "base" and not self.base_seen and values.get("href") is not None:
-            self._set_base(_unescape_attr(values["href"] or ""))
-        return "".join(out) + html_text[pos : attrs[-1].end() if attrs else pos]
-
-    def refresh(self, value: str) -> str:
-        return rewrite_refresh(value, self.base, self.prefix)
+        if name == "base" and not self.base_seen:
+            href = _first_value(attrs, "href", None)
+            if href is not None:
+                self._set_base(_unescape_attr(href))
+        end = attrs[-1].end() if attrs else pos
+        return "".join(out) + html_text[pos:end] if out else html_text[start:end]
 
     def _url_match(self, m: re.Match[str]) -> str:
         return self.url(m.group())
@@ -253,6 +374,14 @@ class _Page:
             self.base = base
 
 
+def _first_value(attrs: list[re.Match[str]], name: str, default: str | None = "") -> str | None:
+    """The value of the first attribute called `name` (later duplicates are ignored in HTML)."""
+    for a in attrs:
+        if a["name"].lower() == name:
+            return _attr_value(a)[0] or ""
+    return default
+
+
 def _attr_value(a: re.Match[str]) -> tuple[str | None, str]:
     """Return (value as written, quote character) of a scanned attribute; value None if absent."""
     for group, quote in (("dq", '"'), ("sq", "'"), ("uq", "")):
@@ -261,6 +390,90 @@ def _attr_value(a: re.Match[str]) -> tuple[str | None, str]:
     return None, ""
 
 
+def _alternation(words: Iterable[str]) -> str:
+    """A regex matching any of `words` with common prefixes factored out (sre tries each branch)."""
+    branches: dict[str, list[str]] = {}
+    for word in sorted(set(words)):
+        branches.setdefault(word[:1], []).append(word[1:])
+    alts = []
+    for first, rests in branches.items():
+        if not first:
+            continue
+        while len(rests) == 1 and rests[0]:  # a chain with no branching: plain text
+            first, rests = first + rests[0], [""]
+        alts.append(re.escape(first) + ("" if rests == [""] else _alternation(rests)))
+    optional = "" in branches
+    return "(?:" + "|".join(alts) + ")" + ("?" if optional else "")
+
+
+def _skip_pattern() -> re.Pattern[str] | None:
+    """One regex that matches a run of text, comments, end tags and start tags that need no change.
+
+    Each token is an atomic group that matches exactly what the slow path's regexes would match
+    at that point, so the fast path cannot tokenise differently. A start tag is skipped only if
+    its name is lower-case and not special (raw text, `<head>`, `<base>`, `<meta>`...) and every
+    attribute is either a lower-case name of no interest or a URL attribute whose value is plainly
+    relative (no scheme, not rooted, no character reference or backslash before the path);
+    anything else is left to the slow path. Atomic groups arrived in Python 3.11.
+    """
+    if sys.version_info < (3, 11):
+        return None
+    ws = r"[\t\n\f\r ]"
+    sep = r"[\t\n\f\r /]*"
+    name = r"[^\t\n\f\r />][^\t\n\f\r />=]*"
+    lower_name = r"[^\t\n\f\r />A-Z][^\t\n\f\r />=A-Z]*(?![^\t\n\f\r />=])"
+    name_end = r"(?![^\t\n\f\r />=])"
+    value = ws + "*=" + ws + r"""*(?:"[^"]*"?|'[^']*'?|[^\t\n\f\r >]*)"""
+
+    def relative(stop: str) -> str:
+        return r"(?![\x00-\x20/\\])[^" + stop + r"/?#:&\\]*(?:[/?#][^" + stop + "]*)?"
+
+    relative_url = (
+        "(?:(?!" + ws + "*=)|" + ws + "*=" + ws + '*(?:"' + relative('"') + '"'
+        "|'" + relative("'") + "'"
+        r"""|(?!["'])""" + relative(r"\t\n\f\r >") + r"(?![^\t\n\f\r >])))"
+    )
+    interesting = _alternation({*_ATTR_KINDS, *_DROPPED_ATTRS})
+    boring_attr = (
+        "(?>"
+        + sep
+        + "(?:"
+        + _alternation(_URL_ATTRS)
+        + name_end
+        + relative_url
+        + "|(?!"
+        + interesting
+        + name_end
+        + ")"
+        + lower_name
+        + "(?:"
+        + value
+        + ")?))"
+    )
+    special = _alternation({*_RAW_TEXT, "plaintext", "head", "html", "base", "meta"})
+    start_tag = (
+        "<(?!"
+        + special
+        + r"(?![^\t\n\f\r />]))[a-z][^\t\n\f\r />A-Z]*(?![^\t\n\f\r />])"
+        + boring_attr
+        + "*+"
+        + sep
+        + ">"
+    )
+    end_tag = r"</[A-Za-z][^\t\n\f\r />]*(?>" + sep + name + "(?:" + value + ")?)*+" + sep + ">"
+    comment = r"<!--(?:>|->|(?s:.*?)--!?>)|<!\[CDATA\[(?s:.*?)\]\]>|<(?:!(?!--|\[CDATA\[)|\?)[^>]*>"
+    return re.compile(
+        r"(?:[^<]+|<(?![A-Za-z!?/])|(?>"
+        + end_tag
+        + ")|(?>"
+        + start_tag
+        + ")|(?>"
+        + comment
+        + "))*+"
+    )
+
+
+_SKIP = _skip_pattern()
 _raw_text_ends: dict[str, re.Pattern[str]] = {}
 
 
@@ -285,7 +498,16 @@ def rewrite_html(html_text: str, base_url: str, prefix: str, head_inject: str = 
     html_at: int | None = None
     leading_at = len(out)  # the end of the leading doctype, comments and whitespace
     leading = True
-    while (lt := html_text.find("<", pos)) >= 0:
+    skip = _SKIP.match if _SKIP is not None else None
+    while True:
+        if skip is not None and not leading:
+            run = skip(html_text, pos)
+            if run is not None and run.end() > pos:  # always matches, possibly empty
+                out.append(html_text[pos : run.end()])
+                pos = run.end()
+        lt = html_text.find("<", pos)
+        if lt < 0:
+            break
         text = html_text[pos:lt]
         out.append(text)
         leading = leading and not text.strip("\t\n\f\r ")
