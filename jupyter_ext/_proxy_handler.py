@@ -50,6 +50,13 @@ class ProxyHandler(web.RequestHandler):
         for name, value in SECURITY_HEADERS.items():
             self.set_header(name, value)
         self.clear_header("Server")
+        origin = self.request.headers.get("Origin")
+        if origin:
+            # Pages fetch with credentials too: that needs their (opaque, "null") origin named.
+            # Safe because the proxy never reads the browser's cookies: the token is the key.
+            self.set_header("Access-Control-Allow-Origin", origin)
+            self.set_header("Access-Control-Allow-Credentials", "true")
+            self.add_header("Vary", "Origin")
 
     def check_xsrf_cookie(self) -> None:
         """Page forms post here from an opaque origin; the capability URL is the credential."""
@@ -247,6 +254,7 @@ class _Relay:
         assert self.status is not None
         handler = self.handler
         handler.set_status(self.status.code, self.status.reason or "Unknown")
+        handler.clear_header("Content-Type")  # tornado's default; the site's own (if any) follows
         for name, value in browser_response_headers(self.headers.get_all(), self.url, self.prefix):
             handler.add_header(name, value)
 

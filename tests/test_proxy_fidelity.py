@@ -248,3 +248,29 @@ async def test_upstream_requests_per_session_are_limited(
     responses = await asyncio.gather(*fetches)
     assert [r.code for r in responses] == [200, 200, 200]
     assert len(origin.requests) == 3
+
+
+async def test_the_sites_content_type_is_the_only_one(
+    open_session, origin, site_prefix, http_server_client
+):
+    """Tornado's default ``text/html; charset=UTF-8`` must not precede the site's own type: a
+    latin-1 page labelled plain ``text/html`` would render as UTF-8."""
+    prefix = await site_prefix(await open_session(), origin.url("/"))
+    for path, expected in (("/legacy", "text/html"), ("/files/bytes.txt", "text/plain")):
+        response = await _get(http_server_client, _proxied(prefix, origin.url(path)))
+        assert response.headers.get_list("Content-Type") == [expected], path
+
+
+async def test_credentialed_requests_of_pages_are_readable(
+    open_session, origin, site_prefix, http_server_client
+):
+    """``fetch(url, {credentials: "include"})`` from an opaque origin needs ``null`` named, not
+    ``*``; the browser's cookies still never reach the site."""
+    prefix = await site_prefix(await open_session(), origin.url("/"))
+    headers = {"Origin": "null", "Cookie": "_xsrf=jupyter", "Sec-Fetch-Mode": "cors"}
+    response = await _get(
+        http_server_client, _proxied(prefix, origin.url("/echo")), headers=headers
+    )
+    assert response.headers["Access-Control-Allow-Origin"] == "null"
+    assert response.headers["Access-Control-Allow-Credentials"] == "true"
+    assert "cookie" not in origin.requests[-1]

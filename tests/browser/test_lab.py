@@ -25,7 +25,7 @@ from .lab import (
 pytestmark = pytest.mark.browser
 
 ORIGIN_HOST = "127.0.0.2"  # Jupyter's cookies are set for 127.0.0.1; only the proxy could leak them
-HOSTILE = (REPO / "tests" / "pages" / "hostile.html").read_bytes()
+PAGES = REPO / "tests" / "pages"
 DEMO = "demo.cobrowse.invalid"
 DEMO_ABOUT = "https://demo.cobrowse.invalid/about.html"
 
@@ -40,12 +40,16 @@ class _Recorder(BaseHTTPRequestHandler):
     seen: ClassVar[list[dict[str, str]]] = []
 
     def do_GET(self) -> None:
-        type(self).seen.append({k.lower(): v for k, v in self.headers.items()})
+        type(self).seen.append(
+            {"_path": self.path, **{k.lower(): v for k, v in self.headers.items()}}
+        )
+        svg = self.path.endswith(".svg")
+        body = (PAGES / ("hostile.svg" if svg else "hostile.html")).read_bytes()
         self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(HOSTILE)))
+        self.send_header("Content-Type", "image/svg+xml" if svg else "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(HOSTILE)
+        self.wfile.write(body)
 
     def log_message(self, *args: object) -> None:
         pass
@@ -181,30 +185,50 @@ def test_other_user_sees_the_pointer_with_a_name(users: tuple[Page, Page]) -> No
     _wait_for(lambda: _demo_frame(page2, "tour.html"), page2, has_me, True)
 
 
-def test_hostile_page_cannot_reach_jupyter(users: tuple[Page, Page], origin: str, lab: Lab) -> None:
-    page1, _ = users
-    address = page1.locator(".cobrowse-address").first
-    address.fill(f"{origin}/hostile")
-    address.press("Enter")
-    frame = proxied_frame(page1, "/hostile")
-    frame.wait_for_function(
-        "() => document.getElementById('results').textContent.includes('fetch')", timeout=15_000
-    )
+def _probe(page: Page, frame_url_end: str) -> tuple[dict, dict]:
+    """What the hostile page found, in the widget and opened top-level."""
+    frame = proxied_frame(page, frame_url_end)
+    done = "() => document.getElementById('results').textContent.includes('\"fetch\"')"
+    frame.wait_for_function(done, timeout=15_000)
     inside = json.loads(frame.evaluate("() => document.getElementById('results').textContent"))
-    assert inside["origin"] == "null"
-    for probe in ("cookie", "localStorage", "parent", "fetch"):
-        assert inside[probe].startswith("blocked:"), (probe, inside[probe])
-
-    # Opened top-level, the CSP sandbox header still gives the page an opaque origin.
-    top = page1.context.new_page()
+    top = page.context.new_page()
     top.goto(frame.url)
-    top.wait_for_function(
-        "() => document.getElementById('results').textContent.includes('fetch')", timeout=15_000
-    )
+    top.wait_for_function(done, timeout=15_000)
     alone = json.loads(top.evaluate("() => document.getElementById('results').textContent"))
     top.close()
-    assert alone["origin"] == "null"
-    assert alone["cookie"].startswith("blocked:") and alone["fetch"].startswith("blocked:")
+    return inside, alone
+
+
+def test_hostile_page_cannot_reach_jupyter(users: tuple[Page, Page], origin: str, lab: Lab) -> None:
+    page1, _ = users
+    jupyter_cookies = [c["name"] for c in page1.context.cookies() if c["domain"] == "127.0.0.1"]
+    assert jupyter_cookies, "the user is logged in to Jupyter with cookies"
+    address = page1.locator(".cobrowse-address").first
+
+    # An SVG document gets no agent: its own fetch goes straight to Jupyter's /api/kernels, and
+    # the sandbox (opaque origin, no credentials, no CORS) leaves it unreadable.
+    address.fill(f"{origin}/hostile.svg")
+    address.press("Enter")
+    for results in _probe(page1, "/hostile.svg"):
+        assert results["origin"] == "null"
+        assert results["cookie"].startswith("blocked:"), results
+        assert results["fetch"].startswith("blocked:"), results
+
+    # An HTML page has the agent: its cookie stand-in shows no Jupyter cookie and its requests
+    # go to its own site (/api/kernels of 127.0.0.2), never to Jupyter.
+    address.fill(f"{origin}/hostile")
+    address.press("Enter")
+    inside, alone = _probe(page1, "/hostile")
+    for results in (inside, alone):
+        assert results["origin"] == "null"
+        assert not any(name in results["cookie"] for name in jupyter_cookies), results
+        assert results["fetch"].startswith("read:200:<!doctype html>"), results  # the site's
+        assert "kernel" not in results["fetch"], results
+    assert inside["parent"].startswith("blocked:")
+    assert any(seen.get("_path") == "/api/kernels" for seen in _Recorder.seen)
     assert _Recorder.seen and all("cookie" not in seen for seen in _Recorder.seen)
-    page1.locator(".cobrowse-button[title^='Back']").first.click()
+    back = page1.locator(".cobrowse-button[title^='Back']").first
+    back.click()
+    proxied_frame(page1, "/hostile.svg")
+    back.click()
     _demo_frame(page1, "tour.html")
