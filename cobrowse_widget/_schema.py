@@ -30,6 +30,8 @@ def navigate(doc: Doc, url: str) -> None:
     """Go to ``url``: drop forward history, append it and make it current, in one transaction."""
     page, hist, _ = roots(doc)
     with doc.transaction():
+        if page.get("result") is not None:
+            page["result"] = None  # a kept form result belongs to the page it answered
         index = int(page.get("index", -1))
         if 0 <= index < len(hist) and hist[index] == url:
             if page.get("url") != url:
@@ -51,4 +53,6 @@ def go(doc: Doc, delta: int) -> bool:
             return False
         page["index"] = target
         page["url"] = hist[target]
+        if page.get("result") is not None:
+            page["result"] = None
         return True

@@ -10,13 +10,21 @@ export const currentUrl = (doc) => String(roots(doc).page.get("url") ?? "");
 
 export const historyIndex = (doc) => Number(roots(doc).page.get("index") ?? -1);
 
-/** Go to `url`: drop forward history, append it and make it current, in one transaction. */
-export function navigate(doc, url) {
+export const currentResult = (doc) => {
+  const result = roots(doc).page.get("result");
+  return typeof result === "string" ? result : null;
+};
+
+/** Go to `url` (with `result`, the id of a kept form result to show there, or null): drop forward
+ * history, append it and make it current, in one transaction. */
+export function navigate(doc, url, result = null) {
   const { page, history } = roots(doc);
   doc.transact(() => {
+    if (currentResult(doc) !== result) page.set("result", result);
     const index = historyIndex(doc);
     if (index >= 0 && index < history.length && history.get(index) === url) {
       if (page.get("url") !== url) page.set("url", url);
+      if (result !== null) page.set("by", doc.clientID);
       return;
     }
     if (index + 1 < history.length) history.delete(index + 1, history.length - index - 1);
@@ -52,6 +60,7 @@ export function go(doc, delta) {
   doc.transact(() => {
     page.set("index", target);
     page.set("url", history.get(target));
+    if (currentResult(doc) !== null) page.set("result", null);
   });
   return true;
 }

@@ -29,24 +29,29 @@ function render({ model, el }) {
   let room = null;
   let session = null;
   let port = null; // MessagePort to the agent of the page currently shown
-  let shownUrl = ""; // upstream URL the agent last reported
-  let pendingUrl = null; // URL we asked the iframe to load, until its agent says hello
+  // What the iframe shows (as its agent last reported) and what we asked it to load: an upstream
+  // URL, plus the id of a kept form result when the page is one.
+  let shown = { url: "", result: null };
+  let pending = null;
+  const same = (a, b) => a !== null && b !== null && a.url === b.url && a.result === b.result;
+  const shownUrl = () => shown.url;
 
-  const proxied = (url) => {
+  const proxiedPath = (url) => {
     const u = new URL(url);
     const host = u.port ? `${u.hostname}:${u.port}` : u.hostname;
-    return `${session.prefix}${u.protocol.slice(0, -1)}/${host}${u.pathname}${u.search}${u.hash}`;
+    return `${u.protocol.slice(0, -1)}/${host}${u.pathname}${u.search}${u.hash}`;
   };
 
-  const load = (url) => {
-    if (!session || !url) return;
-    if (normalizeUrl(url) === null) {
-      view.setError(`The room's address is not a web address: ${url}`);
+  const load = (target) => {
+    if (!session || !target.url) return;
+    if (normalizeUrl(target.url) === null) {
+      view.setError(`The room's address is not a web address: ${target.url}`);
       return;
     }
-    pendingUrl = url;
+    pending = target;
     dropPort();
-    view.frame.src = proxied(url);
+    const kept = target.result === null ? "" : `_/result/${encodeURIComponent(target.result)}/`;
+    view.frame.src = `${session.prefix}${kept}${proxiedPath(target.url)}`;
   };
 
   const dropPort = () => {
@@ -55,16 +60,16 @@ function render({ model, el }) {
   };
 
   const showPage = () => {
-    const url = schema.currentUrl(doc);
-    view.setAddress(url);
+    const target = { url: schema.currentUrl(doc), result: schema.currentResult(doc) };
+    view.setAddress(target.url);
     view.setHistoryButtons(schema.historyIndex(doc), schema.roots(doc).history.length);
-    if (url && url !== shownUrl && url !== pendingUrl) load(url);
+    if (target.url && !same(target, shown) && !same(target, pending)) load(target);
   };
 
   const remotePointers = () => {
     const pointers = [];
     awareness.getStates().forEach((state, id) => {
-      if (id === doc.clientID || !state?.pointer || state.url !== shownUrl) return;
+      if (id === doc.clientID || !state?.pointer || state.url !== shownUrl()) return;
       const user = state.user ?? {};
       pointers.push({ id, name: String(user.name ?? "someone"), color: String(user.color ?? ""), pointer: state.pointer });
     });
@@ -77,34 +82,45 @@ function render({ model, el }) {
   // whoever made it.
   const applyRemoteScroll = ({ onLoad = false } = {}) => {
     const scroll = schema.getScroll(doc);
-    if (scroll && scroll.url === shownUrl && (onLoad || scroll.by !== doc.clientID)) {
+    if (scroll && scroll.url === shownUrl() && (onLoad || scroll.by !== doc.clientID)) {
       sendToAgent({ type: "scroll-to", anchor: scroll.anchor });
     }
   };
 
+  // A new page (or a same-document navigation) is shown: our pointer was on the old one.
+  const nowShowing = (url, result) => {
+    shown = { url, result };
+    view.setError(null);
+    awareness.setLocalState({ ...awareness.getLocalState(), url, pointer: null });
+  };
+
+  const validUrl = (url) => typeof url === "string" && normalizeUrl(url) !== null;
+
   const onAgentMessage = ({ data }) => {
     if (!data || typeof data !== "object") return;
-    if (data.type === "hello" && typeof data.url === "string" && normalizeUrl(data.url) !== null) {
-      const expected = pendingUrl;
-      pendingUrl = null;
-      shownUrl = data.url;
-      view.setError(null);
-      awareness.setLocalStateField("url", shownUrl);
-      if (expected === null && shownUrl !== schema.currentUrl(doc)) {
-        schema.navigate(doc, shownUrl); // the user followed a link inside the page
+    if (data.type === "hello" && validUrl(data.url)) {
+      const result = typeof data.result === "string" ? data.result : null;
+      const expected = pending;
+      pending = null;
+      nowShowing(data.url, result);
+      if (expected === null && (data.url !== schema.currentUrl(doc) || result !== null)) {
+        schema.navigate(doc, data.url, result); // the user followed a link or sent a form
       } else if (
         expected !== null &&
-        shownUrl !== expected &&
-        schema.currentUrl(doc) === expected &&
+        data.url !== expected.url &&
+        schema.currentUrl(doc) === expected.url &&
         schema.navigatedBy(doc) === doc.clientID
       ) {
-        schema.replace(doc, shownUrl); // our navigation was redirected
+        schema.replace(doc, data.url); // our navigation was redirected
       }
       view.setAddress(schema.currentUrl(doc));
       applyRemoteScroll({ onLoad: true });
       sendToAgent({ type: "pointers", pointers: remotePointers() });
+    } else if (data.type === "navigated" && validUrl(data.url) && data.url !== shown.url) {
+      nowShowing(data.url, null); // pushState or a fragment: the same document moved
+      if (data.url !== schema.currentUrl(doc)) schema.navigate(doc, data.url);
     } else if (data.type === "scroll" && data.anchor && typeof data.anchor === "object") {
-      schema.setScroll(doc, shownUrl, data.anchor);
+      schema.setScroll(doc, shownUrl(), data.anchor);
     } else if (data.type === "pointer") {
       awareness.setLocalStateField("pointer", data.pointer && typeof data.pointer === "object" ? data.pointer : null);
     }
@@ -148,7 +164,7 @@ function render({ model, el }) {
   });
   view.onBack(() => schema.go(doc, -1));
   view.onForward(() => schema.go(doc, 1));
-  view.onReload(() => load(schema.currentUrl(doc)));
+  view.onReload(() => load({ url: schema.currentUrl(doc), result: schema.currentResult(doc) }));
 
   const onHeight = () => view.setHeight(model.get("height"));
   model.on("change:height", onHeight);

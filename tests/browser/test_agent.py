@@ -44,7 +44,12 @@ def test_hello_and_nobody_else_connects(open_page: Callable[..., tuple[Page, Fra
     page, frame = open_page()
     page.wait_for_timeout(200)
     received = page.evaluate("window.received")
-    assert received[0] == {"type": "hello", "url": UPSTREAM, "title": "Agent test page"}
+    assert received[0] == {
+        "type": "hello",
+        "url": UPSTREAM,
+        "title": "Agent test page",
+        "result": None,
+    }
     assert len(messages(page, "hello")) == 1
     # The parent's decoys (no port, wrong message) and the page's own connect were ignored.
     assert page.evaluate("window.decoyReceived") == []

@@ -196,8 +196,6 @@ def test_docs_link_click_navigates_both_users(on_docs: tuple[User, User], docs: 
         wait_for_address(user.page, appetite)
 
 
-
-
 def test_docs_search_page_runs_its_scripts(on_docs: tuple[User, User], docs: StaticSite) -> None:
     """jQuery's $.getJSON of the glossary (a script's own relative request) works for both."""
     one, two = on_docs
@@ -285,3 +283,23 @@ def test_login_by_one_user_logs_in_the_room(
     assert names <= {"csrftoken", "session"}, f"the site received foreign cookies: {names}"
     for user in on_login:
         assert not [r for r in user.requests if urlsplit(r.url).hostname == ORIGIN_HOST]
+
+
+def test_followers_see_a_form_result_without_posting_again(
+    on_login: tuple[User, User], login_site: LoginSite
+) -> None:
+    """The note form answers its POST with a page of its own: user 2 is shown the result the
+    proxy kept for the room, and the site gets one POST."""
+    one, two = on_login
+    go_to_address(one.page, f"{login_site.url}/note")
+    form = _frame(one, login_site.url, "/note")
+    _frame(two, login_site.url, "/note")
+    form.fill("input[name=text]", "hello room")
+    form.click("#send")
+    for user in (one, two):
+        frame = _frame(user, login_site.url, "/note")
+        frame.wait_for_selector("#noted", timeout=10_000)
+        assert frame.inner_text("#noted") == "Noted: hello room"
+    assert "/_/result/" in _frame(two, login_site.url, "/note").url
+    posts = [r for r in login_site.requests if r[:2] == ("POST", "/note")]
+    assert len(posts) == 1, "the form was posted once, by user 1"

@@ -93,6 +93,21 @@ class _Account(_Base):
         self.page("Account", f'<h1 id="welcome">Welcome, {html.escape(user)}</h1>')
 
 
+class _Note(_Base):
+    """A form whose answer is the page itself (no redirect after the post)."""
+
+    def get(self) -> None:
+        self.page(
+            "Note",
+            '<form method="post" action="/note"><input name="text">'
+            '<button id="send" type="submit">Send</button></form>',
+        )
+
+    def post(self) -> None:
+        text = html.escape(self.get_body_argument("text", ""))
+        self.page("Noted", f'<p id="noted">Noted: {text}</p><a href="/account">Account</a>')
+
+
 class _Home(_Base):
     def get(self) -> None:
         self.redirect("/login")
@@ -101,7 +116,12 @@ class _Home(_Base):
 def _app(site: LoginSite) -> web.Application:
     kwargs = {"site": site}
     return web.Application(
-        [(r"/", _Home, kwargs), (r"/login", _Login, kwargs), (r"/account", _Account, kwargs)],
+        [
+            (r"/", _Home, kwargs),
+            (r"/login", _Login, kwargs),
+            (r"/account", _Account, kwargs),
+            (r"/note", _Note, kwargs),
+        ],
         log_function=lambda handler: None,
     )
 

@@ -21,21 +21,22 @@ function main(script) {
   const data = script?.dataset ?? {};
   const { cobrowseUrl: url = "", cobrowsePrefix: prefix = "" } = data;
   const cookies = data.cobrowseCookies ?? "";
+  const result = /^[A-Za-z0-9_-]{8,64}$/.test(data.cobrowseResult ?? "") ? data.cobrowseResult : null;
   const runtime = installRuntime({ url, prefix, cookies });
   // Top-level (not in the widget's iframe): the runtime only.
   if (window.parent === window || LOADED in window) return;
   Object.defineProperty(window, LOADED, { value: true });
   const mapUrl = upstreamMapper(prefix, location.href);
-  awaitConnect(window.parent, (port) => start(port, runtime, mapUrl));
+  awaitConnect(window.parent, (port) => start(port, runtime, mapUrl, result));
 }
 
-function start(port, runtime, mapUrl) {
+function start(port, runtime, mapUrl, result) {
   const send = (message) => port.postMessage(message);
   const locate = {
     describe: (element) => describe(element, mapUrl),
     resolve: (locator) => resolve(locator, document, mapUrl),
   };
-  send({ type: "hello", url: runtime.currentUrl(), title: document.title });
+  send({ type: "hello", url: runtime.currentUrl(), title: document.title, result });
   runtime.onNavigated(({ url, title }) => send({ type: "navigated", url, title }));
   const scrollTo = syncScroll({ send: (anchor) => send({ type: "scroll", anchor }), ...locate });
   trackPointer({ send: (pointer) => send({ type: "pointer", pointer }), ...locate });
