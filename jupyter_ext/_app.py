@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from importlib import resources
+
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Float, Int, List, Unicode
 
 from ._api import SessionHandler
 from ._fetch import Upstream
+from ._proxy import inlinable
 from ._proxy_handler import ProxyHandler
 from ._room_handler import RoomHandler
 from ._rooms import RoomHub
@@ -52,6 +55,7 @@ class CoBrowse(ExtensionApp):
     ).tag(config=True)
 
     def initialize_settings(self) -> None:
+        self.agent = inlinable((resources.files(__package__) / "static" / "agent.js").read_text())
         self.sessions = SessionStore(self.session_timeout, self.max_concurrent_requests)
         self.rooms = RoomHub(self.room_linger)
         self.upstream = Upstream(

@@ -128,18 +128,27 @@ def rewrite_body(body: bytes, content_type: str, base_url: str, prefix: str, inj
     return text.encode(codec, errors="surrogateescape")
 
 
+def inlinable(script: str) -> str:
+    """``script`` if it can sit inside ``<script>...</script>`` unchanged (a bundle that says
+    ``</script`` or ``<!--`` would end or confuse the element), else ValueError."""
+    lowered = script.lower()
+    if "</script" in lowered or "<!--" in lowered:
+        raise ValueError("the agent bundle cannot be inlined in a <script> element")
+    return script
+
+
 def agent_tag(
-    agent_src: str,
+    agent: str,
     upstream_url: str,
     prefix: str,
     cookies: str = "",
     result_id: str | None = None,
 ) -> str:
-    """The ``<script>`` that loads the co-browsing agent first in ``<head>``, with what it needs
-    to know: the page's upstream URL, the proxy prefix, the cookies ``document.cookie`` shows and,
-    for a form submission's answer, the id under which followers can see it."""
+    """The co-browsing agent, inlined first in ``<head>`` (no extra request that would hold up
+    the parser), with what it needs to know: the page's upstream URL, the proxy prefix, the
+    cookies ``document.cookie`` shows and, for a form submission's answer, the id under which
+    followers can see it. ``agent`` is the checked bundle (see ``inlinable``)."""
     attrs = {
-        "src": agent_src,
         "data-cobrowse-url": upstream_url,
         "data-cobrowse-prefix": prefix,
         "data-cobrowse-cookies": cookies,
@@ -147,7 +156,7 @@ def agent_tag(
     if result_id is not None:
         attrs["data-cobrowse-result"] = result_id
     rendered = " ".join(f'{name}="{html.escape(value)}"' for name, value in attrs.items())
-    return f"<script {rendered}></script>"
+    return f"<script {rendered}>{agent}</script>"
 
 
 def error_text(url: str, reason: str) -> str:

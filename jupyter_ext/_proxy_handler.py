@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
@@ -27,8 +26,7 @@ from ._urls import from_proxy
 if TYPE_CHECKING:
     from ._app import CoBrowse
 
-OWN = "_/"  # the proxy's own paths under a session: agent.js, cookie, result/<id>/...
-AGENT = "_/agent.js"
+OWN = "_/"  # the proxy's own paths under a session: cookie, result/<id>/...
 COOKIE = "_/cookie"
 RESULT = "_/result/"
 REPLAYABLE = ("GET", "HEAD")
@@ -125,12 +123,6 @@ class ProxyHandler(web.RequestHandler):
 
     def _own(self, capability: Capability, prefix: str, rest: str) -> None:
         session = capability.session
-        if rest == AGENT:
-            agent = resources.files(__package__) / "static" / "agent.js"
-            self.set_header("Content-Type", "text/javascript; charset=utf-8")
-            self.set_header("Cache-Control", "no-cache")
-            self.finish(agent.read_bytes())
-            return
         if rest == COOKIE and self.request.method == "POST":
             url = parse_qs(self.request.query).get("url", [""])[0]
             if not url.startswith(("http://", "https://")):
@@ -167,7 +159,7 @@ class ProxyHandler(web.RequestHandler):
         body, content_type = found
         self.set_header("Content-Type", content_type)
         if rewritable(content_type):
-            tag = agent_tag(prefix + AGENT, url, prefix, session.jar.for_scripts(url))
+            tag = agent_tag(self.cobrowse.agent, url, prefix, session.jar.for_scripts(url))
             body = rewrite_body(body, content_type, url, prefix, tag)
         self.finish(b"" if self.request.method == "HEAD" else body)
 
@@ -273,7 +265,7 @@ class _Relay:
             result_id = self.session.results.new_id()
         if body:
             tag = agent_tag(
-                self.prefix + AGENT,
+                self.handler.cobrowse.agent,
                 self.url,
                 self.prefix,
                 self.session.jar.for_scripts(self.url),

@@ -136,7 +136,7 @@ async def test_non_utf8_pages_keep_every_byte(
     prefix = await site_prefix(await open_session(), origin.url("/"))
     response = await _get(http_server_client, _proxied(prefix, origin.url("/legacy")))
     body = response.body
-    tag = re.search(rb"<script [^>]*></script>", body)
+    tag = re.search(rb"<script data-cobrowse-url=[^>]*>.*?</script>", body, re.S)
     assert tag is not None
     unproxied = (body[: tag.start()] + body[tag.end() :]).replace(
         _proxied(prefix, origin.url("")).encode(), b""
@@ -274,3 +274,14 @@ async def test_credentialed_requests_of_pages_are_readable(
     assert response.headers["Access-Control-Allow-Origin"] == "null"
     assert response.headers["Access-Control-Allow-Credentials"] == "true"
     assert "cookie" not in origin.requests[-1]
+
+
+def test_the_built_agent_can_be_inlined() -> None:
+    from importlib import resources
+
+    from jupyter_ext._proxy import inlinable
+
+    agent = (resources.files("jupyter_ext") / "static" / "agent.js").read_text()
+    assert inlinable(agent) == agent
+    with pytest.raises(ValueError):
+        inlinable('x = "</SCRIPT>"')

@@ -62,7 +62,8 @@ async def test_page_is_rewritten_and_sandboxed(open_session, origin, fetch_proxi
         assert dropped not in response.headers
     body = response.body.decode()
     head = body.index("<head>") + len("<head>")
-    assert body[head:].startswith(f'<script src="{prefix}_/agent.js"')
+    assert body[head:].startswith(f'<script data-cobrowse-url="{origin.url("/page")}"')
+    assert f'data-cobrowse-prefix="{prefix}"' in body
     page = _proxied(prefix, origin.url(""))
     assert f'id="abs" href="{page}/next"' in body
     assert f'id="root" href="{page}/next"' in body
@@ -207,12 +208,13 @@ async def test_demo_site_and_agent_are_served(open_session, fetch_proxied, site_
     prefix = await site_prefix(entry, "https://demo.cobrowse.invalid/")
     assert page.code == 200
     body = page.body.decode()
-    assert f'<script src="{prefix}_/agent.js"' in body
+    assert '<script data-cobrowse-url="https://demo.cobrowse.invalid/"' in body
+    assert body.count("</script>") == 1  # the inlined agent, and nothing cut it short
     assert f'href="{prefix}https/demo.cobrowse.invalid/style.css"' in body
     css = await fetch_proxied(f"{prefix}https/demo.cobrowse.invalid/style.css")
     assert f'url("{prefix}https/demo.cobrowse.invalid/img/waves.svg")' in css.body.decode()
     for bad in ("../x", "..%5C..%5Cx", "a/C:/x", "%2e%2e/x"):
         missing = await fetch_proxied(f"{prefix}https/demo.cobrowse.invalid/{bad}")
         assert missing.code in (400, 404), bad
-    agent = await fetch_proxied(f"{prefix}_/agent.js")
-    assert agent.code == 200 and agent.headers["Content-Type"].startswith("text/javascript")
+    own = await fetch_proxied(f"{prefix}_/nothing")
+    assert own.code == 404 and own.headers["Content-Type"].startswith("text/plain")

@@ -126,10 +126,20 @@ function watch(mapValue, setAttributeNS) {
       }
     }
   });
-  observer.observe(document, {
-    subtree: true,
-    childList: true,
-    attributes: true,
-    attributeFilter: URL_ATTRIBUTES,
-  });
+  // The proxy already rewrote what the parser inserts: watching it node by node costs big pages
+  // tens of milliseconds. One sweep when parsing ends catches what scripts added meanwhile.
+  const start = () => {
+    for (const element of document.querySelectorAll(selector)) fixAll(element);
+    observer.observe(document, {
+      subtree: true,
+      childList: true,
+      attributes: true,
+      attributeFilter: URL_ATTRIBUTES,
+    });
+  };
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start, { once: true });
+  } else {
+    start();
+  }
 }
