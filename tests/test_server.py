@@ -218,3 +218,25 @@ async def test_demo_site_and_agent_are_served(open_session, fetch_proxied, site_
         assert missing.code in (400, 404), bad
     own = await fetch_proxied(f"{prefix}_/nothing")
     assert own.code == 404 and own.headers["Content-Type"].startswith("text/plain")
+
+
+async def test_every_redirect_hop_is_checked_again(
+    open_session, origin, site_prefix, http_server_client, jp_http_port
+):
+    """An allowed site redirecting to a private address gets no further: the browser follows the
+    rewritten Location through the proxy, which resolves and checks the new host again."""
+    prefix = await site_prefix(await open_session(), origin.url("/"))
+    inside = f"http://127.0.0.1:{jp_http_port}/api/status"
+    hop = await _get(
+        http_server_client,
+        _proxied(prefix, origin.url(f"/redirect?to={inside}")),
+        follow_redirects=False,
+    )
+    assert hop.code == 302
+    location = hop.headers["Location"]
+    assert location.endswith(f"/http/127.0.0.1:{jp_http_port}/api/status")
+    refused = await _get(http_server_client, location, follow_redirects=False)
+    if refused.code == 302:  # first moved to the private site's own capability
+        refused = await _get(http_server_client, refused.headers["Location"])
+    assert refused.code == 502
+    assert "allowed_private_hosts" in refused.body.decode()
