@@ -19,6 +19,17 @@ ORIGIN_HOST = "127.0.0.2"  # not 127.0.0.1, so Jupyter's cookies can only arrive
 OTHER_HOST = "127.0.0.3"  # the same app as another site
 
 
+def proxied(prefix: str, url: str) -> str:
+    """``url`` under a capability prefix, in the proxy's path-preserving form."""
+    scheme, rest = url.split("://", 1)
+    return f"{prefix}{scheme}/{rest}"
+
+
+async def get(client, path: str, **kwargs):
+    """A request that returns error responses instead of raising."""
+    return await client.fetch(path, raise_error=False, **kwargs)
+
+
 @dataclass
 class Origin:
     """A real HTTP site on loopback that records every request it gets."""

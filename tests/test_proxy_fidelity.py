@@ -12,16 +12,7 @@ import pytest
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
-from .conftest import LEGACY, ORIGIN_HOST
-
-
-def _proxied(prefix: str, url: str) -> str:
-    scheme, rest = url.split("://", 1)
-    return f"{prefix}{scheme}/{rest}"
-
-
-async def _get(client, path: str, **kwargs):
-    return await client.fetch(path, raise_error=False, **kwargs)
+from .conftest import LEGACY, ORIGIN_HOST, get, proxied
 
 
 @pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH", "OPTIONS"])
@@ -30,9 +21,9 @@ async def test_other_methods_are_forwarded(
 ):
     prefix = await site_prefix(await open_session(), origin.url("/"))
     body = b"payload" if method in ("PUT", "PATCH") else None
-    response = await _get(
+    response = await get(
         http_server_client,
-        _proxied(prefix, origin.url("/methods")),
+        proxied(prefix, origin.url("/methods")),
         method=method,
         body=body,
         allow_nonstandard_methods=True,
@@ -47,9 +38,9 @@ async def test_cors_preflight_is_answered_not_forwarded(
     open_session, origin, http_server_client, site_prefix
 ):
     prefix = await site_prefix(await open_session(), origin.url("/"))
-    response = await _get(
+    response = await get(
         http_server_client,
-        _proxied(prefix, origin.url("/methods")),
+        proxied(prefix, origin.url("/methods")),
         method="OPTIONS",
         headers={"Access-Control-Request-Method": "PUT", "Access-Control-Request-Headers": "x-a"},
     )
@@ -68,9 +59,9 @@ async def test_multipart_form_post_arrives_intact(
         f'--{boundary}\r\nContent-Disposition: form-data; name="f"; filename="a.bin"\r\n'
         f"Content-Type: application/octet-stream\r\n\r\n\x00\xff\x01\r\n--{boundary}--\r\n"
     ).encode("latin-1")
-    response = await _get(
+    response = await get(
         http_server_client,
-        _proxied(prefix, origin.url("/methods")),
+        proxied(prefix, origin.url("/methods")),
         method="POST",
         body=body,
         headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
@@ -94,7 +85,7 @@ async def test_large_bodies_stream_without_waiting_for_the_end(
 
     response = await asyncio.wait_for(
         http_server_client.fetch(
-            _proxied(prefix, origin.url("/big")), streaming_callback=on_chunk, raise_error=False
+            proxied(prefix, origin.url("/big")), streaming_callback=on_chunk, raise_error=False
         ),
         8,
     )
@@ -105,9 +96,9 @@ async def test_large_bodies_stream_without_waiting_for_the_end(
 
 async def test_range_requests_pass_through(open_session, origin, http_server_client, site_prefix):
     prefix = await site_prefix(await open_session(), origin.url("/"))
-    response = await _get(
+    response = await get(
         http_server_client,
-        _proxied(prefix, origin.url("/files/bytes.txt")),
+        proxied(prefix, origin.url("/files/bytes.txt")),
         headers={"Range": "bytes=10-19"},
     )
     whole = (Path(__file__).parent / "pages" / "bytes.txt").read_bytes()
@@ -121,25 +112,25 @@ async def test_gzipped_html_is_decoded_then_rewritten(
     open_session, origin, http_server_client, site_prefix
 ):
     prefix = await site_prefix(await open_session(), origin.url("/"))
-    response = await _get(
+    response = await get(
         http_server_client,
-        _proxied(prefix, origin.url("/gzipped")),
+        proxied(prefix, origin.url("/gzipped")),
         decompress_response=False,
     )
     assert "Content-Encoding" not in response.headers
-    assert f'href="{_proxied(prefix, origin.url("/x"))}"'.encode() in response.body
+    assert f'href="{proxied(prefix, origin.url("/x"))}"'.encode() in response.body
 
 
 async def test_non_utf8_pages_keep_every_byte(
     open_session, origin, http_server_client, site_prefix
 ):
     prefix = await site_prefix(await open_session(), origin.url("/"))
-    response = await _get(http_server_client, _proxied(prefix, origin.url("/legacy")))
+    response = await get(http_server_client, proxied(prefix, origin.url("/legacy")))
     body = response.body
     tag = re.search(rb"<script data-cobrowse-url=[^>]*>.*?</script>", body, re.S)
     assert tag is not None
     unproxied = (body[: tag.start()] + body[tag.end() :]).replace(
-        _proxied(prefix, origin.url("")).encode(), b""
+        proxied(prefix, origin.url("")).encode(), b""
     )
     assert unproxied == LEGACY
 
@@ -175,8 +166,8 @@ async def test_form_result_is_kept_for_followers(
     open_session, origin, http_server_client, site_prefix
 ):
     prefix = await site_prefix(await open_session(), origin.url("/"))
-    form = _proxied(prefix, origin.url("/form"))
-    response = await _get(
+    form = proxied(prefix, origin.url("/form"))
+    response = await get(
         http_server_client,
         form,
         method="POST",
@@ -188,16 +179,16 @@ async def test_form_result_is_kept_for_followers(
     result_id = match.group(1).decode()
     posts = len(origin.requests)
     kept = f"{prefix}_/result/{result_id}/{form[len(prefix) :]}"
-    follower = await _get(http_server_client, kept)
+    follower = await get(http_server_client, kept)
     assert follower.code == 200
     assert b"posted q=once" in follower.body
     assert len(origin.requests) == posts  # nobody posted again
-    sibling = await _get(
+    sibling = await get(
         http_server_client, kept.rsplit("/", 1)[0] + "/style.css", follow_redirects=False
     )
     assert sibling.code == 302
-    assert sibling.headers["Location"] == _proxied(prefix, origin.url("/style.css"))
-    missing = await _get(
+    assert sibling.headers["Location"] == proxied(prefix, origin.url("/style.css"))
+    missing = await get(
         http_server_client, f"{prefix}_/result/nope/{form[len(prefix) :]}", follow_redirects=False
     )
     assert missing.code == 302  # an expired result falls back to the page itself
@@ -208,7 +199,7 @@ async def test_scripts_cookies_reach_the_jar_and_the_page(
 ):
     prefix = await site_prefix(await open_session("script-cookies"), origin.url("/"))
     page = origin.url("/page")
-    set_cookie = await _get(
+    set_cookie = await get(
         http_server_client,
         f"{prefix}_/cookie?url={page}",
         method="POST",
@@ -216,10 +207,10 @@ async def test_scripts_cookies_reach_the_jar_and_the_page(
         headers={"Content-Type": "text/plain"},
     )
     assert set_cookie.code == 204
-    response = await _get(http_server_client, _proxied(prefix, page))
+    response = await get(http_server_client, proxied(prefix, page))
     assert origin.requests[-1]["cookie"] == "pref=compact"
     # /page sets visited=yes (not HttpOnly): the next page shows both to document.cookie.
-    again = await _get(http_server_client, _proxied(prefix, page))
+    again = await get(http_server_client, proxied(prefix, page))
     assert b'data-cobrowse-cookies="pref=compact; visited=yes"' in again.body
     assert response.code == 200
 
@@ -240,8 +231,8 @@ async def test_upstream_requests_per_session_are_limited(
     open_session, origin, http_server_client, site_prefix
 ):
     prefix = await site_prefix(await open_session("busy"), origin.url("/"))
-    slow = _proxied(prefix, origin.url("/slow"))
-    fetches = [asyncio.ensure_future(_get(http_server_client, slow)) for _ in range(3)]
+    slow = proxied(prefix, origin.url("/slow"))
+    fetches = [asyncio.ensure_future(get(http_server_client, slow)) for _ in range(3)]
     await asyncio.sleep(0.5)
     assert len(origin.requests) == 2  # the third waits for a free slot
     origin.release.set()
@@ -257,7 +248,7 @@ async def test_the_sites_content_type_is_the_only_one(
     latin-1 page labelled plain ``text/html`` would render as UTF-8."""
     prefix = await site_prefix(await open_session(), origin.url("/"))
     for path, expected in (("/legacy", "text/html"), ("/files/bytes.txt", "text/plain")):
-        response = await _get(http_server_client, _proxied(prefix, origin.url(path)))
+        response = await get(http_server_client, proxied(prefix, origin.url(path)))
         assert response.headers.get_list("Content-Type") == [expected], path
 
 
@@ -268,9 +259,7 @@ async def test_credentialed_requests_of_pages_are_readable(
     ``*``; the browser's cookies still never reach the site."""
     prefix = await site_prefix(await open_session(), origin.url("/"))
     headers = {"Origin": "null", "Cookie": "_xsrf=jupyter", "Sec-Fetch-Mode": "cors"}
-    response = await _get(
-        http_server_client, _proxied(prefix, origin.url("/echo")), headers=headers
-    )
+    response = await get(http_server_client, proxied(prefix, origin.url("/echo")), headers=headers)
     assert response.headers["Access-Control-Allow-Origin"] == "null"
     assert response.headers["Access-Control-Allow-Credentials"] == "true"
     assert "cookie" not in origin.requests[-1]

@@ -9,16 +9,7 @@ import sys
 import pytest
 from tornado.httpclient import HTTPClientError
 
-from .conftest import ORIGIN_HOST
-
-
-def _proxied(prefix: str, url: str) -> str:
-    scheme, rest = url.split("://", 1)
-    return f"{prefix}{scheme}/{rest}"
-
-
-async def _get(http_server_client, path: str, **kwargs):
-    return await http_server_client.fetch(path, raise_error=False, **kwargs)
+from .conftest import ORIGIN_HOST, get, proxied
 
 
 def test_extension_is_enabled_by_install():
@@ -51,7 +42,7 @@ async def test_same_room_shares_one_capability(open_session):
 
 async def test_page_is_rewritten_and_sandboxed(open_session, origin, fetch_proxied, site_prefix):
     prefix = await open_session()
-    response = await fetch_proxied(_proxied(prefix, origin.url("/page")))
+    response = await fetch_proxied(proxied(prefix, origin.url("/page")))
     prefix = await site_prefix(prefix, origin.url("/page"))  # the page lives under its site's
     assert response.code == 200
     csp = response.headers["Content-Security-Policy"]
@@ -64,7 +55,7 @@ async def test_page_is_rewritten_and_sandboxed(open_session, origin, fetch_proxi
     head = body.index("<head>") + len("<head>")
     assert body[head:].startswith(f'<script data-cobrowse-url="{origin.url("/page")}"')
     assert f'data-cobrowse-prefix="{prefix}"' in body
-    page = _proxied(prefix, origin.url(""))
+    page = proxied(prefix, origin.url(""))
     assert f'id="abs" href="{page}/next"' in body
     assert f'id="root" href="{page}/next"' in body
     assert 'id="rel" href="next"' in body
@@ -76,7 +67,7 @@ async def test_page_is_rewritten_and_sandboxed(open_session, origin, fetch_proxi
 async def test_origin_never_sees_jupyter_credentials(open_session, origin, fetch_proxied):
     prefix = await open_session()
     await fetch_proxied(
-        _proxied(prefix, origin.url("/echo")),
+        proxied(prefix, origin.url("/echo")),
         headers={
             "Cookie": "_xsrf=2|abc; username-127-0-0-1-8888=secret-login",
             "Authorization": "token jupyter-token",
@@ -93,12 +84,12 @@ async def test_origin_never_sees_jupyter_credentials(open_session, origin, fetch
 
 async def test_cookies_live_in_the_session_jar(open_session, origin, fetch_proxied):
     prefix = await open_session("jar-room")
-    first = await fetch_proxied(_proxied(prefix, origin.url("/setcookie")))
+    first = await fetch_proxied(proxied(prefix, origin.url("/setcookie")))
     assert "Set-Cookie" not in first.headers
-    await fetch_proxied(_proxied(prefix, origin.url("/echo")))
+    await fetch_proxied(proxied(prefix, origin.url("/echo")))
     assert origin.requests[-1]["cookie"] == "sid=s3cret"
     other = await open_session("another-room")
-    await fetch_proxied(_proxied(other, origin.url("/echo")))
+    await fetch_proxied(proxied(other, origin.url("/echo")))
     assert "cookie" not in origin.requests[-1]
 
 
@@ -108,36 +99,36 @@ async def test_each_site_gets_its_own_capability(
     """A site's pages only learn their own site's token, and a token carries the room's cookies
     only to its own site: another site's scripts cannot read this one's logged-in pages."""
     entry = await open_session("sites")
-    await fetch_proxied(_proxied(entry, origin.url("/setcookie")))  # logs in on 127.0.0.2
+    await fetch_proxied(proxied(entry, origin.url("/setcookie")))  # logs in on 127.0.0.2
     mine = await site_prefix(entry, origin.url("/"))
     theirs = await site_prefix(entry, origin.other_url("/"))
     assert len({entry, mine, theirs}) == 3
 
     # The site's own scripts (CORS mode) read it logged in.
     cors = {"Sec-Fetch-Mode": "cors"}
-    await _get(http_server_client, _proxied(mine, origin.url("/echo")), headers=cors)
+    await get(http_server_client, proxied(mine, origin.url("/echo")), headers=cors)
     assert origin.requests[-1]["cookie"] == "sid=s3cret"
     # Another site's scripts and elements reach it without the cookies, and are not moved.
     for mode in ("cors", "no-cors"):
-        response = await _get(
+        response = await get(
             http_server_client,
-            _proxied(theirs, origin.url("/echo")),
+            proxied(theirs, origin.url("/echo")),
             headers={"Sec-Fetch-Mode": mode},
             follow_redirects=False,
         )
         assert response.code == 200
         assert "cookie" not in origin.requests[-1]
     # A navigation there moves to the target site's own capability (307 keeps a form post).
-    moved = await _get(
+    moved = await get(
         http_server_client,
-        _proxied(theirs, origin.url("/echo")),
+        proxied(theirs, origin.url("/echo")),
         method="POST",
         body="a=1",
         follow_redirects=False,
     )
-    assert moved.code == 307 and moved.headers["Location"] == _proxied(mine, origin.url("/echo"))
+    assert moved.code == 307 and moved.headers["Location"] == proxied(mine, origin.url("/echo"))
     # And a site cannot set another site's cookies through the agent's cookie endpoint.
-    refused = await _get(
+    refused = await get(
         http_server_client, f"{theirs}_/cookie?url={origin.url('/')}", method="POST", body="x=1"
     )
     assert refused.code == 403
@@ -146,7 +137,7 @@ async def test_each_site_gets_its_own_capability(
 async def test_form_post_is_forwarded(open_session, origin, fetch_proxied):
     prefix = await open_session()
     response = await fetch_proxied(
-        _proxied(prefix, origin.url("/echo")),
+        proxied(prefix, origin.url("/echo")),
         method="POST",
         body="q=hello+world",
         headers={"Content-Type": "application/x-www-form-urlencoded"},
@@ -159,18 +150,18 @@ async def test_redirect_location_points_into_the_proxy(
     open_session, origin, site_prefix, http_server_client
 ):
     prefix = await site_prefix(await open_session(), origin.url("/"))
-    response = await _get(
+    response = await get(
         http_server_client,
-        _proxied(prefix, origin.url("/redirect?to=/page")),
+        proxied(prefix, origin.url("/redirect?to=/page")),
         follow_redirects=False,
     )
     assert response.code == 302
-    assert response.headers["Location"] == _proxied(prefix, origin.url("/page"))
+    assert response.headers["Location"] == proxied(prefix, origin.url("/page"))
 
 
 @pytest.mark.parametrize("token", ["x" * 43, "A" * 20])
 async def test_unknown_capability_is_refused(token, origin, fetch_proxied, jp_base_url):
-    path = f"{jp_base_url}cobrowse/proxy/{token}/{_proxied('', origin.url('/echo'))}"
+    path = f"{jp_base_url}cobrowse/proxy/{token}/{proxied('', origin.url('/echo'))}"
     response = await fetch_proxied(path)
     assert response.code == 404
     assert response.headers["Content-Type"].startswith("text/plain")
@@ -190,7 +181,7 @@ async def test_private_addresses_are_refused(host, open_session, fetch_proxied, 
 
 async def test_upstream_failures_are_readable_text(open_session, origin, fetch_proxied):
     prefix = await open_session()
-    boom = await fetch_proxied(_proxied(prefix, origin.url("/boom")))
+    boom = await fetch_proxied(proxied(prefix, origin.url("/boom")))
     assert boom.code == 500
     assert "the site answered 500" in boom.body.decode()
     closed = await fetch_proxied(f"{prefix}http/{ORIGIN_HOST}:9/")
@@ -227,16 +218,16 @@ async def test_every_redirect_hop_is_checked_again(
     rewritten Location through the proxy, which resolves and checks the new host again."""
     prefix = await site_prefix(await open_session(), origin.url("/"))
     inside = f"http://127.0.0.1:{jp_http_port}/api/status"
-    hop = await _get(
+    hop = await get(
         http_server_client,
-        _proxied(prefix, origin.url(f"/redirect?to={inside}")),
+        proxied(prefix, origin.url(f"/redirect?to={inside}")),
         follow_redirects=False,
     )
     assert hop.code == 302
     location = hop.headers["Location"]
     assert location.endswith(f"/http/127.0.0.1:{jp_http_port}/api/status")
-    refused = await _get(http_server_client, location, follow_redirects=False)
+    refused = await get(http_server_client, location, follow_redirects=False)
     if refused.code == 302:  # first moved to the private site's own capability
-        refused = await _get(http_server_client, refused.headers["Location"])
+        refused = await get(http_server_client, refused.headers["Location"])
     assert refused.code == 502
     assert "allowed_private_hosts" in refused.body.decode()

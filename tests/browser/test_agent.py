@@ -1,27 +1,16 @@
 """The co-browsing agent in a sandboxed iframe, driven through a stand-in widget page."""
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Frame, Page
+
+from .agent_messages import messages, wait_for_message
 
 pytestmark = pytest.mark.browser
 
 UPSTREAM = "https://example.org/docs/page.html"
 MISSING = " (pointing at something not on your page)"
-
-
-def messages(page: Page, kind: str) -> list[Any]:
-    return page.evaluate("(kind) => window.received.filter((m) => m.type === kind)", kind)
-
-
-def wait_for_message(page: Page, kind: str, count: int = 1) -> None:
-    page.wait_for_function(
-        "([kind, count]) => window.received.filter((m) => m.type === kind).length >= count",
-        arg=[kind, count],
-        timeout=5000,
-    )
 
 
 def scroll_settled(page: Page, frame: Frame) -> None:

@@ -2,12 +2,12 @@
 stand-ins for what the sandbox forbids (cookies, storage, service workers)."""
 
 from collections.abc import Callable
-from typing import Any
 from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import Browser, Frame, Page
 
+from .agent_messages import messages, wait_for_message
 from .conftest import PROXIED_SITE, PROXY_PREFIX, AgentSite
 
 pytestmark = pytest.mark.browser
@@ -15,18 +15,6 @@ pytestmark = pytest.mark.browser
 APP = PROXIED_SITE + "runtime/app.html"
 P = PROXY_PREFIX
 OpenPage = Callable[..., tuple[Page, Frame]]
-
-
-def messages(page: Page, kind: str) -> list[Any]:
-    return page.evaluate("(kind) => window.received.filter((m) => m.type === kind)", kind)
-
-
-def wait_for_message(page: Page, kind: str, count: int = 1) -> None:
-    page.wait_for_function(
-        "([kind, count]) => window.received.filter((m) => m.type === kind).length >= count",
-        arg=[kind, count],
-        timeout=5000,
-    )
 
 
 def wait_for_requests(page: Page, site: AgentSite, expected: set[str]) -> set[str]:
