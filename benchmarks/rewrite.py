@@ -35,7 +35,7 @@ from jupyter_ext._rewrite import rewrite_html
 
 DOCS = Path("/usr/share/doc/python3-doc/html")
 PREFIX = "/cobrowse/proxy/TOKEN/"
-INJECT = '<script src="/cobrowse/proxy/TOKEN/_/agent.js"></script>'
+INJECT = '<script data-cobrowse-url="u" data-cobrowse-prefix="/cobrowse/proxy/TOKEN/"></script>'
 XLINK = "{http://www.w3.org/1999/xlink}href"
 URL_ATTRS = {
     "href",
