@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from email.message import Message
-from http.cookiejar import CookieJar, DefaultCookiePolicy
+from http.cookiejar import Cookie, CookieJar, DefaultCookiePolicy
 from urllib.request import Request
 
 
@@ -48,7 +48,7 @@ class SessionCookieJar:
         visible = [
             cookie
             for cookie in self._jar
-            if not cookie.has_nonstandard_attr("HttpOnly")
+            if not _http_only(cookie)
             and policy.domain_return_ok(cookie.domain, request)
             and policy.path_return_ok(cookie.path, request)
             and policy.return_ok(cookie, request)
@@ -57,6 +57,19 @@ class SessionCookieJar:
         return "; ".join(f"{c.name}={c.value}" if c.value is not None else c.name for c in visible)
 
     def store_from_script(self, url: str, cookie: str) -> None:
-        """A page at ``url`` assigned ``document.cookie = cookie``: scripts cannot set HttpOnly."""
+        """A page at ``url`` assigned ``document.cookie = cookie``: scripts can neither set an
+        HttpOnly cookie nor replace one."""
         parts = [p for p in cookie.split(";") if p.strip().lower() != "httponly"]
+        name = parts[0].split("=", 1)[0].strip() if parts else ""
+        before = {(c.domain, c.path): c for c in self._jar if c.name == name and _http_only(c)}
         self.store(url, [";".join(parts)])
+        for cookie_ in list(self._jar):
+            kept = before.get((cookie_.domain, cookie_.path))
+            if cookie_.name == name and kept is not None and cookie_ is not kept:
+                self._jar.set_cookie(kept)  # put the HttpOnly one back
+
+
+def _http_only(cookie: Cookie) -> bool:
+    """Whether a cookie was set HttpOnly; sites spell the attribute in any case."""
+    rest: dict[str, str | None] = getattr(cookie, "_rest", {})  # attributes kept as sent
+    return any(key.lower() == "httponly" for key in rest)

@@ -86,9 +86,11 @@ class ProxyHandler(web.RequestHandler):
         self.finish(text)
 
     def _is_navigation(self) -> bool:
-        """A page load in a frame (not a script's or an element's fetch); browsers set the header
-        themselves and scripts cannot forge it."""
-        return self.request.headers.get("Sec-Fetch-Mode", "navigate") == "navigate"
+        """A page load in a frame (not a script's or an element's fetch). Browsers set the header
+        themselves and scripts cannot forge it; without it (browsers send it to secure contexts
+        only: https or localhost) nothing counts as a navigation, so no site's token is handed
+        out and nothing is sent with cookies."""
+        return self.request.headers.get("Sec-Fetch-Mode") == "navigate"
 
     async def _handle(self, token: str) -> None:
         capability = self.cobrowse.sessions.find(token)
@@ -137,9 +139,14 @@ class ProxyHandler(web.RequestHandler):
             result_id, _, inner = rest[len(RESULT) :].partition("/")
             result = session.results.get(result_id)
             if result is not None and self._is(inner, result.url):
-                self.set_header("Content-Type", result.content_type)
-                self.finish(result.body)
-                return
+                site = site_of(result.url)
+                if site == capability.site:  # a kept page is only ever read under its own site
+                    self.set_header("Content-Type", result.content_type)
+                    self.finish(result.body)
+                    return
+                if self._is_navigation():
+                    return self._move_to_site(session, site, rest)
+                return self._text(403, "cobrowse proxy: that result belongs to another site.\n")
             # Anything else under a kept result (its relative links) lives at its usual place.
             query = f"?{self.request.query}" if self.request.query else ""
             self.redirect(prefix + inner + query)
@@ -216,22 +223,32 @@ class _Relay:
             self.status = httputil.parse_response_start_line(line)
         elif line:
             self.headers.parse_line(line)
-        elif self.status.code >= 200:  # 1xx responses are followed by the real one
+        elif self.status.code >= 200:
             self._headers_done()
+        else:  # a 1xx (103 Early Hints...) is followed by the real response: forget it
+            self.status = None
+            self.headers = httputil.HTTPHeaders()
 
     def _headers_done(self) -> None:
         assert self.status is not None
         if self.credentialed:
             self.session.jar.store(self.url, self.headers.get_list("Set-Cookie"))
         content_type = self.headers.get("Content-Type", "")
-        if self.status.code >= 500 or rewritable(content_type):
+        if self._error_page() or rewritable(content_type):
             return  # buffered: rewritten, or replaced by a readable error, at the end
         self.streaming = True
         self._start_response()
         encoding = self.headers.get("Content-Encoding", "identity").lower()
-        if "Content-Length" in self.headers and encoding == "identity":
+        bodiless = self.status.code in (204, 304)
+        if "Content-Length" in self.headers and encoding == "identity" and not bodiless:
             self.handler.set_header("Content-Length", self.headers["Content-Length"])
         self.handler.flush()
+
+    def _error_page(self) -> bool:
+        """A server error met while loading a page is shown as a readable text page; a
+        script's request gets the site's own answer."""
+        assert self.status is not None
+        return self.status.code >= 500 and self.navigation
 
     def _on_chunk(self, chunk: bytes) -> Awaitable[None] | None:
         if not self.streaming:
@@ -254,7 +271,7 @@ class _Relay:
         handler = self.handler
         if self.status is None:
             return handler._text(502, error_text(self.url, "the site sent no response"))
-        if self.status.code >= 500:
+        if self._error_page():
             reason = f"the site answered {self.status.code} {self.status.reason}"
             return handler._text(self.status.code, error_text(self.url, reason))
         self._start_response()

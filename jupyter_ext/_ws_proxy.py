@@ -31,6 +31,8 @@ class ProxyWebSocketHandler(WebSocketHandler):
         return True
 
     async def get(self, token: str, *args: Any, **kwargs: Any) -> None:
+        if self.request.headers.get("Upgrade", "").lower() != "websocket":
+            raise web.HTTPError(400, "a WebSocket address needs a WebSocket")
         capability = self.cobrowse.sessions.find(token)
         if capability is None:
             raise web.HTTPError(404, "unknown or expired session")
@@ -65,7 +67,11 @@ class ProxyWebSocketHandler(WebSocketHandler):
         except Exception as exc:
             self.cobrowse.log.info("cobrowse: websocket %s failed: %r", url, exc)
             raise web.HTTPError(502, "the site's websocket could not be reached") from exc
-        await super().get(token, *args, **kwargs)
+        try:
+            await super().get(token, *args, **kwargs)
+        finally:
+            if self.ws_connection is None:  # the browser's handshake failed: let the site go
+                self.on_close()
 
     def select_subprotocol(self, subprotocols: list[str]) -> str | None:
         return self.upstream.selected_subprotocol if self.upstream else None

@@ -100,7 +100,8 @@ class _Redirect(_Recorder):
 
 class _Boom(_Recorder):
     def get(self) -> None:
-        raise web.HTTPError(500)
+        self.set_status(500)
+        self.finish({"error": "boom"})
 
 
 class _Methods(_Recorder):
@@ -262,11 +263,13 @@ def fetch_proxied(http_server_client):
     (The test client cannot follow redirects itself: it prefixes every URL with its host.)"""
 
     async def fetch(path: str, method: str = "GET", body: bytes | str | None = None, **kwargs):
+        headers = {"Sec-Fetch-Mode": "navigate", **kwargs.pop("headers", {})}
         for _ in range(3):
             response = await http_server_client.fetch(
                 path,
                 method=method,
                 body=body,
+                headers=headers,
                 follow_redirects=False,
                 raise_error=False,
                 allow_nonstandard_methods=True,
@@ -297,7 +300,10 @@ def site_prefix(http_server_client):
     async def find(prefix: str, url: str) -> str:
         scheme, rest = url.split("://", 1)
         response = await http_server_client.fetch(
-            f"{prefix}{scheme}/{rest}", follow_redirects=False, raise_error=False
+            f"{prefix}{scheme}/{rest}",
+            headers={"Sec-Fetch-Mode": "navigate"},
+            follow_redirects=False,
+            raise_error=False,
         )
         assert response.code == 302, response.code
         return response.headers["Location"].split(f"/{scheme}/", 1)[0] + "/"

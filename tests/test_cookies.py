@@ -92,3 +92,12 @@ def test_scripts_cannot_set_httponly_cookies() -> None:
     jar.store_from_script("https://a.example/", "gone=; path=/; max-age=0")
     assert jar.for_scripts("https://a.example/") == "pref=1"
     assert jar.header_for("https://a.example/") == "pref=1"
+
+
+def test_httponly_in_any_case_is_hidden_from_scripts_and_kept_from_them() -> None:
+    jar = SessionCookieJar()
+    jar.store("https://a.example/", ["_app_session=SECRET; path=/; httponly", "theme=1; path=/"])
+    assert jar.for_scripts("https://a.example/") == "theme=1"
+    jar.store_from_script("https://a.example/", "_app_session=evil; path=/")
+    assert "_app_session=SECRET" in (jar.header_for("https://a.example/") or "")
+    assert "evil" not in (jar.header_for("https://a.example/") or "")

@@ -274,3 +274,42 @@ def test_the_built_agent_can_be_inlined() -> None:
     assert inlinable(agent) == agent
     with pytest.raises(ValueError):
         inlinable('x = "</SCRIPT>"')
+
+
+async def test_a_kept_result_is_only_read_under_its_own_site(
+    open_session, origin, site_prefix, http_server_client
+):
+    entry = await open_session("kept")
+    prefix = await site_prefix(entry, origin.url("/"))
+    other = await site_prefix(entry, origin.other_url("/"))
+    form = proxied(prefix, origin.url("/form"))
+    answer = await get(
+        http_server_client, form, method="POST", body="q=1", headers={"Sec-Fetch-Mode": "navigate"}
+    )
+    result_id = re.search(rb'data-cobrowse-result="([A-Za-z0-9_-]+)"', answer.body).group(1)
+    inner = form[len(prefix) :]
+    path = f"_/result/{result_id.decode()}/{inner}"
+    # A script of another site (or of the entry page) cannot read it...
+    for token_prefix in (other, entry):
+        read = await get(
+            http_server_client, token_prefix + path, headers={"Sec-Fetch-Mode": "cors"}
+        )
+        assert read.code == 403
+    # ...and a follower's navigation under the entry token moves to the result's own site.
+    moved = await get(
+        http_server_client,
+        entry + path,
+        headers={"Sec-Fetch-Mode": "navigate"},
+        follow_redirects=False,
+    )
+    assert moved.code == 302 and moved.headers["Location"] == prefix + path
+    assert b"posted q=1" in (await get(http_server_client, prefix + path)).body
+
+
+async def test_a_plain_request_for_a_websocket_opens_nothing_upstream(
+    open_session, origin, site_prefix, http_server_client
+):
+    prefix = await site_prefix(await open_session(), origin.url("/"))
+    response = await get(http_server_client, f"{prefix}ws/{ORIGIN_HOST}:{origin.port}/socket")
+    assert response.code == 400
+    assert not origin.requests

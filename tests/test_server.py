@@ -124,9 +124,15 @@ async def test_each_site_gets_its_own_capability(
         proxied(theirs, origin.url("/echo")),
         method="POST",
         body="a=1",
+        headers={"Sec-Fetch-Mode": "navigate"},
         follow_redirects=False,
     )
     assert moved.code == 307 and moved.headers["Location"] == proxied(mine, origin.url("/echo"))
+    # Without fetch metadata (browsers send it to secure contexts only) nothing is moved.
+    unmarked = await get(
+        http_server_client, proxied(theirs, origin.url("/echo")), follow_redirects=False
+    )
+    assert unmarked.code == 200 and "cookie" not in origin.requests[-1]
     # And a site cannot set another site's cookies through the agent's cookie endpoint.
     refused = await get(
         http_server_client, f"{theirs}_/cookie?url={origin.url('/')}", method="POST", body="x=1"
@@ -184,6 +190,11 @@ async def test_upstream_failures_are_readable_text(open_session, origin, fetch_p
     boom = await fetch_proxied(proxied(prefix, origin.url("/boom")))
     assert boom.code == 500
     assert "the site answered 500" in boom.body.decode()
+    # A script's request gets the site's own error, to handle as the site intended.
+    api = await fetch_proxied(
+        proxied(prefix, origin.url("/boom")), headers={"Sec-Fetch-Mode": "cors"}
+    )
+    assert api.code == 500 and json.loads(api.body) == {"error": "boom"}
     closed = await fetch_proxied(f"{prefix}http/{ORIGIN_HOST}:9/")
     assert closed.code == 502
     assert closed.headers["Content-Type"].startswith("text/plain")

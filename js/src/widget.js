@@ -33,6 +33,7 @@ function render({ model, el }) {
   // URL, plus the id of a kept form result when the page is one.
   let shown = { url: "", result: null };
   let pending = null;
+  let shownFor = null; // the room's page this view stands for (a redirect may land elsewhere)
   const same = (a, b) => a !== null && b !== null && a.url === b.url && a.result === b.result;
   const shownUrl = () => shown.url;
 
@@ -63,7 +64,8 @@ function render({ model, el }) {
     const target = { url: schema.currentUrl(doc), result: schema.currentResult(doc) };
     view.setAddress(target.url);
     view.setHistoryButtons(schema.historyIndex(doc), schema.roots(doc).history.length);
-    if (target.url && !same(target, shown) && !same(target, pending)) load(target);
+    if (same(target, shown)) shownFor = target; // e.g. the navigator recorded where we landed
+    if (target.url && !same(target, shownFor) && !same(target, pending)) load(target);
   };
 
   const remotePointers = () => {
@@ -103,7 +105,9 @@ function render({ model, el }) {
       const expected = pending;
       pending = null;
       nowShowing(data.url, result);
-      if (expected === null && (data.url !== schema.currentUrl(doc) || result !== null)) {
+      shownFor = expected ?? shown;
+      const moved = data.url !== schema.currentUrl(doc) || result !== schema.currentResult(doc);
+      if (expected === null && moved) {
         schema.navigate(doc, data.url, result); // the user followed a link or sent a form
       } else if (
         expected !== null &&
@@ -113,11 +117,12 @@ function render({ model, el }) {
       ) {
         schema.replace(doc, data.url); // our navigation was redirected
       }
-      view.setAddress(schema.currentUrl(doc));
+      showPage(); // the room may have moved on while this page loaded
       applyRemoteScroll({ onLoad: true });
       sendToAgent({ type: "pointers", pointers: remotePointers() });
     } else if (data.type === "navigated" && validUrl(data.url) && data.url !== shown.url) {
       nowShowing(data.url, null); // pushState or a fragment: the same document moved
+      shownFor = shown;
       if (data.url !== schema.currentUrl(doc)) schema.navigate(doc, data.url);
     } else if (data.type === "scroll" && data.anchor && typeof data.anchor === "object") {
       schema.setScroll(doc, shownUrl(), data.anchor);
