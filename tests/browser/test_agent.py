@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import Browser, Frame, Page
 
 from .agent_messages import messages, wait_for_message
+from .conftest import PROXIED_SITE
 
 pytestmark = pytest.mark.browser
 
@@ -301,3 +302,17 @@ def test_locator_survives_page_changes(browser: Browser, site: str) -> None:
         "doomed": False,
     }
     assert result["nothing"] is None
+
+
+def test_a_proxied_page_framing_the_agent_cannot_connect(browser: Browser, site: str) -> None:
+    """A proxied page (opaque origin) that frames another proxied page and posts connect, as the
+    widget would, gets nothing: the agent only answers the Jupyter page's own origin."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{site}{PROXIED_SITE}parent.html?src=page.html")
+    frame = page.frame_locator("#frame")
+    frame.locator("body").wait_for()
+    page.wait_for_timeout(1000)  # a negative: give a hello time to arrive
+    assert page.evaluate("self.origin") == "null"
+    assert page.evaluate("window.received") == []
+    context.close()
