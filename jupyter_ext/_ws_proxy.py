@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from tornado import web
 from tornado.httpclient import HTTPRequest
-from tornado.websocket import WebSocketClientConnection, WebSocketHandler, websocket_connect
+from tornado.websocket import (
+    WebSocketClientConnection,
+    WebSocketClosedError,
+    WebSocketHandler,
+    websocket_connect,
+)
 
 from ._sessions import proxy_prefix
 from ._sites import site_of
@@ -24,6 +30,7 @@ class ProxyWebSocketHandler(WebSocketHandler):
     def initialize(self, cobrowse: CoBrowse) -> None:
         self.cobrowse = cobrowse
         self.upstream: WebSocketClientConnection | None = None
+        self._pump: asyncio.Future[None] | None = None
 
     def check_origin(self, origin: str) -> bool:
         """Proxied pages have an opaque origin ("null"); the capability URL is the credential and
@@ -59,7 +66,6 @@ class ProxyWebSocketHandler(WebSocketHandler):
             async with session.upstream_slots:
                 self.upstream = await websocket_connect(
                     HTTPRequest(url, headers=headers, connect_timeout=timeout),
-                    on_message_callback=self._from_upstream,
                     subprotocols=subprotocols,
                     resolver=self.cobrowse.upstream.resolver,
                     max_message_size=self.cobrowse.max_body_size,
@@ -76,17 +82,35 @@ class ProxyWebSocketHandler(WebSocketHandler):
     def select_subprotocol(self, subprotocols: list[str]) -> str | None:
         return self.upstream.selected_subprotocol if self.upstream else None
 
-    def on_message(self, message: str | bytes) -> None:
-        if self.upstream is not None:
-            self.upstream.write_message(message, binary=isinstance(message, bytes))
+    def open(self, *args: Any, **kwargs: Any) -> None:
+        self._pump = asyncio.ensure_future(self._relay_from_upstream())
 
-    def _from_upstream(self, message: str | bytes | None) -> None:
-        if message is None:  # the site closed its end
+    async def on_message(self, message: str | bytes) -> None:
+        """Browser to site; tornado reads the next message only once the site has taken this one,
+        so a fast page cannot pile up data in the server."""
+        if self.upstream is None:
+            return
+        try:
+            await self.upstream.write_message(message, binary=isinstance(message, bytes))
+        except WebSocketClosedError:
             self.close()
-        elif self.ws_connection is not None and not self.ws_connection.is_closing():
-            self.write_message(message, binary=isinstance(message, bytes))
+
+    async def _relay_from_upstream(self) -> None:
+        """Site to browser, one message at a time for the same reason."""
+        while self.upstream is not None:
+            message = await self.upstream.read_message()
+            if message is None:  # the site closed its end
+                self.close()
+                return
+            try:
+                await self.write_message(message, binary=isinstance(message, bytes))
+            except WebSocketClosedError:
+                return
 
     def on_close(self) -> None:
+        if self._pump is not None:
+            self._pump.cancel()
+            self._pump = None
         if self.upstream is not None:
             self.upstream.close()
             self.upstream = None

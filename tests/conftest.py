@@ -36,6 +36,7 @@ class Origin:
 
     port: int
     other_port: int = 0
+    open_sockets: int = 0
     requests: list[dict[str, str]] = field(default_factory=list)
     release: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -175,6 +176,12 @@ class _Socket(websocket.WebSocketHandler):
 
     def select_subprotocol(self, subprotocols: list[str]) -> str | None:
         return "chat.v2" if "chat.v2" in subprotocols else None
+
+    def open(self) -> None:
+        self.origin.open_sockets += 1
+
+    def on_close(self) -> None:
+        self.origin.open_sockets -= 1
 
     def on_message(self, message: str | bytes) -> None:
         self.write_message(message, binary=isinstance(message, bytes))

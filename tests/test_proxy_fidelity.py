@@ -313,3 +313,16 @@ async def test_a_plain_request_for_a_websocket_opens_nothing_upstream(
     response = await get(http_server_client, f"{prefix}ws/{ORIGIN_HOST}:{origin.port}/socket")
     assert response.code == 400
     assert not origin.requests
+
+
+async def test_websocket_closes_both_ways(open_session, origin, site_prefix, jp_http_port):
+    """When the browser leaves, the proxy closes the site's socket too."""
+    prefix = await site_prefix(await open_session(), origin.url("/"))
+    url = f"ws://127.0.0.1:{jp_http_port}{prefix}ws/{ORIGIN_HOST}:{origin.port}/socket"
+    for _ in range(3):
+        ws = await websocket_connect(url)
+        await ws.write_message("ping")
+        assert await ws.read_message() == "ping"
+        ws.close()
+    await asyncio.sleep(0.3)
+    assert origin.open_sockets == 0
