@@ -123,7 +123,8 @@ function render({ model, el }) {
     } else if (data.type === "navigated" && validUrl(data.url) && data.url !== shown.url) {
       nowShowing(data.url, null); // pushState or a fragment: the same document moved
       shownFor = shown;
-      if (data.url !== schema.currentUrl(doc)) schema.navigate(doc, data.url);
+      const ours = data.active !== false || schema.navigatedBy(doc) === doc.clientID;
+      if (ours && data.url !== schema.currentUrl(doc)) schema.navigate(doc, data.url);
     } else if (data.type === "scroll" && data.anchor && typeof data.anchor === "object") {
       schema.setScroll(doc, shownUrl(), data.anchor);
     } else if (data.type === "pointer") {

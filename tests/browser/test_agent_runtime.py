@@ -196,12 +196,14 @@ def test_same_document_navigation_is_reported(open_page: OpenPage, agent_site: A
     page.wait_for_timeout(100)
     assert messages(page, "navigated") == []
 
+    active = frame.evaluate("navigator.userActivation.hasBeenActive")
     frame.evaluate("history.pushState({}, '', '/app/route?q=1'); document.title = 'Route'")
     wait_for_message(page, "navigated")
     assert messages(page, "navigated")[-1] == {
         "type": "navigated",
         "url": "https://example.org/app/route?q=1",
         "title": "Route",
+        "active": active,
     }
     assert frame.evaluate("location.pathname") == f"{P}https/example.org/app/route"
 

@@ -37,7 +37,10 @@ function start(port, runtime, mapUrl, result) {
     resolve: (locator) => resolve(locator, document, mapUrl),
   };
   send({ type: "hello", url: runtime.currentUrl(), title: document.title, result });
-  runtime.onNavigated(({ url, title }) => send({ type: "navigated", url, title }));
+  // Whether the user has acted on this page: a script that rewrites the address by itself (per
+  // language, with a timestamp...) must not drag everyone else along.
+  const active = () => navigator.userActivation?.hasBeenActive ?? true;
+  runtime.onNavigated(({ url, title }) => send({ type: "navigated", url, title, active: active() }));
   const scrollTo = syncScroll({ send: (anchor) => send({ type: "scroll", anchor }), ...locate });
   trackPointer({ send: (pointer) => send({ type: "pointer", pointer }), ...locate });
   const drawPointers = remotePointers(locate.resolve);
