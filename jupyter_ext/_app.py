@@ -34,7 +34,15 @@ class CoBrowse(ExtensionApp):
         For local development, e.g. ["127.0.0.1", "localhost"].""",
     ).tag(config=True)
 
-    request_timeout = Float(30.0, help="Seconds an upstream request may take.").tag(config=True)
+    request_timeout = Float(
+        30.0, help="Seconds a site may take to start answering (its response's headers)."
+    ).tag(config=True)
+
+    stream_timeout = Float(
+        3600.0,
+        help="""Seconds one upstream exchange may last in all, so that downloads, video and
+        event streams are not cut short.""",
+    ).tag(config=True)
 
     max_body_size = Int(100 * 1024 * 1024, help="Largest upstream response body, in bytes.").tag(
         config=True
@@ -59,7 +67,10 @@ class CoBrowse(ExtensionApp):
         self.sessions = SessionStore(self.session_timeout, self.max_concurrent_requests)
         self.rooms = RoomHub(self.room_linger)
         self.upstream = Upstream(
-            AddressPolicy(self.allowed_private_hosts), self.request_timeout, self.max_body_size
+            AddressPolicy(self.allowed_private_hosts),
+            self.request_timeout,
+            self.max_body_size,
+            self.stream_timeout,
         )
 
     def initialize_handlers(self) -> None:

@@ -13,12 +13,21 @@ from ._ssrf import AddressPolicy, GuardedResolver
 class Upstream:
     """An HTTP client that can only connect to addresses the policy allows."""
 
-    def __init__(self, policy: AddressPolicy, timeout: float, max_body_size: int) -> None:
-        self.timeout = timeout
+    def __init__(
+        self,
+        policy: AddressPolicy,
+        timeout: float,
+        max_body_size: int,
+        stream_timeout: float,
+        max_clients: int = 256,
+    ) -> None:
+        self.timeout = timeout  # until the response's headers (enforced by the caller)
+        self.stream_timeout = stream_timeout  # for the whole exchange: long downloads, streams
         self.resolver = GuardedResolver(policy)
         # The simple client explicitly: only it resolves through our guarded resolver.
         self.client = SimpleAsyncHTTPClient(
             force_instance=True,
+            max_clients=max_clients,
             resolver=self.resolver,
             max_body_size=max_body_size,
             max_buffer_size=max_body_size,
@@ -42,7 +51,7 @@ class Upstream:
             follow_redirects=False,
             decompress_response=True,
             connect_timeout=min(10.0, self.timeout),
-            request_timeout=self.timeout,
+            request_timeout=self.stream_timeout,
             allow_nonstandard_methods=True,
             validate_cert=True,
             header_callback=header_callback,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
@@ -189,6 +190,8 @@ class _Relay:
         self.headers = httputil.HTTPHeaders()
         self.streaming = False
         self.chunks: list[bytes] = []
+        self.answered = asyncio.Event()  # the final response's headers are in
+        self.abandoned = False  # the browser was already told the site did not answer
 
     async def run(self) -> None:
         handler = self.handler
@@ -196,8 +199,9 @@ class _Relay:
         cookie = self.session.jar.header_for(self.url) if self.credentialed else None
         if cookie:
             headers["Cookie"] = cookie
-        try:
-            await handler.cobrowse.upstream.fetch(
+        upstream = handler.cobrowse.upstream
+        fetching = asyncio.ensure_future(
+            upstream.fetch(
                 self.method,
                 self.url,
                 headers,
@@ -205,6 +209,21 @@ class _Relay:
                 header_callback=self._on_header_line,
                 streaming_callback=self._on_chunk,
             )
+        )
+        # request_timeout bounds the wait for the answer's headers; a body may then stream for
+        # as long as stream_timeout allows (downloads, video, event streams).
+        answered = asyncio.ensure_future(self.answered.wait())
+        await asyncio.wait(
+            {fetching, answered}, timeout=upstream.timeout, return_when="FIRST_COMPLETED"
+        )
+        answered.cancel()
+        if not fetching.done() and not self.answered.is_set():
+            self.abandoned = True
+            fetching.add_done_callback(lambda future: future.cancelled() or future.exception())
+            reason = f"no answer within {upstream.timeout:g} seconds"
+            return handler._text(504, error_text(self.url, reason))
+        try:
+            await fetching
         except Exception as exc:
             handler.cobrowse.log.info("cobrowse: %s failed: %r", self.url, exc)
             if self.streaming:  # the browser already has part of the body: cut it short
@@ -218,6 +237,8 @@ class _Relay:
             self._finish_buffered()
 
     def _on_header_line(self, line: str) -> None:
+        if self.abandoned:
+            return
         line = line.rstrip("\r\n")
         if self.status is None:
             self.status = httputil.parse_response_start_line(line)
@@ -231,6 +252,7 @@ class _Relay:
 
     def _headers_done(self) -> None:
         assert self.status is not None
+        self.answered.set()
         if self.credentialed:
             self.session.jar.store(self.url, self.headers.get_list("Set-Cookie"))
         content_type = self.headers.get("Content-Type", "")
@@ -251,6 +273,8 @@ class _Relay:
         return self.status.code >= 500 and self.navigation
 
     def _on_chunk(self, chunk: bytes) -> Awaitable[None] | None:
+        if self.abandoned:
+            return None
         if not self.streaming:
             self.chunks.append(chunk)
             return None

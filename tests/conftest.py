@@ -161,6 +161,18 @@ class _Form(_Recorder):
         )
 
 
+class _Drip(_Recorder):
+    """Answers at once, then sends its body slowly: a stream that outlasts request_timeout."""
+
+    async def get(self) -> None:
+        self.set_header("Content-Type", "text/event-stream")
+        for i in range(5):
+            self.write(f"data: {i}\n\n")
+            await self.flush()
+            await asyncio.sleep(0.4)
+        self.finish()
+
+
 class _Slow(_Recorder):
     async def get(self) -> None:
         await asyncio.wait_for(self.origin.release.wait(), 10)
@@ -227,6 +239,7 @@ async def _start_origin() -> tuple[Origin, httpserver.HTTPServer]:
             (r"/legacy", _Legacy, kwargs),
             (r"/form", _Form, kwargs),
             (r"/slow", _Slow, kwargs),
+            (r"/drip", _Drip, kwargs),
             (r"/socket", _Socket, kwargs),
             (r"/files/(.*)", web.StaticFileHandler, {"path": str(Path(__file__).parent / "pages")}),
         ]

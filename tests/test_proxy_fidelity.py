@@ -221,7 +221,7 @@ def jp_server_config() -> dict:
         "ServerApp": {"jpserver_extensions": {"jupyter_ext": True}},
         "CoBrowse": {
             "allowed_private_hosts": [ORIGIN_HOST],
-            "request_timeout": 5.0,
+            "request_timeout": 1.0,
             "max_concurrent_requests": 2,
         },
     }
@@ -326,3 +326,27 @@ async def test_websocket_closes_both_ways(open_session, origin, site_prefix, jp_
         ws.close()
     await asyncio.sleep(0.3)
     assert origin.open_sockets == 0
+
+
+async def test_a_site_that_does_not_answer_gets_a_readable_timeout(
+    open_session, origin, site_prefix, http_server_client
+):
+    prefix = await site_prefix(await open_session(), origin.url("/"))
+    response = await get(
+        http_server_client,
+        proxied(prefix, origin.url("/slow")),
+        headers={"Sec-Fetch-Mode": "navigate"},
+    )
+    origin.release.set()
+    assert response.code == 504
+    assert "no answer within 1 seconds" in response.body.decode()
+
+
+async def test_a_stream_may_outlast_the_answer_timeout(
+    open_session, origin, site_prefix, http_server_client
+):
+    """request_timeout (1 s here) bounds the wait for headers, not an event stream's length."""
+    prefix = await site_prefix(await open_session(), origin.url("/"))
+    response = await get(http_server_client, proxied(prefix, origin.url("/drip")))
+    assert response.code == 200
+    assert response.body.decode() == "".join(f"data: {i}\n\n" for i in range(5))
