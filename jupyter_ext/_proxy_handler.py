@@ -113,9 +113,8 @@ class ProxyHandler(web.RequestHandler):
             return self._move_to_site(session, site, rest)
         if is_demo(url):
             return self._demo(session, url, prefix)
-        async with session.upstream_slots:
-            # Another site's resources load without the room's cookies, as third-party ones.
-            await _Relay(self, session, url, prefix, credentialed=site == capability.site).run()
+        # Another site's resources load without the room's cookies, as third-party ones.
+        await _Relay(self, session, url, prefix, credentialed=site == capability.site).run()
 
     def _move_to_site(self, session: Session, site: str, rest: str) -> None:
         """Send a navigation on to the target site's own capability (307 keeps a form's body)."""
@@ -191,9 +190,25 @@ class _Relay:
         self.streaming = False
         self.chunks: list[bytes] = []
         self.answered = asyncio.Event()  # the final response's headers are in
+        self.holding_slot = False
         self.abandoned = False  # the browser was already told the site did not answer
 
     async def run(self) -> None:
+        """Relay the exchange, holding one of the session's upstream slots until the answer
+        starts streaming (a long download must not keep the room's other pages waiting)."""
+        await self.session.upstream_slots.acquire()
+        self.holding_slot = True
+        try:
+            await self._exchange()
+        finally:
+            self._release_slot()
+
+    def _release_slot(self) -> None:
+        if self.holding_slot:
+            self.holding_slot = False
+            self.session.upstream_slots.release()
+
+    async def _exchange(self) -> None:
         handler = self.handler
         headers = upstream_request_headers(handler.request.headers.get_all())
         cookie = self.session.jar.header_for(self.url) if self.credentialed else None
@@ -259,6 +274,7 @@ class _Relay:
         if self._error_page() or rewritable(content_type):
             return  # buffered: rewritten, or replaced by a readable error, at the end
         self.streaming = True
+        self._release_slot()
         self._start_response()
         encoding = self.headers.get("Content-Encoding", "identity").lower()
         bodiless = self.status.code in (204, 304)

@@ -350,3 +350,21 @@ async def test_a_stream_may_outlast_the_answer_timeout(
     response = await get(http_server_client, proxied(prefix, origin.url("/drip")))
     assert response.code == 200
     assert response.body.decode() == "".join(f"data: {i}\n\n" for i in range(5))
+
+
+async def test_streams_do_not_hold_the_rooms_upstream_slots(
+    open_session, origin, site_prefix, http_server_client
+):
+    """Two event streams (the room's two slots here) are streaming: a page still loads."""
+    prefix = await site_prefix(await open_session(), origin.url("/"))
+    streams = [
+        asyncio.ensure_future(get(http_server_client, proxied(prefix, origin.url("/drip"))))
+        for _ in range(2)
+    ]
+    await asyncio.sleep(0.3)
+    page = await asyncio.wait_for(
+        get(http_server_client, proxied(prefix, origin.url("/echo"))), timeout=1.0
+    )
+    assert page.code == 200
+    assert not any(stream.done() for stream in streams)
+    await asyncio.gather(*streams)
