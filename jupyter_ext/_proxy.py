@@ -5,9 +5,16 @@ from __future__ import annotations
 import codecs
 import html
 import re
+import socket
+import ssl
 from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from tornado.httpclient import HTTPClientError
+from tornado.simple_httpclient import HTTPTimeoutError
 
 from ._rewrite import rewrite_css, rewrite_html, rewrite_refresh
+from ._ssrf import BlockedAddressError
 from ._urls import rewrite_location
 
 SANDBOX = "sandbox allow-scripts allow-forms allow-popups"
@@ -159,6 +166,27 @@ def agent_tag(
         attrs["data-cobrowse-result"] = result_id
     rendered = " ".join(f'{name}="{html.escape(value)}"' for name, value in attrs.items())
     return f"<script {rendered}>{agent}</script>"
+
+
+def failure_reason(exc: BaseException, url: str) -> str:
+    """What went wrong reaching ``url``, in words a user can act on."""
+    host = urlsplit(url).hostname or url
+    if isinstance(exc, BlockedAddressError):
+        return str(exc)
+    if isinstance(exc, socket.gaierror):
+        return f"the name {host} could not be found (DNS lookup failed)"
+    if isinstance(exc, ConnectionRefusedError):
+        return f"{host} refused the connection"
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"the certificate of {host} could not be verified ({exc.verify_message})"
+    if isinstance(exc, ssl.SSLError):
+        detail = getattr(exc, "reason", None) or exc
+        return f"a secure connection to {host} could not be made ({detail})"
+    if isinstance(exc, HTTPTimeoutError | TimeoutError):
+        return f"{host} did not answer in time"
+    if isinstance(exc, HTTPClientError) and exc.code == 599:
+        return f"the connection to {host} broke ({exc.message})"
+    return str(exc) or type(exc).__name__
 
 
 def error_text(url: str, reason: str) -> str:

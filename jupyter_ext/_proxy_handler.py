@@ -15,6 +15,7 @@ from ._proxy import (
     agent_tag,
     browser_response_headers,
     error_text,
+    failure_reason,
     rewritable,
     rewrite_body,
     upstream_request_headers,
@@ -245,7 +246,7 @@ class _Relay:
                 handler.request.connection.close()  # type: ignore[union-attr]
                 return
             status = 504 if "timeout" in type(exc).__name__.lower() else 502
-            return handler._text(status, error_text(self.url, str(exc) or type(exc).__name__))
+            return handler._text(status, error_text(self.url, failure_reason(exc, self.url)))
         if self.streaming:
             handler.finish()
         else:
