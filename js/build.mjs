@@ -2,10 +2,27 @@
 import * as esbuild from "esbuild";
 
 const watch = process.argv.includes("--watch");
-const common = { bundle: true, loader: { ".css": "text" }, minify: !watch, sourcemap: false, target: "es2020", logLevel: "info" };
+const common = {
+  bundle: true,
+  loader: { ".css": "text" },
+  minify: !watch,
+  sourcemap: false,
+  target: "es2020",
+  logLevel: "info",
+};
 const builds = [
-  { ...common, entryPoints: ["src/widget.js"], outfile: "../cobrowse_widget/static/widget.js", format: "esm" },
-  { ...common, entryPoints: ["src/agent/index.js"], outfile: "../jupyter_ext/static/agent.js", format: "iife" },
+  {
+    ...common,
+    entryPoints: ["src/widget.js"],
+    outfile: "../cobrowse_widget/static/widget.js",
+    format: "esm",
+  },
+  {
+    ...common,
+    entryPoints: ["src/agent/index.js"],
+    outfile: "../jupyter_ext/static/agent.js",
+    format: "iife",
+  },
 ];
 
 for (const options of builds) {

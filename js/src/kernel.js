@@ -7,7 +7,9 @@ const SYNC = 0;
 export const KERNEL_ORIGIN = "kernel";
 
 const asBytes = (buffer) =>
-  buffer instanceof Uint8Array ? buffer : new Uint8Array(buffer.buffer ?? buffer, buffer.byteOffset ?? 0, buffer.byteLength);
+  buffer instanceof Uint8Array
+    ? buffer
+    : new Uint8Array(buffer.buffer ?? buffer, buffer.byteOffset ?? 0, buffer.byteLength);
 
 export class KernelLink {
   constructor(model, doc) {
@@ -23,7 +25,8 @@ export class KernelLink {
       const encoder = encoding.createEncoder();
       encoding.writeVarUint(encoder, SYNC);
       syncProtocol.readSyncMessage(decoder, encoder, this.doc, KERNEL_ORIGIN);
-      if (encoding.length(encoder) > 1) this.model.send({ kind: "sync" }, undefined, [encoding.toUint8Array(encoder)]);
+      if (encoding.length(encoder) > 1)
+        this.model.send({ kind: "sync" }, undefined, [encoding.toUint8Array(encoder)]);
     };
   }
 

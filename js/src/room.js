@@ -26,7 +26,8 @@ export class RoomConnection {
     // we are gone or changed, say again who we are.
     this.onAwarenessUpdate = ({ added, updated, removed }, origin) => {
       const mine = added.concat(updated, removed).includes(doc.clientID);
-      if (mine && (origin !== ROOM_ORIGIN || awareness.getLocalState() !== null)) this.sendOwnState();
+      if (mine && (origin !== ROOM_ORIGIN || awareness.getLocalState() !== null))
+        this.sendOwnState();
     };
     doc.on("update", this.onDocUpdate);
     awareness.on("update", this.onAwarenessUpdate);
@@ -47,7 +48,9 @@ export class RoomConnection {
     socket.onclose = () => {
       if (this.socket !== socket || this.closed) return;
       this.socket = null;
-      const others = [...this.awareness.getStates().keys()].filter((id) => id !== this.doc.clientID);
+      const others = [...this.awareness.getStates().keys()].filter(
+        (id) => id !== this.doc.clientID,
+      );
       awarenessProtocol.removeAwarenessStates(this.awareness, others, ROOM_ORIGIN);
       const delay = Math.min(10000, 250 * 2 ** this.retries++);
       this.onStatus("Connection to the room lost; reconnecting…");
@@ -65,7 +68,11 @@ export class RoomConnection {
       if (encoding.length(encoder) > 1) this.socket?.send(encoding.toUint8Array(encoder));
       if (kind === syncProtocol.messageYjsSyncStep2) this.onSynced();
     } else if (type === AWARENESS) {
-      awarenessProtocol.applyAwarenessUpdate(this.awareness, decoding.readVarUint8Array(decoder), ROOM_ORIGIN);
+      awarenessProtocol.applyAwarenessUpdate(
+        this.awareness,
+        decoding.readVarUint8Array(decoder),
+        ROOM_ORIGIN,
+      );
     }
   }
 

@@ -81,7 +81,11 @@ export function getScroll(doc) {
   const raw = scroll.get("anchor");
   if (typeof raw !== "string") return null;
   try {
-    return { url: String(scroll.get("url") ?? ""), anchor: JSON.parse(raw), by: Number(scroll.get("by")) };
+    return {
+      url: String(scroll.get("url") ?? ""),
+      anchor: JSON.parse(raw),
+      by: Number(scroll.get("by")),
+    };
   } catch {
     return null;
   }

@@ -12,7 +12,12 @@ function element(tag, className, props = {}) {
 }
 
 function button(label, title) {
-  return element("button", "cobrowse-button", { type: "button", textContent: label, title, ariaLabel: title });
+  return element("button", "cobrowse-button", {
+    type: "button",
+    textContent: label,
+    title,
+    ariaLabel: title,
+  });
 }
 
 export function buildView(el, height) {
@@ -39,7 +44,13 @@ export function buildView(el, height) {
   root.append(style, toolbar, status, frame);
   el.append(root);
 
-  const handlers = { navigate: () => {}, back: () => {}, forward: () => {}, reload: () => {}, outside: () => {} };
+  const handlers = {
+    navigate: () => {},
+    back: () => {},
+    forward: () => {},
+    reload: () => {},
+    outside: () => {},
+  };
   root.addEventListener("pointerover", (event) => event.target !== frame && handlers.outside());
   root.addEventListener("pointerleave", () => handlers.outside());
   root.dataset.lmSuppressShortcuts = "true"; // typing in the address bar is not a notebook shortcut
@@ -80,7 +91,8 @@ export function buildView(el, height) {
           const item = element("li", "cobrowse-person", { textContent: person.name ?? "someone" });
           item.title = person.self ? `${item.textContent} (you)` : item.textContent;
           item.dataset.self = person.self ? "true" : "false";
-          if (/^#[0-9a-f]{3}([0-9a-f]{3})?$/i.test(person.color ?? "")) item.style.setProperty("--person", person.color);
+          if (/^#[0-9a-f]{3}([0-9a-f]{3})?$/i.test(person.color ?? ""))
+            item.style.setProperty("--person", person.color);
           return item;
         }),
       );

@@ -73,7 +73,12 @@ function render({ model, el }) {
     awareness.getStates().forEach((state, id) => {
       if (id === doc.clientID || !state?.pointer || state.url !== shownUrl()) return;
       const user = state.user ?? {};
-      pointers.push({ id, name: String(user.name ?? "someone"), color: String(user.color ?? ""), pointer: state.pointer });
+      pointers.push({
+        id,
+        name: String(user.name ?? "someone"),
+        color: String(user.color ?? ""),
+        pointer: state.pointer,
+      });
     });
     return pointers;
   };
@@ -128,7 +133,10 @@ function render({ model, el }) {
     } else if (data.type === "scroll" && data.anchor && typeof data.anchor === "object") {
       schema.setScroll(doc, shownUrl(), data.anchor);
     } else if (data.type === "pointer") {
-      awareness.setLocalStateField("pointer", data.pointer && typeof data.pointer === "object" ? data.pointer : null);
+      awareness.setLocalStateField(
+        "pointer",
+        data.pointer && typeof data.pointer === "object" ? data.pointer : null,
+      );
     }
   };
 

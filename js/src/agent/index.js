@@ -21,7 +21,9 @@ function main(script) {
   const data = script?.dataset ?? {};
   const { cobrowseUrl: url = "", cobrowsePrefix: prefix = "" } = data;
   const cookies = data.cobrowseCookies ?? "";
-  const result = /^[A-Za-z0-9_-]{8,64}$/.test(data.cobrowseResult ?? "") ? data.cobrowseResult : null;
+  const result = /^[A-Za-z0-9_-]{8,64}$/.test(data.cobrowseResult ?? "")
+    ? data.cobrowseResult
+    : null;
   const runtime = installRuntime({ url, prefix, cookies });
   // Top-level (not in the widget's iframe): the runtime only.
   if (window.parent === window || LOADED in window) return;
@@ -40,7 +42,9 @@ function start(port, runtime, mapUrl, result) {
   // Whether the user has acted on this page: a script that rewrites the address by itself (per
   // language, with a timestamp...) must not drag everyone else along.
   const active = () => navigator.userActivation?.hasBeenActive ?? true;
-  runtime.onNavigated(({ url, title }) => send({ type: "navigated", url, title, active: active() }));
+  runtime.onNavigated(({ url, title }) =>
+    send({ type: "navigated", url, title, active: active() }),
+  );
   const scrollTo = syncScroll({ send: (anchor) => send({ type: "scroll", anchor }), ...locate });
   trackPointer({ send: (pointer) => send({ type: "pointer", pointer }), ...locate });
   const drawPointers = remotePointers(locate.resolve);

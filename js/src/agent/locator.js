@@ -100,7 +100,11 @@ function pathOf(element) {
   for (let node = element; node !== body; node = node.parentElement) {
     if (!node.parentElement) return []; // not inside <body>
     let index = 0;
-    for (let sibling = node.previousElementSibling; sibling; sibling = sibling.previousElementSibling) {
+    for (
+      let sibling = node.previousElementSibling;
+      sibling;
+      sibling = sibling.previousElementSibling
+    ) {
       if (sibling.localName === node.localName) index += 1;
     }
     path.push([node.localName, index]);

@@ -56,7 +56,10 @@ export function proxyMapper({ root, upstreamBase, nativeBase, absolute = false }
     // The common cases need no URL parsing: the proxy already rewrote the page's own URLs, and
     // relative ones resolve under the prefix by themselves (it keeps upstream paths) unless they
     // climb out of it with "..".
-    if (!absolute && (text.startsWith(proxy.pathname) || !/^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|[/\\])|\.\./.test(text))) {
+    if (
+      !absolute &&
+      (text.startsWith(proxy.pathname) || !/^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|[/\\])|\.\./.test(text))
+    ) {
       return value;
     }
     const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(text);

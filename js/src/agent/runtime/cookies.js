@@ -50,7 +50,9 @@ function orderedSender() {
     busy = Boolean(item);
     if (!item) return;
     const options = { method: "POST", body: item.body, keepalive: true, mode: "no-cors" };
-    nativeFetch(item.url, options).catch(() => {}).finally(next);
+    nativeFetch(item.url, options)
+      .catch(() => {})
+      .finally(next);
   };
   addEventListener("pagehide", () => {
     for (const { url, body } of queue.splice(0)) {

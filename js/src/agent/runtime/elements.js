@@ -6,9 +6,16 @@ import { URL_ATTRIBUTES, rewriteHtml, urlKind, valueMapper } from "./html.js";
 import { guard, wrapFunction, wrapSetter } from "./patch.js";
 
 const XLINK = "http://www.w3.org/1999/xlink";
-const RAW_TEXT = new Set(
-  ["script", "style", "textarea", "title", "xmp", "noembed", "noframes", "plaintext"],
-);
+const RAW_TEXT = new Set([
+  "script",
+  "style",
+  "textarea",
+  "title",
+  "xmp",
+  "noembed",
+  "noframes",
+  "plaintext",
+]);
 const PROPERTIES = [
   ["HTMLAnchorElement", "href"],
   ["HTMLAnchorElement", "ping", "list"],

@@ -40,7 +40,12 @@ function bootstrap({ root, upstream }, proxyMapper) {
     },
   });
   wrap(self, "importScripts", {
-    apply: (target, that, args) => Reflect.apply(target, that, args.map((url) => toProxy(url))),
+    apply: (target, that, args) =>
+      Reflect.apply(
+        target,
+        that,
+        args.map((url) => toProxy(url)),
+      ),
   });
   wrap(self.XMLHttpRequest?.prototype, "open", {
     apply: (target, that, args) => {
@@ -48,7 +53,11 @@ function bootstrap({ root, upstream }, proxyMapper) {
       return Reflect.apply(target, that, args);
     },
   });
-  for (const [name, ws] of [["WebSocket", true], ["EventSource", false], ["Request", false]]) {
+  for (const [name, ws] of [
+    ["WebSocket", true],
+    ["EventSource", false],
+    ["Request", false],
+  ]) {
     wrap(self, name, {
       construct: (target, args, newTarget) => {
         if (args.length) args[0] = name === "Request" ? mapInput(args[0]) : toProxy(args[0], ws);
