@@ -19,19 +19,44 @@ class _Response:
         return self._headers
 
 
+class _CrossSiteRequest(Request):
+    """A request another site started: a link or form of a page on another site."""
+
+    def __init__(self, url: str, safe_method: bool) -> None:
+        super().__init__(url)
+        self.safe_method = safe_method
+
+
+class _SameSitePolicy(DefaultCookiePolicy):
+    """The standard library's policy plus SameSite: a cross-site request carries no Strict
+    cookies, and Lax ones (the default when a site says nothing) only with a safe method."""
+
+    def return_ok(self, cookie: Cookie, request: Request) -> bool:  # type: ignore[override]
+        if not super().return_ok(cookie, request):
+            return False
+        if not isinstance(request, _CrossSiteRequest):
+            return True
+        same_site = (_attribute(cookie, "samesite") or "lax").lower()
+        return same_site == "none" or (same_site == "lax" and request.safe_method)
+
+
 class SessionCookieJar:
     """Cookies that upstream sites set for everyone in a session; never sent to the browser.
 
-    Domain, Path, Secure, Max-Age and Expires are applied by the standard library's policy.
+    Domain, Path, Secure, Max-Age and Expires are applied by the standard library's policy,
+    SameSite by ours.
     """
 
     def __init__(self) -> None:
-        self._policy = DefaultCookiePolicy()
+        self._policy = _SameSitePolicy()
         self._jar = CookieJar(self._policy)
 
-    def header_for(self, url: str) -> str | None:
-        """The `Cookie` header to send with an upstream request to `url`, if any."""
-        request = Request(url)
+    def header_for(
+        self, url: str, cross_site: bool = False, safe_method: bool = True
+    ) -> str | None:
+        """The `Cookie` header to send with an upstream request to `url`, if any; for a request
+        another site started (``cross_site``), as SameSite allows."""
+        request = _CrossSiteRequest(url, safe_method) if cross_site else Request(url)
         self._jar.add_cookie_header(request)
         return request.get_header("Cookie")
 
@@ -69,7 +94,12 @@ class SessionCookieJar:
                 self._jar.set_cookie(kept)  # put the HttpOnly one back
 
 
+def _attribute(cookie: Cookie, name: str) -> str | None:
+    """A cookie attribute the standard library keeps as sent (HttpOnly, SameSite), or None."""
+    rest: dict[str, str | None] = getattr(cookie, "_rest", {})
+    return next((value or "" for key, value in rest.items() if key.lower() == name), None)
+
+
 def _http_only(cookie: Cookie) -> bool:
     """Whether a cookie was set HttpOnly; sites spell the attribute in any case."""
-    rest: dict[str, str | None] = getattr(cookie, "_rest", {})  # attributes kept as sent
-    return any(key.lower() == "httponly" for key in rest)
+    return _attribute(cookie, "httponly") is not None

@@ -111,18 +111,29 @@ class ProxyHandler(web.RequestHandler):
             return self._text(400, "cobrowse proxy: WebSocket addresses need a WebSocket.\n")
         site = site_of(url)
         if site != capability.site and self._is_navigation():
-            return self._move_to_site(session, site, rest)
+            return self._move_to_site(session, site, rest, from_site=capability.site is not None)
         if is_demo(url):
             return self._demo(session, url, prefix)
-        # Another site's resources load without the room's cookies, as third-party ones.
-        await _Relay(self, session, url, prefix, credentialed=site == capability.site).run()
+        # Another site's resources load without the room's cookies, as third-party ones; a
+        # navigation another site's page started gets them as SameSite allows.
+        cross_site = self._is_navigation() and session.crossed(
+            token, self.request.uri or "", self.request.method or "GET"
+        )
+        credentialed = site == capability.site
+        await _Relay(self, session, url, prefix, credentialed, cross_site).run()
 
-    def _move_to_site(self, session: Session, site: str, rest: str) -> None:
-        """Send a navigation on to the target site's own capability (307 keeps a form's body)."""
+    def _move_to_site(
+        self, session: Session, site: str, rest: str, from_site: bool = False
+    ) -> None:
+        """Send a navigation on to the target site's own capability (307 keeps a form's body).
+        One that a page of another site started (``from_site``) is remembered as cross-site."""
         token = self.cobrowse.sessions.site_token(session, site)
         query = f"?{self.request.query}" if self.request.query else ""
         target = proxy_prefix(self.settings.get("base_url", "/"), token) + rest + query
-        self.redirect(target, status=302 if self.request.method in REPLAYABLE else 307)
+        method = self.request.method or "GET"
+        if from_site:
+            session.crossing(token, target, method)
+        self.redirect(target, status=302 if method in REPLAYABLE else 307)
 
     def _own(self, capability: Capability, prefix: str, rest: str) -> None:
         session = capability.session
@@ -177,7 +188,13 @@ class _Relay:
     to the browser as it arrives (with back-pressure), so large downloads are never held."""
 
     def __init__(
-        self, handler: ProxyHandler, session: Session, url: str, prefix: str, credentialed: bool
+        self,
+        handler: ProxyHandler,
+        session: Session,
+        url: str,
+        prefix: str,
+        credentialed: bool,
+        cross_site: bool = False,
     ) -> None:
         self.handler = handler
         self.session = session
@@ -190,6 +207,7 @@ class _Relay:
         self.headers = httputil.HTTPHeaders()
         self.streaming = False
         self.chunks: list[bytes] = []
+        self.cross_site = cross_site  # a navigation a page of another site started
         self.answered = asyncio.Event()  # the final response's headers are in
         self.holding_slot = False
         self.abandoned = False  # the browser was already told the site did not answer
@@ -212,7 +230,10 @@ class _Relay:
     async def _exchange(self) -> None:
         handler = self.handler
         headers = upstream_request_headers(handler.request.headers.get_all())
-        cookie = self.session.jar.header_for(self.url) if self.credentialed else None
+        cookie = None
+        if self.credentialed:
+            safe = self.method in REPLAYABLE
+            cookie = self.session.jar.header_for(self.url, self.cross_site, safe)
         if cookie:
             headers["Cookie"] = cookie
         upstream = handler.cobrowse.upstream

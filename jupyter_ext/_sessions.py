@@ -17,6 +17,8 @@ from jupyter_server.utils import url_path_join
 from ._cookies import SessionCookieJar
 from ._results import ResultStore
 
+CROSSING_WINDOW = 30.0  # seconds a moved navigation has to arrive
+
 
 def _token() -> str:
     return secrets.token_urlsafe(32)
@@ -39,6 +41,21 @@ class Session:
     results: ResultStore = field(default_factory=ResultStore)
     last_used: float = field(default_factory=time.monotonic)
     upstream_slots: asyncio.Semaphore = field(init=False)
+    # Navigations a page of one site sent to another, until they arrive: (token, path, method).
+    crossings: dict[tuple[str, str, str], float] = field(default_factory=dict)
+
+    def crossing(self, token: str, path: str, method: str) -> None:
+        """Note that a page of another site is sending the browser to ``path`` under ``token``."""
+        now = time.monotonic()
+        for key, at in list(self.crossings.items()):
+            if now - at > CROSSING_WINDOW:
+                del self.crossings[key]
+        self.crossings[(token, path, method)] = now
+
+    def crossed(self, token: str, path: str, method: str) -> bool:
+        """Whether this navigation was started by a page of another site (and forget it)."""
+        at = self.crossings.pop((token, path, method), None)
+        return at is not None and time.monotonic() - at <= CROSSING_WINDOW
 
     def __post_init__(self) -> None:
         self.upstream_slots = asyncio.Semaphore(self.max_concurrent)

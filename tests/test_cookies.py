@@ -101,3 +101,27 @@ def test_httponly_in_any_case_is_hidden_from_scripts_and_kept_from_them() -> Non
     jar.store_from_script("https://a.example/", "_app_session=evil; path=/")
     assert "_app_session=SECRET" in (jar.header_for("https://a.example/") or "")
     assert "evil" not in (jar.header_for("https://a.example/") or "")
+
+
+@pytest.mark.parametrize(
+    ("cross_site", "safe_method", "expected"),
+    [
+        (False, True, "strict=1; lax=1; none=1; unsaid=1"),
+        (False, False, "strict=1; lax=1; none=1; unsaid=1"),
+        (True, True, "lax=1; none=1; unsaid=1"),  # a link from another site
+        (True, False, "none=1"),  # a form post from another site
+    ],
+)
+def test_same_site(cross_site: bool, safe_method: bool, expected: str) -> None:
+    jar = SessionCookieJar()
+    jar.store(
+        "https://a.example/",
+        [
+            "strict=1; path=/; SameSite=Strict",
+            "lax=1; path=/; samesite=lax",
+            "none=1; path=/; SameSite=None; Secure",
+            "unsaid=1; path=/",
+        ],
+    )
+    header = jar.header_for("https://a.example/", cross_site=cross_site, safe_method=safe_method)
+    assert sorted((header or "").split("; ")) == sorted(expected.split("; "))

@@ -242,3 +242,24 @@ async def test_every_redirect_hop_is_checked_again(
         refused = await get(http_server_client, refused.headers["Location"])
     assert refused.code == 502
     assert "allowed_private_hosts" in refused.body.decode()
+
+
+async def test_navigations_from_another_site_follow_same_site_rules(
+    open_session, origin, fetch_proxied, site_prefix, http_server_client
+):
+    """The origin's session cookie says no SameSite (so Lax): a link from another site's page
+    carries it, a form post from there does not, and the user's own navigation always does."""
+    entry = await open_session("samesite")
+    await fetch_proxied(proxied(entry, origin.url("/setcookie")))
+    theirs = await site_prefix(entry, origin.other_url("/"))
+
+    def moved_from_theirs(method: str):
+        body = "a=1" if method == "POST" else None
+        return fetch_proxied(proxied(theirs, origin.url("/echo")), method=method, body=body)
+
+    await moved_from_theirs("GET")
+    assert origin.requests[-1]["cookie"] == "sid=s3cret"
+    await moved_from_theirs("POST")
+    assert origin.requests[-1]["_method"] == "POST" and "cookie" not in origin.requests[-1]
+    await fetch_proxied(proxied(entry, origin.url("/echo")), method="POST", body="a=1")
+    assert origin.requests[-1]["cookie"] == "sid=s3cret"
