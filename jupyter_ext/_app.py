@@ -85,4 +85,4 @@ class CoBrowse(ExtensionApp):
         )
 
     async def stop_extension(self) -> None:
-        self.upstream.close()
+        await self.upstream.close()

@@ -1,17 +1,71 @@
-"""Fetching upstream pages through the SSRF-guarded HTTP client."""
+"""Fetching upstream pages: a pooled aiohttp client that only connects where the policy allows."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+import ipaddress
+import socket
+from typing import Any
+from urllib.parse import urlsplit
 
-from tornado.httpclient import HTTPRequest, HTTPResponse
-from tornado.simple_httpclient import SimpleAsyncHTTPClient
+import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.resolver import DefaultResolver
+from tornado.httputil import HTTPHeaders
+from yarl import URL
 
-from ._ssrf import AddressPolicy, GuardedResolver
+from ._ssrf import AddressPolicy, BlockedAddressError, GuardedResolver
+
+
+class _GuardedAiohttpResolver(AbstractResolver):
+    """Resolves like aiohttp, then drops the addresses the policy refuses, so every pooled
+    connection was opened to an allowed address."""
+
+    def __init__(self, policy: AddressPolicy) -> None:
+        self.policy = policy
+        self.resolver = DefaultResolver()
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        resolved = await self.resolver.resolve(host, port, family)
+        allowed = [info for info in resolved if self.policy.allows(host, info["host"])]
+        if not allowed:
+            raise BlockedAddressError(host, dict.fromkeys(info["host"] for info in resolved))
+        return allowed
+
+    async def close(self) -> None:
+        await self.resolver.close()
+
+
+class UpstreamResponse:
+    """An answer whose headers are in; its body is read with ``chunks()``."""
+
+    def __init__(self, response: aiohttp.ClientResponse, max_body_size: int) -> None:
+        self._response = response
+        self._max_body_size = max_body_size
+        self.code = response.status
+        self.reason = response.reason or ""
+        self.headers = HTTPHeaders()
+        for name, value in response.raw_headers:
+            self.headers.add(name.decode("latin-1"), value.decode("latin-1"))
+
+    async def chunks(self) -> Any:
+        """The (decoded) body in pieces; raises ValueError past the size limit."""
+        size = 0
+        async for chunk in self._response.content.iter_chunked(65536):
+            size += len(chunk)
+            if size > self._max_body_size:
+                raise ValueError(f"the answer is larger than {self._max_body_size} bytes")
+            yield chunk
+
+    def release(self) -> None:
+        """Give the connection back to the pool (or close it if the body was not read)."""
+        self._response.release()
 
 
 class Upstream:
-    """An HTTP client that can only connect to addresses the policy allows."""
+    """Keep-alive HTTP(S) connections to sites, opened only to addresses the policy allows."""
 
     def __init__(
         self,
@@ -19,46 +73,67 @@ class Upstream:
         timeout: float,
         max_body_size: int,
         stream_timeout: float,
-        max_clients: int = 256,
+        max_connections: int = 256,
     ) -> None:
-        self.timeout = timeout  # until the response's headers (enforced by the caller)
-        self.stream_timeout = stream_timeout  # for the whole exchange: long downloads, streams
-        self.resolver = GuardedResolver(policy)
-        # The simple client explicitly: only it resolves through our guarded resolver.
-        self.client = SimpleAsyncHTTPClient(
-            force_instance=True,
-            max_clients=max_clients,
-            resolver=self.resolver,
-            max_body_size=max_body_size,
-            max_buffer_size=max_body_size,
-        )
+        self.policy = policy
+        self.timeout = timeout  # until the answer's headers
+        self.stream_timeout = stream_timeout  # for the whole exchange: downloads, streams
+        self.max_body_size = max_body_size
+        self.max_connections = max_connections
+        self.resolver = GuardedResolver(policy)  # tornado's, for the WebSocket proxy
+        self._session: aiohttp.ClientSession | None = None
 
-    async def fetch(
-        self,
-        method: str,
-        url: str,
-        headers: dict[str, str],
-        body: bytes | None,
-        header_callback: Callable[[str], None] | None = None,
-        streaming_callback: Callable[[bytes], Awaitable[None] | None] | None = None,
-    ) -> HTTPResponse:
-        """One request, redirects not followed (the browser follows them through the proxy)."""
-        request = HTTPRequest(
-            url,
-            method=method,
+    def _client(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(
+                resolver=_GuardedAiohttpResolver(self.policy),
+                limit=self.max_connections,
+                ttl_dns_cache=10,
+            )
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                cookie_jar=aiohttp.DummyCookieJar(),  # cookies live in the session's own jar
+                trust_env=False,  # no environment proxies: the guard sees every connection
+                auto_decompress=True,
+                timeout=aiohttp.ClientTimeout(
+                    total=self.stream_timeout, sock_connect=min(10.0, self.timeout)
+                ),
+            )
+        return self._session
+
+    def _check_literal(self, url: str) -> None:
+        """aiohttp connects to an IP address in the URL without resolving it: check it here,
+        also in the legacy forms (``2130706433``, ``0x7f.1``) the C library would accept."""
+        host = (urlsplit(url).hostname or "").strip("[]")
+        try:
+            address = str(ipaddress.ip_address(host))
+        except ValueError:
+            try:
+                address = socket.inet_ntoa(socket.inet_aton(host))
+            except OSError:
+                return  # a name: the guarded resolver checks what it resolves to
+        if not self.policy.allows(host, address):
+            raise BlockedAddressError(host, [address])
+
+    async def open(
+        self, method: str, url: str, headers: dict[str, str], body: bytes | None
+    ) -> UpstreamResponse:
+        """Send one request and wait (at most ``timeout``) for the answer's headers. Redirects
+        are not followed: the browser follows them through the proxy, checked again."""
+        self._check_literal(url)
+        request = self._client().request(
+            method,
+            URL(url, encoded=True),
             headers=headers,
-            body=body if method not in ("GET", "HEAD") else None,
-            follow_redirects=False,
-            decompress_response=True,
-            connect_timeout=min(10.0, self.timeout),
-            request_timeout=self.stream_timeout,
-            allow_nonstandard_methods=True,
-            validate_cert=True,
-            header_callback=header_callback,
-            streaming_callback=streaming_callback,
+            data=body if body else None,
+            allow_redirects=False,
+            skip_auto_headers=("User-Agent",),
         )
-        return await self.client.fetch(request, raise_error=False)
+        response = await asyncio.wait_for(request, self.timeout)
+        return UpstreamResponse(response, self.max_body_size)
 
-    def close(self) -> None:
-        """Release the client's connections."""
-        self.client.close()
+    async def close(self) -> None:
+        """Close the pooled connections."""
+        if self._session is not None:
+            await self._session.close()
+        self.resolver.close()

@@ -10,6 +10,7 @@ import ssl
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
+import aiohttp
 from tornado.httpclient import HTTPClientError
 from tornado.simple_httpclient import HTTPTimeoutError
 
@@ -171,6 +172,10 @@ def agent_tag(
 def failure_reason(exc: BaseException, url: str) -> str:
     """What went wrong reaching ``url``, in words a user can act on."""
     host = urlsplit(url).hostname or url
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        exc = exc.certificate_error
+    elif isinstance(exc, aiohttp.ClientConnectorError):
+        exc = exc.os_error  # what the connection attempt itself raised
     if isinstance(exc, BlockedAddressError):
         return str(exc)
     if isinstance(exc, socket.gaierror):
@@ -186,6 +191,8 @@ def failure_reason(exc: BaseException, url: str) -> str:
         return f"{host} did not answer in time"
     if isinstance(exc, HTTPClientError) and exc.code == 599:
         return f"the connection to {host} broke ({exc.message})"
+    if isinstance(exc, aiohttp.ClientError):
+        return f"the connection to {host} broke ({exc})"
     return str(exc) or type(exc).__name__
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from tornado import httputil, web
+from tornado import web
 
 from ._demo import demo_file, is_demo
+from ._fetch import UpstreamResponse
 from ._proxy import (
     SECURITY_HEADERS,
     agent_tag,
@@ -202,15 +201,9 @@ class _Relay:
         self.prefix = prefix
         self.method = handler.request.method or "GET"
         self.credentialed = credentialed
-        self.navigation = handler._is_navigation()
-        self.status: httputil.ResponseStartLine | None = None
-        self.headers = httputil.HTTPHeaders()
-        self.streaming = False
-        self.chunks: list[bytes] = []
         self.cross_site = cross_site  # a navigation a page of another site started
-        self.answered = asyncio.Event()  # the final response's headers are in
+        self.navigation = handler._is_navigation()
         self.holding_slot = False
-        self.abandoned = False  # the browser was already told the site did not answer
 
     async def run(self) -> None:
         """Relay the exchange, holding one of the session's upstream slots until the answer
@@ -230,121 +223,82 @@ class _Relay:
     async def _exchange(self) -> None:
         handler = self.handler
         headers = upstream_request_headers(handler.request.headers.get_all())
-        cookie = None
         if self.credentialed:
             safe = self.method in REPLAYABLE
             cookie = self.session.jar.header_for(self.url, self.cross_site, safe)
-        if cookie:
-            headers["Cookie"] = cookie
+            if cookie:
+                headers["Cookie"] = cookie
         upstream = handler.cobrowse.upstream
-        fetching = asyncio.ensure_future(
-            upstream.fetch(
-                self.method,
-                self.url,
-                headers,
-                handler.request.body,
-                header_callback=self._on_header_line,
-                streaming_callback=self._on_chunk,
-            )
-        )
-        # request_timeout bounds the wait for the answer's headers; a body may then stream for
-        # as long as stream_timeout allows (downloads, video, event streams).
-        answered = asyncio.ensure_future(self.answered.wait())
-        await asyncio.wait(
-            {fetching, answered}, timeout=upstream.timeout, return_when="FIRST_COMPLETED"
-        )
-        answered.cancel()
-        if not fetching.done() and not self.answered.is_set():
-            self.abandoned = True
-            fetching.add_done_callback(lambda future: future.cancelled() or future.exception())
-            reason = f"no answer within {upstream.timeout:g} seconds"
-            return handler._text(504, error_text(self.url, reason))
         try:
-            await fetching
+            # request_timeout bounds the wait for the answer's headers; a body may then stream
+            # for as long as stream_timeout allows (downloads, video, event streams).
+            response = await upstream.open(self.method, self.url, headers, handler.request.body)
         except Exception as exc:
-            handler.cobrowse.log.info("cobrowse: %s failed: %r", self.url, exc)
-            if self.streaming:  # the browser already has part of the body: cut it short
+            return self._failed(exc)
+        try:
+            if self.credentialed:
+                self.session.jar.store(self.url, response.headers.get_list("Set-Cookie"))
+            content_type = response.headers.get("Content-Type", "")
+            if self._error_page(response) or rewritable(content_type):
+                body = b"".join([chunk async for chunk in response.chunks()])
+                return self._finish_buffered(response, body)
+            await self._stream(response)
+        except Exception as exc:
+            if handler._headers_written:  # the browser has part of the body: cut it short
+                handler.cobrowse.log.info("cobrowse: %s broke off: %r", self.url, exc)
                 handler.request.connection.close()  # type: ignore[union-attr]
                 return
-            status = 504 if "timeout" in type(exc).__name__.lower() else 502
-            return handler._text(status, error_text(self.url, failure_reason(exc, self.url)))
-        if self.streaming:
-            handler.finish()
-        else:
-            self._finish_buffered()
+            return self._failed(exc)
+        finally:
+            response.release()
 
-    def _on_header_line(self, line: str) -> None:
-        if self.abandoned:
-            return
-        line = line.rstrip("\r\n")
-        if self.status is None:
-            self.status = httputil.parse_response_start_line(line)
-        elif line:
-            self.headers.parse_line(line)
-        elif self.status.code >= 200:
-            self._headers_done()
-        else:  # a 1xx (103 Early Hints...) is followed by the real response: forget it
-            self.status = None
-            self.headers = httputil.HTTPHeaders()
+    def _failed(self, exc: BaseException) -> None:
+        self.handler.cobrowse.log.info("cobrowse: %s failed: %r", self.url, exc)
+        status = 504 if "timeout" in type(exc).__name__.lower() else 502
+        self.handler._text(status, error_text(self.url, failure_reason(exc, self.url)))
 
-    def _headers_done(self) -> None:
-        assert self.status is not None
-        self.answered.set()
-        if self.credentialed:
-            self.session.jar.store(self.url, self.headers.get_list("Set-Cookie"))
-        content_type = self.headers.get("Content-Type", "")
-        if self._error_page() or rewritable(content_type):
-            return  # buffered: rewritten, or replaced by a readable error, at the end
-        self.streaming = True
-        self._release_slot()
-        self._start_response()
-        encoding = self.headers.get("Content-Encoding", "identity").lower()
-        bodiless = self.status.code in (204, 304)
-        if "Content-Length" in self.headers and encoding == "identity" and not bodiless:
-            self.handler.set_header("Content-Length", self.headers["Content-Length"])
-        self.handler.flush()
-
-    def _error_page(self) -> bool:
+    def _error_page(self, response: UpstreamResponse) -> bool:
         """A server error met while loading a page is shown as a readable text page; a
         script's request gets the site's own answer."""
-        assert self.status is not None
-        return self.status.code >= 500 and self.navigation
+        return response.code >= 500 and self.navigation
 
-    def _on_chunk(self, chunk: bytes) -> Awaitable[None] | None:
-        if self.abandoned:
-            return None
-        if not self.streaming:
-            self.chunks.append(chunk)
-            return None
-        if self.method == "HEAD":
-            return None
-        self.handler.write(chunk)
-        return self.handler.flush()  # awaited by tornado: a slow browser slows the upstream read
-
-    def _start_response(self) -> None:
-        assert self.status is not None
+    async def _stream(self, response: UpstreamResponse) -> None:
         handler = self.handler
-        handler.set_status(self.status.code, self.status.reason or "Unknown")
+        self._release_slot()
+        self._start_response(response)
+        encoding = response.headers.get("Content-Encoding", "identity").lower()
+        bodiless = response.code in (204, 304) or self.method == "HEAD"
+        if "Content-Length" in response.headers and encoding == "identity" and not bodiless:
+            handler.set_header("Content-Length", response.headers["Content-Length"])
+        await handler.flush()
+        if not bodiless:
+            async for chunk in response.chunks():
+                handler.write(chunk)
+                await handler.flush()  # a slow browser slows the upstream read
+        handler.finish()
+
+    def _start_response(self, response: UpstreamResponse) -> None:
+        handler = self.handler
+        handler.set_status(response.code, response.reason or "Unknown")
         handler.clear_header("Content-Type")  # tornado's default; the site's own (if any) follows
-        for name, value in browser_response_headers(self.headers.get_all(), self.url, self.prefix):
+        for name, value in browser_response_headers(
+            response.headers.get_all(), self.url, self.prefix
+        ):
             handler.add_header(name, value)
 
-    def _finish_buffered(self) -> None:
+    def _finish_buffered(self, response: UpstreamResponse, body: bytes) -> None:
         handler = self.handler
-        if self.status is None:
-            return handler._text(502, error_text(self.url, "the site sent no response"))
-        if self._error_page():
-            reason = f"the site answered {self.status.code} {self.status.reason}"
-            return handler._text(self.status.code, error_text(self.url, reason))
-        self._start_response()
-        body = b"".join(self.chunks)
-        content_type = self.headers.get("Content-Type", "")
+        if self._error_page(response):
+            reason = f"the site answered {response.code} {response.reason}"
+            return handler._text(response.code, error_text(self.url, reason))
+        self._start_response(response)
+        content_type = response.headers.get("Content-Type", "")
         result_id = None
-        if self.method not in REPLAYABLE and self.navigation and self.status.code == 200:
+        if self.method not in REPLAYABLE and self.navigation and response.code == 200:
             result_id = self.session.results.new_id()
         if body:
             tag = agent_tag(
-                self.handler.cobrowse.agent,
+                handler.cobrowse.agent,
                 self.url,
                 self.prefix,
                 self.session.jar.for_scripts(self.url),
@@ -353,7 +307,7 @@ class _Relay:
             body = rewrite_body(body, content_type, self.url, self.prefix, tag)
         if result_id is not None:
             self.session.results.keep(result_id, Result(self.url, content_type, body))
-        if self.method == "HEAD" or self.status.code in (204, 304):
+        if self.method == "HEAD" or response.code in (204, 304):
             handler.finish()
         else:
             handler.finish(body)

@@ -55,6 +55,7 @@ class _Recorder(web.RequestHandler):
     def prepare(self) -> None:
         record = {k.lower(): v for k, v in self.request.headers.get_all()}
         record["_method"] = self.request.method or ""
+        record["_peer"] = str(self.request.connection.context.address)  # type: ignore[union-attr]
         record["_path"] = self.request.uri or ""
         self.origin.requests.append(record)
 
