@@ -1,4 +1,4 @@
-"""The quality gates run with the tests: ruff, mypy and Prettier must pass on the sources."""
+"""The quality gates run with the tests: ruff, mypy, Prettier and ESLint pass on the sources."""
 
 from __future__ import annotations
 
@@ -29,7 +29,8 @@ def test_mypy() -> None:
     run(sys.executable, "-m", "mypy")
 
 
-def test_prettier() -> None:
-    if shutil.which("npm") is None or not (REPO / "js" / "node_modules" / "prettier").is_dir():
+@pytest.mark.parametrize("script", ["check-format", "lint"])
+def test_javascript(script: str) -> None:
+    if shutil.which("npm") is None or not (REPO / "js" / "node_modules" / "eslint").is_dir():
         pytest.fail("npm and js/node_modules are needed (pip install builds them)")
-    run("npm", "run", "--silent", "check-format", cwd=REPO / "js")
+    run("npm", "run", "--silent", script, cwd=REPO / "js")
