@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import codecs
 import html
 import re
@@ -187,7 +188,7 @@ def failure_reason(exc: BaseException, url: str) -> str:
     if isinstance(exc, ssl.SSLError):
         detail = getattr(exc, "reason", None) or exc
         return f"a secure connection to {host} could not be made ({detail})"
-    if isinstance(exc, HTTPTimeoutError | TimeoutError):
+    if isinstance(exc, HTTPTimeoutError | TimeoutError | asyncio.TimeoutError):
         return f"{host} did not answer in time"
     if isinstance(exc, HTTPClientError) and exc.code == 599:
         return f"the connection to {host} broke ({exc.message})"

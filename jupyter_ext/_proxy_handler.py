@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
@@ -115,8 +116,9 @@ class ProxyHandler(web.RequestHandler):
             return self._demo(session, url, prefix)
         # Another site's resources load without the room's cookies, as third-party ones; a
         # navigation another site's page started gets them as SameSite allows.
+        arrived = time.time() - self.request.request_time()  # before a long body was read
         cross_site = self._is_navigation() and session.crossed(
-            token, self.request.uri or "", self.request.method or "GET"
+            token, self.request.uri or "", self.request.method or "GET", arrived
         )
         credentialed = site == capability.site
         await _Relay(self, session, url, prefix, credentialed, cross_site).run()
@@ -239,7 +241,9 @@ class _Relay:
             if self.credentialed:
                 self.session.jar.store(self.url, response.headers.get_list("Set-Cookie"))
             content_type = response.headers.get("Content-Type", "")
-            if self._error_page(response) or rewritable(content_type):
+            if self._error_page(response):
+                return self._finish_buffered(response, b"")  # its body is not shown
+            if rewritable(content_type):
                 body = b"".join([chunk async for chunk in response.chunks()])
                 return self._finish_buffered(response, body)
             await self._stream(response)
@@ -254,6 +258,7 @@ class _Relay:
 
     def _failed(self, exc: BaseException) -> None:
         self.handler.cobrowse.log.info("cobrowse: %s failed: %r", self.url, exc)
+        self.handler.clear()  # none of the site's headers on our error page
         status = 504 if "timeout" in type(exc).__name__.lower() else 502
         self.handler._text(status, error_text(self.url, failure_reason(exc, self.url)))
 
@@ -267,11 +272,14 @@ class _Relay:
         self._release_slot()
         self._start_response(response)
         encoding = response.headers.get("Content-Encoding", "identity").lower()
-        bodiless = response.code in (204, 304) or self.method == "HEAD"
+        bodiless = response.code in (204, 304)
         if "Content-Length" in response.headers and encoding == "identity" and not bodiless:
             handler.set_header("Content-Length", response.headers["Content-Length"])
+        if bodiless or self.method == "HEAD":
+            handler.finish()
+            return
         await handler.flush()
-        if not bodiless:
+        async with self.session.open_streams:  # the connection pool is shared by every room
             async for chunk in response.chunks():
                 handler.write(chunk)
                 await handler.flush()  # a slow browser slows the upstream read

@@ -41,24 +41,32 @@ class Session:
     results: ResultStore = field(default_factory=ResultStore)
     last_used: float = field(default_factory=time.monotonic)
     upstream_slots: asyncio.Semaphore = field(init=False)
-    # Navigations a page of one site sent to another, until they arrive: (token, path, method).
-    crossings: dict[tuple[str, str, str], float] = field(default_factory=dict)
-
-    def crossing(self, token: str, path: str, method: str) -> None:
-        """Note that a page of another site is sending the browser to ``path`` under ``token``."""
-        now = time.monotonic()
-        for key, at in list(self.crossings.items()):
-            if now - at > CROSSING_WINDOW:
-                del self.crossings[key]
-        self.crossings[(token, path, method)] = now
-
-    def crossed(self, token: str, path: str, method: str) -> bool:
-        """Whether this navigation was started by a page of another site (and forget it)."""
-        at = self.crossings.pop((token, path, method), None)
-        return at is not None and time.monotonic() - at <= CROSSING_WINDOW
+    open_streams: asyncio.Semaphore = field(init=False)
+    # Navigations pages of one site sent to another, until they arrive: when each was sent.
+    crossings: dict[tuple[str, str, str], list[float]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.upstream_slots = asyncio.Semaphore(self.max_concurrent)
+        self.open_streams = asyncio.Semaphore(4 * self.max_concurrent)
+
+    def crossing(self, token: str, path: str, method: str) -> None:
+        """Note that a page of another site is sending the browser to ``path`` under ``token``
+        (once per move: two forms posting to the same place are two crossings)."""
+        now = time.time()
+        for key, times in list(self.crossings.items()):
+            times[:] = [at for at in times if now - at <= CROSSING_WINDOW]
+            if not times:
+                del self.crossings[key]
+        self.crossings.setdefault((token, path, method), []).append(now)
+
+    def crossed(self, token: str, path: str, method: str, arrived: float) -> bool:
+        """Whether a navigation whose request began at ``arrived`` was started by a page of
+        another site; each crossing answers for one arrival."""
+        times = self.crossings.get((token, path, method), [])
+        while times:
+            if arrived - times.pop(0) <= CROSSING_WINDOW:
+                return True
+        return False
 
 
 @dataclass(frozen=True)

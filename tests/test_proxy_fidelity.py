@@ -380,3 +380,12 @@ async def test_upstream_connections_are_kept_alive(
         await get(http_server_client, proxied(prefix, origin.url("/echo")))
     peers = {request["_peer"] for request in origin.requests[-3:]}
     assert len(peers) == 1
+
+
+async def test_head_keeps_the_sites_length(open_session, origin, site_prefix, http_server_client):
+    prefix = await site_prefix(await open_session(), origin.url("/"))
+    url = proxied(prefix, origin.url("/files/bytes.txt"))
+    whole = (Path(__file__).parent / "pages" / "bytes.txt").read_bytes()
+    head = await get(http_server_client, url, method="HEAD")
+    assert head.code == 200 and head.body == b""
+    assert head.headers["Content-Length"] == str(len(whole))

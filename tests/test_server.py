@@ -261,5 +261,20 @@ async def test_navigations_from_another_site_follow_same_site_rules(
     assert origin.requests[-1]["cookie"] == "sid=s3cret"
     await moved_from_theirs("POST")
     assert origin.requests[-1]["_method"] == "POST" and "cookie" not in origin.requests[-1]
+    # Two forms posting to the same place are two crossings: neither carries the cookie.
+    moved = [
+        await get(
+            http_server_client,
+            proxied(theirs, origin.url("/echo")),
+            method="POST",
+            body="a=1",
+            headers={"Sec-Fetch-Mode": "navigate"},
+            follow_redirects=False,
+        )
+        for _ in range(2)
+    ]
+    for response in moved:
+        await fetch_proxied(response.headers["Location"], method="POST", body="a=1")
+        assert "cookie" not in origin.requests[-1]
     await fetch_proxied(proxied(entry, origin.url("/echo")), method="POST", body="a=1")
     assert origin.requests[-1]["cookie"] == "sid=s3cret"
