@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from pycrdt import Array, Doc, Map
+
+ROOM_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")  # what the widget and the server accept
 
 PAGE = "page"
 HISTORY = "history"

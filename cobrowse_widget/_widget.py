@@ -15,7 +15,6 @@ from . import _schema
 from ._replica import Replica
 
 STATIC = pathlib.Path(__file__).parent / "static"
-ROOM_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 
 
 def normalize_url(url: str) -> str:
@@ -63,7 +62,7 @@ class CoBrowser(anywidget.AnyWidget):
     height = traitlets.Int(480, help="Height of the page area in pixels.").tag(sync=True)
 
     def __init__(self, url: str, *, room: str | None = None, height: int = 480, **kwargs: Any):
-        if room is not None and not ROOM_NAME.match(room):
+        if room is not None and not _schema.ROOM_NAME.match(room):
             raise ValueError("room must be 1-128 letters, digits or _.:-")
         start_url = normalize_url(url)
         super().__init__(height=height, **kwargs)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from typing import TYPE_CHECKING
 
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
+
+from cobrowse_widget._schema import ROOM_NAME
 
 from ._sessions import proxy_prefix
 
@@ -17,7 +18,6 @@ if TYPE_CHECKING:
     from ._app import CoBrowse
 
 AUTH_RESOURCE = "cobrowse"
-ROOM_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 PALETTE = ("#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#0f8c8c", "#c2185b", "#6b8e23")
 
 
