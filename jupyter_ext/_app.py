@@ -62,9 +62,18 @@ class CoBrowse(ExtensionApp):
         16, help="Upstream requests one room's proxy session may have open at once."
     ).tag(config=True)
 
+    cache_size = Int(
+        64 * 1024 * 1024,
+        help="""Bytes of sub-resources (style sheets, scripts, images) one room's proxy session
+        keeps by HTTP caching rules, standing in for the browser cache that sandboxed pages
+        lack; 0 turns the cache off.""",
+    ).tag(config=True)
+
     def initialize_settings(self) -> None:
         self.agent = inlinable((resources.files(__package__) / "static" / "agent.js").read_text())
-        self.sessions = SessionStore(self.session_timeout, self.max_concurrent_requests)
+        self.sessions = SessionStore(
+            self.session_timeout, self.max_concurrent_requests, self.cache_size
+        )
         self.rooms = RoomHub(self.room_linger)
         self.upstream = Upstream(
             AddressPolicy(self.allowed_private_hosts),

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from tornado import web
+from tornado.httputil import HTTPHeaders
 
+from ._cache import Lookup, Stored
 from ._demo import demo_file, is_demo
 from ._fetch import UpstreamResponse
 from ._proxy import (
@@ -32,6 +35,10 @@ OWN = "_/"  # the proxy's own paths under a session: cookie, result/<id>/...
 COOKIE = "_/cookie"
 RESULT = "_/result/"
 REPLAYABLE = ("GET", "HEAD")
+SAFE = ("GET", "HEAD", "OPTIONS")
+# A request with these asks for something the cache does not keep (a part, its own check).
+UNCACHED = ("range", "if-match", "if-none-match", "if-modified-since", "if-unmodified-since",
+            "if-range")  # fmt: skip
 
 
 class ProxyHandler(web.RequestHandler):
@@ -121,7 +128,8 @@ class ProxyHandler(web.RequestHandler):
             token, self.request.uri or "", self.request.method or "GET", arrived
         )
         credentialed = site == capability.site
-        await _Relay(self, session, url, prefix, credentialed, cross_site).run()
+        relay = _Relay(self, session, url, prefix, credentialed, cross_site)
+        await relay.run(capability.site)
 
     def _move_to_site(
         self, session: Session, site: str, rest: str, from_site: bool = False
@@ -207,13 +215,26 @@ class _Relay:
         self.navigation = handler._is_navigation()
         self.holding_slot = False
 
-    async def run(self) -> None:
+    async def run(self, partition: str | None) -> None:
         """Relay the exchange, holding one of the session's upstream slots until the answer
-        starts streaming (a long download must not keep the room's other pages waiting)."""
+        starts streaming (a long download must not keep the room's other pages waiting).
+        A sub-resource the room's cache (``partition``: the page's site) holds fresh is
+        answered from it."""
+        browser = self.handler.request.headers.get_all()
+        headers = self._with_cookie(upstream_request_headers(browser))
+        lookup = None
+        if (
+            self.method == "GET"
+            and not self.navigation
+            and not any(name.lower() in UNCACHED for name in headers)
+        ):
+            lookup = self.session.cache.lookup(partition, self.url, headers)
+            if lookup.fresh is not None:
+                return await self._deliver(_Kept(lookup.fresh), None)
         await self.session.upstream_slots.acquire()
         self.holding_slot = True
         try:
-            await self._exchange()
+            await self._exchange(headers, lookup)
         finally:
             self._release_slot()
 
@@ -222,31 +243,53 @@ class _Relay:
             self.holding_slot = False
             self.session.upstream_slots.release()
 
-    async def _exchange(self) -> None:
-        handler = self.handler
-        headers = upstream_request_headers(handler.request.headers.get_all())
+    def _with_cookie(self, headers: dict[str, str]) -> dict[str, str]:
         if self.credentialed:
             safe = self.method in REPLAYABLE
             cookie = self.session.jar.header_for(self.url, self.cross_site, safe)
             if cookie:
                 headers["Cookie"] = cookie
+        return headers
+
+    async def _exchange(self, headers: dict[str, str], lookup: Lookup | None) -> None:
+        handler = self.handler
         upstream = handler.cobrowse.upstream
+        validators = lookup.validators if lookup else {}
         try:
             # request_timeout bounds the wait for the answer's headers; a body may then stream
             # for as long as stream_timeout allows (downloads, video, event streams).
-            response = await upstream.open(self.method, self.url, headers, handler.request.body)
+            response: UpstreamResponse | _Kept = await upstream.open(
+                self.method, self.url, headers | validators, handler.request.body
+            )
+            if lookup is not None:
+                kept = lookup.answered(response.code, response.reason, response.headers.get_all())
+                if kept is not None:  # the site confirmed the kept answer
+                    response.release()
+                    response = _Kept(kept)
+                elif validators and response.code == 304:  # it matched nothing kept
+                    response.release()
+                    response = await upstream.open(self.method, self.url, headers, None)
+                    lookup = None
         except Exception as exc:
             return self._failed(exc)
+        if self.credentialed and isinstance(response, UpstreamResponse):
+            self.session.jar.store(self.url, response.headers.get_list("Set-Cookie"))
+        if self.method not in SAFE and response.code < 400:
+            self.session.cache.invalidate(self.url)
+        await self._deliver(response, lookup)
+
+    async def _deliver(self, response: UpstreamResponse | _Kept, lookup: Lookup | None) -> None:
+        handler = self.handler
         try:
-            if self.credentialed:
-                self.session.jar.store(self.url, response.headers.get_list("Set-Cookie"))
             content_type = response.headers.get("Content-Type", "")
             if self._error_page(response):
                 return self._finish_buffered(response, b"")  # its body is not shown
             if rewritable(content_type):
                 body = b"".join([chunk async for chunk in response.chunks()])
+                if lookup is not None and lookup.wants_body:
+                    lookup.keep(response.code, response.reason, body)
                 return self._finish_buffered(response, body)
-            await self._stream(response)
+            await self._stream(response, lookup)
         except Exception as exc:
             if handler._headers_written:  # the browser has part of the body: cut it short
                 handler.cobrowse.log.info("cobrowse: %s broke off: %r", self.url, exc)
@@ -262,12 +305,12 @@ class _Relay:
         status = 504 if "timeout" in type(exc).__name__.lower() else 502
         self.handler._text(status, error_text(self.url, failure_reason(exc, self.url)))
 
-    def _error_page(self, response: UpstreamResponse) -> bool:
+    def _error_page(self, response: UpstreamResponse | _Kept) -> bool:
         """A server error met while loading a page is shown as a readable text page; a
         script's request gets the site's own answer."""
         return response.code >= 500 and self.navigation
 
-    async def _stream(self, response: UpstreamResponse) -> None:
+    async def _stream(self, response: UpstreamResponse | _Kept, lookup: Lookup | None) -> None:
         handler = self.handler
         self._release_slot()
         self._start_response(response)
@@ -279,13 +322,23 @@ class _Relay:
             handler.finish()
             return
         await handler.flush()
+        kept: list[bytes] | None = [] if lookup is not None and lookup.wants_body else None
+        size = 0
         async with self.session.open_streams:  # the connection pool is shared by every room
             async for chunk in response.chunks():
                 handler.write(chunk)
                 await handler.flush()  # a slow browser slows the upstream read
+                if kept is not None:
+                    size += len(chunk)
+                    if size > self.session.cache.max_entry:
+                        kept = None  # too large to keep
+                    else:
+                        kept.append(chunk)
+        if kept is not None and lookup is not None:
+            lookup.keep(response.code, response.reason, b"".join(kept))
         handler.finish()
 
-    def _start_response(self, response: UpstreamResponse) -> None:
+    def _start_response(self, response: UpstreamResponse | _Kept) -> None:
         handler = self.handler
         handler.set_status(response.code, response.reason or "Unknown")
         handler.clear_header("Content-Type")  # tornado's default; the site's own (if any) follows
@@ -294,7 +347,7 @@ class _Relay:
         ):
             handler.add_header(name, value)
 
-    def _finish_buffered(self, response: UpstreamResponse, body: bytes) -> None:
+    def _finish_buffered(self, response: UpstreamResponse | _Kept, body: bytes) -> None:
         handler = self.handler
         if self._error_page(response):
             reason = f"the site answered {response.code} {response.reason}"
@@ -319,3 +372,21 @@ class _Relay:
             handler.finish()
         else:
             handler.finish(body)
+
+
+class _Kept:
+    """A kept answer from the room's cache, read like a site's."""
+
+    def __init__(self, stored: Stored) -> None:
+        self.code = stored.code
+        self.reason = stored.reason
+        self.headers = HTTPHeaders()
+        for name, value in stored.headers:
+            self.headers.add(name, value)
+        self._body = stored.body
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        yield self._body
+
+    def release(self) -> None:
+        """Nothing to give back."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from jupyter_server.utils import url_path_join
 
+from ._cache import ResponseCache
 from ._cookies import SessionCookieJar
 from ._results import ResultStore
 
@@ -35,17 +36,20 @@ class Session:
 
     room: str
     max_concurrent: int = 16
+    cache_size: int = 0
     token: str = field(default_factory=_token)  # the entry token
     site_tokens: dict[str, str] = field(default_factory=dict)
     jar: SessionCookieJar = field(default_factory=SessionCookieJar)
     results: ResultStore = field(default_factory=ResultStore)
     last_used: float = field(default_factory=time.monotonic)
+    cache: ResponseCache = field(init=False)
     upstream_slots: asyncio.Semaphore = field(init=False)
     open_streams: asyncio.Semaphore = field(init=False)
     # Navigations pages of one site sent to another, until they arrive: when each was sent.
     crossings: dict[tuple[str, str, str], list[float]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self.cache = ResponseCache(self.cache_size)
         self.upstream_slots = asyncio.Semaphore(self.max_concurrent)
         self.open_streams = asyncio.Semaphore(4 * self.max_concurrent)
 
@@ -84,9 +88,10 @@ class SessionStore:
     A session unused for ``idle_timeout`` seconds expires with its tokens and its cookies.
     """
 
-    def __init__(self, idle_timeout: float, max_concurrent: int = 16) -> None:
+    def __init__(self, idle_timeout: float, max_concurrent: int = 16, cache_size: int = 0) -> None:
         self.idle_timeout = idle_timeout
         self.max_concurrent = max_concurrent
+        self.cache_size = cache_size
         self._by_room: dict[str, Session] = {}
         self._by_token: dict[str, Capability] = {}
 
@@ -94,7 +99,7 @@ class SessionStore:
         """The room's live session, created when there is none."""
         session = self._by_room.get(room)
         if session is None or self._expired(session):
-            session = Session(room, self.max_concurrent)
+            session = Session(room, self.max_concurrent, self.cache_size)
             self._by_room[room] = session
             self._by_token[session.token] = Capability(session, None)
         session.last_used = time.monotonic()

@@ -200,6 +200,28 @@ class _Socket(websocket.WebSocketHandler):
         self.write_message(message, binary=isinstance(message, bytes))
 
 
+class _Cacheable(_Recorder):
+    """Answers with the caching headers given in the query and a body that counts the hits, so
+    a test can tell a kept answer from a fresh one; honours If-None-Match."""
+
+    def get(self) -> None:
+        self.set_header("Content-Type", self.get_argument("type", "text/plain"))
+        self.set_header("Cache-Control", self.get_argument("cc", "max-age=60"))
+        self.set_header("ETag", '"v1"')
+        if self.get_argument("vary", ""):
+            self.set_header("Vary", self.get_argument("vary"))
+        if self.request.headers.get("If-None-Match") == '"v1"':
+            self.set_status(304)
+            return
+        self.finish(f"hit {len(self.origin.requests)} {'x' * int(self.get_argument('pad', '0'))}")
+
+    def post(self) -> None:
+        self.set_status(204)
+
+    def compute_etag(self) -> None:
+        return None
+
+
 class _Hostile(_Recorder):
     def get(self) -> None:
         self.set_header("Content-Type", "text/html; charset=utf-8")
@@ -234,6 +256,7 @@ async def _start_origin() -> tuple[Origin, httpserver.HTTPServer]:
             (r"/redirect", _Redirect, kwargs),
             (r"/boom", _Boom, kwargs),
             (r"/hostile", _Hostile, kwargs),
+            (r"/cacheable", _Cacheable, kwargs),
             (r"/methods", _Methods, kwargs),
             (r"/big", _Big, kwargs),
             (r"/gzipped", _Gzipped, kwargs),
