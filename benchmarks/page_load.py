@@ -6,7 +6,8 @@ origin, in real Chromium, measured in the same run.
 Serves 50 pages of the Python documentation (Debian's python3-doc) from a static HTTP/1.1 server
 on 127.0.0.2, spawns a hermetic ``jupyter server`` with the extension, opens a proxy session
 through its REST API and times ``page.goto(url, wait_until="load")`` for every page directly and
-through the proxy, interleaved, with the browser cache on (browsing from page to page) and off
+through the proxy (as a typed address, under the room's entry capability, and as a followed link,
+under the site's), interleaved, with the browser cache on (browsing from page to page) and off
 (every sub-resource fetched again). Prints medians, p90s and the proxied/direct ratio (target
 <= 1.3x).
 """
@@ -37,6 +38,11 @@ from tests.sites.static_site import PYTHON_DOCS, serve_directory  # noqa: E402
 
 ORIGIN_HOST = "127.0.0.2"  # the proxy must be allowed to reach it; Jupyter stays on 127.0.0.1
 CHROMIUM = "/usr/bin/chromium"
+VARIANTS = {
+    "direct": "direct from the origin (baseline)",
+    "proxied": "through the proxy, as an address typed in the widget (entry capability, 302)",
+    "linked": "through the proxy, as a link followed inside a page (site capability)",
+}
 CHROMIUM_ARGS = ["--disable-dev-shm-usage", "--disable-gpu", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update"]  # fmt: skip
 
@@ -152,26 +158,31 @@ def main() -> None:
         host = origin.url.split("//", 1)[1]
         direct_url = {page: f"{origin.url}/{page}" for page in pages}
         proxied_url = {page: f"{base}{prefix}http/{host}/{page}" for page in pages}
+        variants = {"direct": direct_url, "proxied": proxied_url}
         rows = []
         for cache in (True, False):
-            direct, proxied = new_page(browser, cache), new_page(browser, cache)
+            tabs = {name: new_page(browser, cache) for name in VARIANTS}
             for warm in pages[:2]:  # first-load costs (connections, JIT) out of the figures
-                load_ms(direct, direct_url[warm])
-                load_ms(proxied, proxied_url[warm])
-            times: dict[str, list[float]] = {"direct": [], "proxied": []}
-            ratios = []
+                for name in ("direct", "proxied"):
+                    load_ms(tabs[name], variants[name][warm])
+            # A link inside a proxied page goes straight to the site's capability (no 302).
+            site = tabs["proxied"].url.split(f"http/{host}/", 1)[0]
+            load_ms(tabs["linked"], f"{site}http/{host}/{pages[1]}")
+            variants["linked"] = {page: f"{site}http/{host}/{page}" for page in pages}
+            times: dict[str, list[float]] = {name: [] for name in VARIANTS}
+            ratios: dict[str, list[float]] = {name: [] for name in VARIANTS}
             for round_ in range(args.rounds):
                 for index, page in enumerate(pages):
-                    order = [("direct", direct, direct_url), ("proxied", proxied, proxied_url)]
-                    if (index + round_) % 2:
-                        order.reverse()
+                    order = list(VARIANTS)
+                    shift = (index + round_) % len(order)  # nobody always goes first
                     pair = {}
-                    for name, tab, urls in order:
-                        pair[name] = load_ms(tab, urls[page])
+                    for name in order[shift:] + order[:shift]:
+                        pair[name] = load_ms(tabs[name], variants[name][page])
                         times[name].append(pair[name])
-                    ratios.append(pair["proxied"] / pair["direct"])
-            direct.context.close()
-            proxied.context.close()
+                    for name in VARIANTS:
+                        ratios[name].append(pair[name] / pair["direct"])
+            for tab in tabs.values():
+                tab.context.close()
             rows.append((cache, times, ratios))
         browser.close()
 
@@ -184,19 +195,20 @@ def main() -> None:
     print("|---|---|---|---|---|---|")
     for cache, times, _ in rows:
         base_median, base_p90 = statistics.median(times["direct"]), p90(times["direct"])
-        for name in ("direct", "proxied"):
+        for name, label in VARIANTS.items():
             median, tail = statistics.median(times[name]), p90(times[name])
-            label = "direct from the origin (baseline)" if name == "direct" else "through the proxy"
             print(
                 f"| {'on' if cache else 'off'} | {label} | {median:.1f} | {tail:.1f} "
                 f"| {median / base_median:.2f} | {tail / base_p90:.2f} |"
             )
     print()
     for cache, _, ratios in rows:
-        print(
-            f"cache {'on ' if cache else 'off'}: per-page proxied/direct ratio, "
-            f"median {statistics.median(ratios):.2f}, p90 {p90(ratios):.2f} (target <= 1.3)"
-        )
+        for name in ("proxied", "linked"):
+            print(
+                f"cache {'on ' if cache else 'off'}, {name}: per-page ratio to direct, "
+                f"median {statistics.median(ratios[name]):.2f}, p90 {p90(ratios[name]):.2f} "
+                "(target <= 1.3)"
+            )
 
 
 if __name__ == "__main__":
