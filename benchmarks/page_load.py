@@ -1,50 +1,82 @@
-"""Page-load time of real pages through the cobrowse proxy against loading them directly from the
-origin, in real Chromium, measured in the same run.
+"""Page-load time of real pages in the widget (through the proxy, in JupyterLab) against the same
+pages opened directly from the origin, in real Chromium, measured in the same run.
 
     python benchmarks/page_load.py [--pages 50] [--rounds 2]
 
 Serves 50 pages of the Python documentation (Debian's python3-doc) from a static HTTP/1.1 server
-on 127.0.0.2, spawns a hermetic ``jupyter server`` with the extension, opens a proxy session
-through its REST API and times ``page.goto(url, wait_until="load")`` for every page directly and
-through the proxy (as a typed address, under the room's entry capability, and as a followed link,
-under the site's), interleaved, with the browser cache on (browsing from page to page) and off
-(every sub-resource fetched again). Prints medians, p90s and the proxied/direct ratio (target
-<= 1.3x).
+on 127.0.0.2, starts a hermetic JupyterLab with the extension and a notebook showing a widget,
+and loads every page, interleaved, in six ways:
+
+- ``tab``: directly from the origin, in a browser tab of its own, with the browser's cache (the
+  baseline: the site as a user browses it without the widget);
+- ``tab-cold``: the same with the browser's cache off (a first visit);
+- ``frame``: directly from the origin, in an iframe on a JupyterLab page (framing alone);
+- ``sandboxed``: directly from the same files served with the widget's sandbox (the frame's
+  ``sandbox`` attribute and the ``CSP: sandbox`` header) from 127.0.0.3, in an iframe on a
+  JupyterLab page: what the security model costs without the proxy;
+- ``link``: in the widget, through the proxy, as a link followed inside the shown page;
+- ``typed``: in the widget, through the proxy, as an address typed into its address bar (the
+  room's entry capability, moved to the site's by a 302).
+
+Each load is timed by the page itself: its Navigation Timing ``loadEventEnd`` (from the start of
+the navigation, redirects included, to the end of the load event), so no driver round trip is
+counted. Prints medians, p90s, ratios to the tab, and per-page ratios (target <= 1.3x).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import secrets
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Frame, Page, sync_playwright
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from tests.browser.lab import (  # noqa: E402
+    Lab,
+    proxied_frame,
+    run_all_cells,
+    running_lab,
+    write_notebook,
+)
 from tests.sites.static_site import PYTHON_DOCS, serve_directory  # noqa: E402
 
 ORIGIN_HOST = "127.0.0.2"  # the proxy must be allowed to reach it; Jupyter stays on 127.0.0.1
+SANDBOXED_HOST = "127.0.0.3"
 CHROMIUM = "/usr/bin/chromium"
-VARIANTS = {
-    "direct": "direct from the origin (baseline)",
-    "proxied": "through the proxy, as an address typed in the widget (entry capability, 302)",
-    "linked": "through the proxy, as a link followed inside a page (site capability)",
-}
 CHROMIUM_ARGS = ["--disable-dev-shm-usage", "--disable-gpu", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update"]  # fmt: skip
+FRAME_SANDBOX = "allow-scripts allow-forms allow-popups"  # as js/src/view.js sets it
+SANDBOX_HEADERS = {
+    "Content-Security-Policy": f"sandbox {FRAME_SANDBOX}",  # as the proxy sends it
+    "Access-Control-Allow-Origin": "*",  # the proxy answers CORS for the opaque origin too
+    "Timing-Allow-Origin": "*",
+}
+LAB_VIEWPORT = {"width": 1400, "height": 1100}
+WIDGET_HEIGHT = 800
+WIDGETS = ("bench-links", "bench-typed")  # their rooms
+VARIANTS = {
+    "tab": "direct from the origin, a tab of its own (baseline)",
+    "tab-cold": "direct from the origin, a tab of its own, browser cache off",
+    "frame": "direct from the origin, an iframe on a JupyterLab page",
+    "sandboxed": "direct with the widget's sandbox, no proxy, an iframe on a JupyterLab page",
+    "link": "in the widget through the proxy, a link followed",
+    "typed": "in the widget through the proxy, an address typed",
+}
+# Once the document that replaced the one whose timeOrigin was `before` has loaded: milliseconds
+# from the navigation's start to the end of its load event, and how many style sheets it has (none
+# means an error page, not the documentation's).
+LOAD_END = """(before) => {
+    if (performance.timeOrigin === before) return null;
+    const nav = performance.getEntriesByType('navigation')[0];
+    return nav && nav.loadEventEnd > 0 ? [nav.loadEventEnd, document.styleSheets.length] : null;
+}"""
 
 
 def sample_pages(count: int) -> list[str]:
@@ -59,79 +91,124 @@ def sample_pages(count: int) -> list[str]:
     return [pages[int(i * step)] for i in range(count)]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def loaded_ms(page: Page, frame: Callable[[], Frame], before: float) -> float:
+    """Wait for the next document in ``frame()`` to load; its own load time."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            value = frame().evaluate(LOAD_END, before)
+            if value is not None:
+                load_end, style_sheets = value
+                if not style_sheets:
+                    raise RuntimeError(f"not the page, or without its CSS: {frame().url}")
+                return float(load_end)
+        except RuntimeError:
+            raise
+        except Exception:  # between documents: the old one went, the new one is not there yet
+            pass
+        page.wait_for_timeout(5)  # lets Playwright see frame events (never time.sleep)
+    raise RuntimeError(f"page did not load: {frame().url}")
 
 
-@contextmanager
-def jupyter_server(tmp: Path) -> Iterator[tuple[str, str]]:
-    """A ``jupyter server`` with the extension in its own directories: (base URL, token)."""
-    token, port = secrets.token_hex(16), free_port()
-    env = {
-        **os.environ,
-        "JUPYTER_CONFIG_DIR": str(tmp / "config"),
-        "JUPYTER_DATA_DIR": str(tmp / "data"),
-        "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
-        "JUPYTER_PLATFORM_DIRS": "1",
-    }
-    (tmp / "root").mkdir()
-    command = [
-        sys.executable, "-m", "jupyter", "server", "--no-browser", "--allow-root",
-        f"--ServerApp.port={port}", "--ServerApp.ip=127.0.0.1", "--ServerApp.port_retries=0",
-        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={tmp / 'root'}",
-        "--ServerApp.jpserver_extensions=jupyter_ext=True",
-        f"--CoBrowse.allowed_private_hosts={ORIGIN_HOST}",
-    ]  # fmt: skip
-    log = open(tmp / "server.log", "wb")  # noqa: SIM115 (closed below)
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"jupyter server did not start:\n{(tmp / 'server.log').read_text()}"
-                )
-            try:
-                urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.2)
-        yield url, token
-    finally:
-        process.terminate()
-        process.wait(15)
-        log.close()
+def time_origin(frame: Frame) -> float:
+    return float(frame.evaluate("() => performance.timeOrigin"))
 
 
-def proxy_prefix(base: str, token: str) -> str:
-    """Create a proxy session for a room as a logged-in user would; its capability prefix."""
-    request = urllib.request.Request(
-        f"{base}/cobrowse/api/session",
-        data=json.dumps({"room": "bench"}).encode(),
-        headers={"Authorization": f"token {token}", "Content-Type": "application/json"},
-        method="POST",
+class Tab:
+    """A page opened as the address of a browser tab."""
+
+    def __init__(self, browser: Browser, size: dict[str, int], cache: bool) -> None:
+        self.page = browser.new_context(viewport=size).new_page()  # type: ignore[arg-type]
+        if not cache:
+            session = self.page.context.new_cdp_session(self.page)
+            session.send("Network.setCacheDisabled", {"cacheDisabled": True})
+
+    def load(self, url: str) -> float:
+        before = time_origin(self.page.main_frame) if self.page.url != "about:blank" else 0.0
+        self.page.goto(url, wait_until="load", timeout=60_000)
+        return loaded_ms(self.page, lambda: self.page.main_frame, before)
+
+
+class LabFrame:
+    """An iframe on a JupyterLab page, sized like the widget's, whose pages follow links."""
+
+    def __init__(self, browser: Browser, lab: Lab, size: dict[str, int], sandbox: bool) -> None:
+        self.page = browser.new_context(viewport=LAB_VIEWPORT).new_page()  # type: ignore[arg-type]
+        self.page.goto(f"{lab.url}/lab/workspaces/bench-{id(self)}?token={lab.token}")
+        self.page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell")
+        self.page.evaluate(
+            """([width, height, sandbox]) => {
+                const frame = document.createElement('iframe');
+                if (sandbox) frame.setAttribute('sandbox', sandbox);
+                frame.id = 'bench-frame';
+                Object.assign(frame.style, {position: 'fixed', left: '40px', top: '120px',
+                    width: `${width}px`, height: `${height}px`, zIndex: 10000, border: '0'});
+                document.body.append(frame);
+            }""",
+            [size["width"], size["height"], FRAME_SANDBOX if sandbox else ""],
+        )
+
+    def frame(self) -> Frame:
+        frame = self.page.locator("#bench-frame").element_handle().content_frame()
+        assert frame is not None
+        return frame
+
+    def load(self, url: str) -> float:
+        before = time_origin(self.frame())
+        if self.frame().url == "about:blank":
+            self.page.evaluate(
+                "(url) => { document.getElementById('bench-frame').src = url; }", url
+            )
+            return loaded_ms(self.page, self.frame, before)
+        self.frame().evaluate("(url) => { location.href = url; }", url)  # as a link click does
+        return loaded_ms(self.page, self.frame, before)
+
+
+class Widget:
+    """One of the notebook's widgets, its page navigated by links or by its address bar."""
+
+    def __init__(self, page: Page, index: int) -> None:
+        self.page = page
+        self.element = page.locator(".cobrowse-frame").nth(index)
+        self.address = page.locator(".cobrowse-address").nth(index)
+
+    def frame(self) -> Frame:
+        frame = self.element.element_handle().content_frame()
+        assert frame is not None
+        return frame
+
+    def size(self) -> dict[str, int]:
+        box = self.element.bounding_box()
+        assert box is not None
+        return {"width": round(box["width"]), "height": round(box["height"])}
+
+    def follow(self, proxied_url: str) -> float:
+        before = time_origin(self.frame())
+        self.frame().evaluate("(url) => { location.href = url; }", proxied_url)
+        return loaded_ms(self.page, self.frame, before)
+
+    def type_address(self, url: str) -> float:
+        before = time_origin(self.frame())
+        self.address.fill(url)
+        self.address.press("Enter")
+        return loaded_ms(self.page, self.frame, before)
+
+
+def open_widgets(browser: Browser, lab: Lab, notebook: str, first_page: str) -> list[Widget]:
+    """Run the notebook (one widget per cell) and wait for every widget to show its page."""
+    page = browser.new_context(viewport=LAB_VIEWPORT).new_page()  # type: ignore[arg-type]
+    lab.open(page, "bench-widgets", notebook)
+    run_all_cells(page)
+    page.wait_for_function(
+        "(n) => document.querySelectorAll('.cobrowse-frame').length === n", arg=len(WIDGETS)
     )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return str(json.load(response)["prefix"])
-
-
-def new_page(browser: Browser, cache: bool) -> Page:
-    page = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
-    if not cache:
-        page.context.new_cdp_session(page).send("Network.setCacheDisabled", {"cacheDisabled": True})
-    return page
-
-
-def load_ms(page: Page, url: str) -> float:
-    start = time.perf_counter()
-    response = page.goto(url, wait_until="load", timeout=60_000)
-    elapsed = (time.perf_counter() - start) * 1000
-    if response is None or response.status != 200:
-        raise RuntimeError(f"{url}: {response and response.status}")
-    return elapsed
+    widgets = [Widget(page, index) for index in range(len(WIDGETS))]
+    proxied_frame(page, first_page)
+    for widget in widgets:
+        while "/cobrowse/proxy/" not in widget.frame().url:
+            page.wait_for_timeout(50)
+        loaded_ms(page, widget.frame, 0.0)
+    return widgets
 
 
 def p90(values: list[float]) -> float:
@@ -150,65 +227,83 @@ def main() -> None:
     with (
         tempfile.TemporaryDirectory() as tmp,
         serve_directory(PYTHON_DOCS, ORIGIN_HOST) as origin,
-        jupyter_server(Path(tmp)) as (base, token),
-        sync_playwright() as playwright,
+        serve_directory(PYTHON_DOCS, SANDBOXED_HOST, SANDBOX_HEADERS) as sandboxed,
     ):
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        prefix = proxy_prefix(base, token)
-        host = origin.url.split("//", 1)[1]
-        direct_url = {page: f"{origin.url}/{page}" for page in pages}
-        proxied_url = {page: f"{base}{prefix}http/{host}/{page}" for page in pages}
-        variants = {"direct": direct_url, "proxied": proxied_url}
-        rows = []
-        for cache in (True, False):
-            tabs = {name: new_page(browser, cache) for name in VARIANTS}
-            for warm in pages[:2]:  # first-load costs (connections, JIT) out of the figures
-                for name in ("direct", "proxied"):
-                    load_ms(tabs[name], variants[name][warm])
-            # A link inside a proxied page goes straight to the site's capability (no 302).
-            site = tabs["proxied"].url.split(f"http/{host}/", 1)[0]
-            load_ms(tabs["linked"], f"{site}http/{host}/{pages[1]}")
-            variants["linked"] = {page: f"{site}http/{host}/{page}" for page in pages}
+        # Two widgets (two rooms): one follows links, the other is typed to (typing the address
+        # the widget already shows would not navigate).
+        cells = [
+            f'from cobrowse_widget import CoBrowser\nCoBrowser("{origin.url}/{pages[0]}", '
+            f'room="{room}", height={WIDGET_HEIGHT})'
+            for room in WIDGETS
+        ]
+        notebook = write_notebook(Path(tmp) / "nb" / "bench.ipynb", *cells)
+        with (
+            running_lab(Path(tmp), [notebook], [ORIGIN_HOST]) as lab,
+            sync_playwright() as playwright,
+        ):
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            host = origin.url.split("//", 1)[1]
+            linked, typed = open_widgets(browser, lab, notebook.name, f"/http/{host}/{pages[0]}")
+            site_prefix = linked.frame().url.split(f"http/{host}/", 1)[0]
+            size = linked.size()
+            tab, cold = Tab(browser, size, cache=True), Tab(browser, size, cache=False)
+            frame = LabFrame(browser, lab, size, sandbox=False)
+            boxed = LabFrame(browser, lab, size, sandbox=True)
+            loaders: dict[str, Callable[[str], float]] = {
+                "tab": lambda page: tab.load(f"{origin.url}/{page}"),
+                "tab-cold": lambda page: cold.load(f"{origin.url}/{page}"),
+                "frame": lambda page: frame.load(f"{origin.url}/{page}"),
+                "sandboxed": lambda page: boxed.load(f"{sandboxed.url}/{page}"),
+                "link": lambda page: linked.follow(f"{site_prefix}http/{host}/{page}"),
+                "typed": lambda page: typed.type_address(f"{origin.url}/{page}"),
+            }
+            for warm in pages[1:3]:  # first-load costs (connections, JIT) out of the figures
+                for load in loaders.values():
+                    load(warm)
             times: dict[str, list[float]] = {name: [] for name in VARIANTS}
-            ratios: dict[str, list[float]] = {name: [] for name in VARIANTS}
             for round_ in range(args.rounds):
                 for index, page in enumerate(pages):
                     order = list(VARIANTS)
                     shift = (index + round_) % len(order)  # nobody always goes first
-                    pair = {}
                     for name in order[shift:] + order[:shift]:
-                        pair[name] = load_ms(tabs[name], variants[name][page])
-                        times[name].append(pair[name])
-                    for name in VARIANTS:
-                        ratios[name].append(pair[name] / pair["direct"])
-            for tab in tabs.values():
-                tab.context.close()
-            rows.append((cache, times, ratios))
-        browser.close()
+                        times[name].append(loaders[name](page))
+            browser.close()
 
-    size = sum((PYTHON_DOCS / page).stat().st_size for page in pages) / 1e6
+    report(pages, args.rounds, size, times)
+
+
+def report(
+    pages: list[str], rounds: int, size: dict[str, int], times: dict[str, list[float]]
+) -> None:
+    megabytes = sum((PYTHON_DOCS / page).stat().st_size for page in pages) / 1e6
     print(
-        f"{len(pages)} python3-doc pages ({size:.1f} MB of HTML), {args.rounds} rounds, "
-        f"Chromium {CHROMIUM}, loads timed with page.goto(wait_until='load')\n"
+        f"{len(pages)} python3-doc pages ({megabytes:.1f} MB of HTML), {rounds} rounds, Chromium "
+        f"{CHROMIUM}, {size['width']}x{size['height']} page area, each load timed by the page "
+        "(Navigation Timing loadEventEnd)\n"
     )
-    print("| browser cache | what | median ms | p90 ms | x direct (median) | x direct (p90) |")
-    print("|---|---|---|---|---|---|")
-    for cache, times, _ in rows:
-        base_median, base_p90 = statistics.median(times["direct"]), p90(times["direct"])
-        for name, label in VARIANTS.items():
-            median, tail = statistics.median(times[name]), p90(times[name])
-            print(
-                f"| {'on' if cache else 'off'} | {label} | {median:.1f} | {tail:.1f} "
-                f"| {median / base_median:.2f} | {tail / base_p90:.2f} |"
-            )
-    print()
-    for cache, _, ratios in rows:
-        for name in ("proxied", "linked"):
-            print(
-                f"cache {'on ' if cache else 'off'}, {name}: per-page ratio to direct, "
-                f"median {statistics.median(ratios[name]):.2f}, p90 {p90(ratios[name]):.2f} "
-                "(target <= 1.3)"
-            )
+    print("| how the page is opened | median ms | p90 ms | x tab (median) | x tab (p90) |")
+    print("|---|---|---|---|---|")
+    base_median, base_p90 = statistics.median(times["tab"]), p90(times["tab"])
+    for name, label in VARIANTS.items():
+        median, tail = statistics.median(times[name]), p90(times[name])
+        print(
+            f"| {label} | {median:.1f} | {tail:.1f} "
+            f"| {median / base_median:.2f} | {tail / base_p90:.2f} |"
+        )
+    print("\nPer-page ratios (median over pages and rounds; target <= 1.3):")
+    for name, baseline, meaning in (
+        ("link", "tab", "the widget against the site in a tab"),
+        ("typed", "tab", "the widget, typed address, against the site in a tab"),
+        ("link", "tab-cold", "the widget against a first visit in a tab"),
+        ("sandboxed", "frame", "what the sandbox costs a framed page, without the proxy"),
+        ("link", "sandboxed", "what the proxy and its agent add to a sandboxed page"),
+        ("typed", "sandboxed", "the same, with the typed address's 302"),
+    ):
+        ratios = [a / b for a, b in zip(times[name], times[baseline], strict=True)]
+        print(
+            f"- {name} / {baseline}: median {statistics.median(ratios):.2f}, "
+            f"p90 {p90(ratios):.2f} ({meaning})"
+        )
 
 
 if __name__ == "__main__":

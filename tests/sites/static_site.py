@@ -31,9 +31,17 @@ class _Handler(SimpleHTTPRequestHandler):
         # out Nagle's algorithm against its own delayed ACK (~40 ms) on every response.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-    def __init__(self, *args: object, site: StaticSite, **kwargs: object) -> None:
+    def __init__(
+        self, *args: object, site: StaticSite, headers: dict[str, str], **kwargs: object
+    ) -> None:
         self.site = site
+        self.extra_headers = headers
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    def end_headers(self) -> None:
+        for name, value in self.extra_headers.items():
+            self.send_header(name, value)
+        super().end_headers()
 
     def send_head(self):  # type: ignore[no-untyped-def]
         record = {k.lower(): v for k, v in self.headers.items()}
@@ -46,10 +54,14 @@ class _Handler(SimpleHTTPRequestHandler):
 
 
 @contextmanager
-def serve_directory(directory: Path, host: str = "127.0.0.2") -> Iterator[StaticSite]:
-    """Serve ``directory`` on a free port of ``host`` from a daemon thread."""
+def serve_directory(
+    directory: Path, host: str = "127.0.0.2", headers: dict[str, str] | None = None
+) -> Iterator[StaticSite]:
+    """Serve ``directory`` on a free port of ``host`` from a daemon thread, adding ``headers``
+    to every response."""
     site = StaticSite(url="")
-    server = ThreadingHTTPServer((host, 0), partial(_Handler, site=site, directory=str(directory)))
+    handler = partial(_Handler, site=site, headers=headers or {}, directory=str(directory))
+    server = ThreadingHTTPServer((host, 0), handler)
     server.daemon_threads = True
     site.url = f"http://{host}:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
