@@ -66,6 +66,7 @@ _ATTR_KINDS = {
     "content": "content",
     "http-equiv": "http-equiv",
     "integrity": "integrity",
+    "srcdoc": "srcdoc",
 }
 # Elements whose `target` / `formtarget` navigates; `_top` and `_parent` would leave the iframe.
 _TARGET_TAGS = frozenset({"a", "area", "form", "base"})
@@ -75,6 +76,9 @@ _RAW_TEXT = frozenset(
     {"script", "style", "xmp", "iframe", "noembed", "noframes", "noscript", "textarea", "title"}
 )
 _HTTP_SCHEMES = ("http:", "https:")
+# `<iframe srcdoc>` documents inside srcdoc documents are rewritten this deep; deeper ones (never
+# seen in real pages) are left to the agent's safety net rather than recursed into without end.
+_SRCDOC_DEPTH = 4
 
 _WS = "[\t\n\f\r ]"
 _SPECIAL = re.compile(
@@ -289,12 +293,14 @@ def contain_target(target: str) -> str:
 
 
 class _Page:
-    """The state of one HTML rewrite: the effective base URL changes at the first `<base href>`."""
+    """The state of one HTML rewrite: the effective base URL changes at the first `<base href>`.
+    ``depth`` counts the `srcdoc` documents this one is nested in."""
 
-    def __init__(self, base_url: str, prefix: str) -> None:
+    def __init__(self, base_url: str, prefix: str, depth: int = 0) -> None:
         self.base = base_url
         self.base_seen = False
         self.prefix = prefix
+        self.depth = depth
 
     def url(self, value: str) -> str:
         return rewrite_url(value, self.base, self.prefix)
@@ -310,6 +316,10 @@ class _Page:
 
     def refresh(self, value: str) -> str:
         return rewrite_refresh(value, self.base, self.prefix)
+
+    def srcdoc(self, value: str) -> str:
+        """An inline frame's document: its URLs resolve against this page's base URL."""
+        return _rewrite_page(_Page(self.base, self.prefix, self.depth + 1), value)
 
     def tag(self, html_text: str, start: int, name: str, attrs: list[re.Match[str]]) -> str:
         """Return the rewritten text of the start tag spanning html_text[start:end of attrs]."""
@@ -337,6 +347,8 @@ class _Page:
                 new = _rewrite_attr(value, quote, self.srcset)
             elif kind == "ping":
                 new = _rewrite_attr(value, quote, self.ping)
+            elif kind == "srcdoc" and name == "iframe" and self.depth < _SRCDOC_DEPTH:
+                new = _rewrite_attr(value, quote, self.srcdoc)
             elif (kind == "target" and name in _TARGET_TAGS) or (
                 kind == "formtarget" and name in _FORMTARGET_TAGS
             ):
@@ -490,7 +502,10 @@ def rewrite_html(html_text: str, base_url: str, prefix: str, head_inject: str = 
     The snippet goes right after `<head ...>`, else after `<html ...>`, else after any leading
     byte order mark, doctype, comments and whitespace.
     """
-    page = _Page(base_url, prefix)
+    return _rewrite_page(_Page(base_url, prefix), html_text, head_inject)
+
+
+def _rewrite_page(page: _Page, html_text: str, head_inject: str = "") -> str:
     bom = _BOM.match(html_text)
     out = [bom.group()] if bom else []
     pos = len(out[0]) if out else 0

@@ -1,4 +1,5 @@
 import time
+from html import escape
 
 import html5lib
 import pytest
@@ -426,6 +427,61 @@ def test_bytes_round_trip() -> None:
         .replace(b"url( '/bg", b"url( '" + prefix + b"https/example.com/bg")
     )
     assert out == expected
+
+
+@pytest.mark.parametrize(
+    ("page", "expected"),
+    [
+        (
+            '<iframe srcdoc="<img src=&quot;/a.png&quot;>"></iframe>',
+            f'<iframe srcdoc="<img src=&quot;{E}/a.png&quot;>"></iframe>',
+        ),
+        (
+            "<iframe srcdoc='<a href=\"https://x.org/\">x</a>'></iframe>",
+            f"<iframe srcdoc='<a href=\"{P}https/x.org/\">x</a>'></iframe>",
+        ),
+        (
+            '<iframe srcdoc="<a href=/r>&amp;</a>"></iframe>',
+            f'<iframe srcdoc="<a href={E}/r>&amp;</a>"></iframe>',
+        ),
+        (
+            '<iframe srcdoc="<style>p{background:url(/b.png)}</style>"></iframe>',
+            f'<iframe srcdoc="<style>p{{background:url({E}/b.png)}}</style>"></iframe>',
+        ),
+        (
+            '<base href="https://cdn.org/x/"><iframe srcdoc="<img src=i.png><img src=/j.png>">',
+            f'<base href="{P}https/cdn.org/x/"><iframe srcdoc="<img src=i.png>'
+            f'<img src={P}https/cdn.org/j.png>">',
+        ),
+        ('<iframe srcdoc="<p>no URLs &amp; &quot;quotes&quot;</p>">', None),
+        ('<div srcdoc="<img src=/a.png>">', None),
+        ("<iframe srcdoc>", None),
+    ],
+)
+def test_srcdoc_documents(page: str, expected: str | None) -> None:
+    assert html(page) == (page if expected is None else expected)
+
+
+def _nested_srcdoc(levels: int) -> str:
+    page = '<img src="/deep.png">'
+    for _ in range(levels):
+        page = f'<iframe srcdoc="{escape(page)}"></iframe>'
+    return page
+
+
+def _innermost_src(page: str) -> str:
+    while (
+        frame := html5lib.parse(page, namespaceHTMLElements=False).find(".//iframe")
+    ) is not None:
+        page = frame.get("srcdoc")
+    img = html5lib.parse(page, namespaceHTMLElements=False).find(".//img")
+    return str(img.get("src"))
+
+
+def test_nested_srcdoc_documents_are_rewritten_to_a_depth() -> None:
+    assert _innermost_src(html(_nested_srcdoc(4))) == f"{E}/deep.png"
+    assert _innermost_src(html(_nested_srcdoc(5))) == "/deep.png"  # left to the agent
+    html(_nested_srcdoc(200))  # no recursion without end
 
 
 PAGE = """<!DOCTYPE html>

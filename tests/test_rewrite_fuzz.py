@@ -49,6 +49,7 @@ SAMPLES = [
     '<object data="/o.swf"></object><embed src="/e.swf"><video poster="/p.jpg">'
     '<track src="/t.vtt"><source src="/v.webm" srcset="/v.png 2x"></video>'
     '<input type=image src="/i.png"><iframe src="https://frame.org/"></iframe>'
+    '<iframe srcdoc="<img src=&quot;//i.org/a.png&quot;><a href=/x>&amp;</a>"></iframe>'
     '<blockquote cite="/q"></blockquote><q cite="/q"></q><del cite=/d></del><ins cite=/i></ins>',
     "<script>if (a < b) document.write('<a href=/x>')</script><!-- <a href=/c> -->"
     '<textarea><a href="/t"></textarea><p style=\'background:url("&#47;x.png")\'>'
@@ -101,6 +102,8 @@ _MARKUP = [
     "<base href=",
     "<meta ",
     "<svg>",
+    "<iframe ",
+    "srcdoc=",
     "\udc80",
     ' href="https://h.org/x"',
     " src=//h.org/x",

@@ -303,3 +303,30 @@ def test_followers_see_a_form_result_without_posting_again(
     assert "/_/result/" in _frame(two, login_site.url, "/note").url
     posts = [r for r in login_site.requests if r[:2] == ("POST", "/note")]
     assert len(posts) == 1, "the form was posted once, by user 1"
+
+
+def test_inline_frames_load_through_the_proxy(
+    on_login: tuple[User, User], lab: Lab, login_site: LoginSite
+) -> None:
+    """An ``<iframe srcdoc>`` document's URLs were rewritten by the proxy: its image (an absolute
+    URL of the site) loads through the proxy, on the first load of the frame."""
+    one, _ = on_login
+    go_to_address(one.page, f"{login_site.url}/framed")
+    page = _frame(one, login_site.url, "/framed")
+    inline = None
+    for _ in range(50):
+        inline = next((f for f in page.child_frames if f.url == "about:srcdoc"), None)
+        if inline:
+            break
+        one.page.wait_for_timeout(100)
+    assert inline is not None, [f.url for f in page.child_frames]
+    inline.wait_for_function(
+        "() => { const img = document.getElementById('logo');"
+        " return img && img.complete && img.naturalWidth === 40; }",
+        timeout=10_000,
+    )
+    src = inline.evaluate("() => document.getElementById('logo').getAttribute('src')")
+    assert src.startswith("/cobrowse/proxy/"), src
+    logos = [r for r in one.requests if r.url.endswith("/logo.svg")]
+    assert len(logos) == 1, logos  # loaded once, already mapped: the agent did not reload it
+    assert logos[0].url.startswith(f"{lab.url}/cobrowse/proxy/"), logos

@@ -4,6 +4,8 @@ GET /login sets a ``csrftoken`` cookie and shows a form carrying the same token;
 checks cookie == field (403 otherwise) and alice/wonderland (401 otherwise), sets an HttpOnly
 ``session`` cookie and redirects (302) to /account, which greets the user or sends them back to
 /login. Every request's cookies are recorded, so a test can check what reached the site.
+/framed shows the site's logo inside an inline (``srcdoc``) frame, loaded while a slow script
+holds the page's parser up.
 
 Run it by hand with ``python -m tests.sites.login_app [port]`` (on 127.0.0.2).
 """
@@ -35,6 +37,11 @@ FORM = """<h1>Sign in</h1>{error}
      autocomplete="current-password"></label></p>
   <p><button type="submit" id="sign-in">Sign in</button></p>
 </form>"""
+
+LOGO = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40">'
+    '<circle cx="20" cy="20" r="18" fill="#4363d8"/></svg>'
+)
 
 
 @dataclass
@@ -108,6 +115,30 @@ class _Note(_Base):
         self.page("Noted", f'<p id="noted">Noted: {text}</p><a href="/account">Account</a>')
 
 
+class _Framed(_Base):
+    """A page with an inline (``srcdoc``) frame showing the site's logo by its absolute URL; a
+    slow script after it holds the page's parsing up, so the frame loads before parsing ends."""
+
+    def get(self) -> None:
+        logo = html.escape(f"{self.request.protocol}://{self.request.host}/logo.svg")
+        inline = html.escape(f'<p>Inline frame</p><img id="logo" src="{logo}" alt="logo">')
+        body = f'<h1>Framed</h1><iframe id="inline" srcdoc="{inline}"></iframe>'
+        self.page("Framed", body + '<script src="/slow.js"></script>')
+
+
+class _Slow(_Base):
+    async def get(self) -> None:
+        await asyncio.sleep(1)
+        self.set_header("Content-Type", "text/javascript")
+        self.finish("// answered late\n")
+
+
+class _Logo(_Base):
+    def get(self) -> None:
+        self.set_header("Content-Type", "image/svg+xml")
+        self.finish(LOGO)
+
+
 class _Home(_Base):
     def get(self) -> None:
         self.redirect("/login")
@@ -121,6 +152,9 @@ def _app(site: LoginSite) -> web.Application:
             (r"/login", _Login, kwargs),
             (r"/account", _Account, kwargs),
             (r"/note", _Note, kwargs),
+            (r"/framed", _Framed, kwargs),
+            (r"/logo.svg", _Logo, kwargs),
+            (r"/slow.js", _Slow, kwargs),
         ],
         log_function=lambda handler: None,
     )
