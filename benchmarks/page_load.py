@@ -18,6 +18,8 @@ and loads every page, interleaved, in six ways:
 - ``typed``: in the widget, through the proxy, as an address typed into its address bar (the
   room's entry capability, moved to the site's by a 302).
 
+Each page is loaded in the six ways in a shuffled (seeded) order, with a pause after each load.
+
 Each load is timed by the page itself: its Navigation Timing ``loadEventEnd`` (from the start of
 the navigation, redirects included, to the end of the load event), so no driver round trip is
 counted. Prints medians, p90s, ratios to the tab, and per-page ratios (target <= 1.3x).
@@ -26,6 +28,7 @@ counted. Prints medians, p90s, ratios to the tab, and per-page ratios (target <=
 from __future__ import annotations
 
 import argparse
+import random
 import statistics
 import sys
 import tempfile
@@ -60,6 +63,7 @@ SANDBOX_HEADERS = {
 }
 LAB_VIEWPORT = {"width": 1400, "height": 1100}
 WIDGET_HEIGHT = 800
+SETTLE_MS = 200
 WIDGETS = ("bench-links", "bench-typed")  # their rooms
 VARIANTS = {
     "tab": "direct from the origin, a tab of its own (baseline)",
@@ -261,12 +265,16 @@ def main() -> None:
                 for load in loaders.values():
                     load(warm)
             times: dict[str, list[float]] = {name: [] for name in VARIANTS}
-            for round_ in range(args.rounds):
-                for index, page in enumerate(pages):
+            shuffle = random.Random(0).shuffle  # a fixed order, and no kind always after another
+            for _ in range(args.rounds):
+                for page in pages:
                     order = list(VARIANTS)
-                    shift = (index + round_) % len(order)  # nobody always goes first
-                    for name in order[shift:] + order[:shift]:
+                    shuffle(order)
+                    for name in order:
                         times[name].append(loaders[name](page))
+                        # What a load leaves running (the widget's messages to the room and the
+                        # kernel) must not slow the next one down.
+                        tab.page.wait_for_timeout(SETTLE_MS)
             browser.close()
 
     report(pages, args.rounds, size, times)
