@@ -6,10 +6,12 @@ import asyncio
 import gzip
 import json
 import socket
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import brotli
 import pytest
 from tornado import httpserver, web, websocket
 
@@ -132,11 +134,17 @@ class _Big(_Recorder):
         self.finish(b"b" * 65536)
 
 
-class _Gzipped(_Recorder):
-    def get(self) -> None:
+ENCODERS = {"gzip": gzip.compress, "deflate": zlib.compress, "br": brotli.compress}
+
+
+class _Encoded(_Recorder):
+    """An HTML page sent in the Content-Encoding the path names."""
+
+    def get(self, coding: str) -> None:
         self.set_header("Content-Type", "text/html; charset=utf-8")
-        self.set_header("Content-Encoding", "gzip")
-        self.finish(gzip.compress(b'<html><head></head><body><a href="/x">x</a></body></html>'))
+        self.set_header("Content-Encoding", coding)
+        page = b'<html><head></head><body><a href="/x">x</a></body></html>'
+        self.finish(ENCODERS[coding](page))
 
 
 LEGACY = (
@@ -259,7 +267,7 @@ async def _start_origin() -> tuple[Origin, httpserver.HTTPServer]:
             (r"/cacheable", _Cacheable, kwargs),
             (r"/methods", _Methods, kwargs),
             (r"/big", _Big, kwargs),
-            (r"/gzipped", _Gzipped, kwargs),
+            (r"/encoded/(gzip|deflate|br)", _Encoded, kwargs),
             (r"/legacy", _Legacy, kwargs),
             (r"/form", _Form, kwargs),
             (r"/slow", _Slow, kwargs),

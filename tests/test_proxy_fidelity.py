@@ -108,17 +108,21 @@ async def test_range_requests_pass_through(open_session, origin, http_server_cli
     assert response.headers["Content-Length"] == "10"
 
 
-async def test_gzipped_html_is_decoded_then_rewritten(
-    open_session, origin, http_server_client, site_prefix
+@pytest.mark.parametrize("coding", ["gzip", "deflate", "br"])
+async def test_encoded_html_is_decoded_then_rewritten(
+    coding, open_session, origin, http_server_client, site_prefix
 ):
     prefix = await site_prefix(await open_session(), origin.url("/"))
     response = await get(
         http_server_client,
-        proxied(prefix, origin.url("/gzipped")),
+        proxied(prefix, origin.url(f"/encoded/{coding}")),
         decompress_response=False,
     )
+    assert response.code == 200
     assert "Content-Encoding" not in response.headers
     assert f'href="{proxied(prefix, origin.url("/x"))}"'.encode() in response.body
+    asked = origin.requests[-1]["accept-encoding"]
+    assert {"gzip", "deflate", "br"} <= {c.strip() for c in asked.split(",")}
 
 
 async def test_non_utf8_pages_keep_every_byte(
