@@ -20,6 +20,7 @@ from ._ssrf import BlockedAddressError
 from ._urls import rewrite_location
 
 SANDBOX = "sandbox allow-scripts allow-forms allow-popups"
+AGENT_PATH = "_/agent.js"  # under a capability prefix: the agent bundle, for srcdoc documents
 
 # Browser request headers passed upstream; everything else (Cookie, Authorization, X-XSRFToken,
 # Origin, Referer, the Jupyter host) stays behind.
@@ -128,14 +129,17 @@ def rewritable(content_type: str) -> bool:
     return media_type(content_type) in ("text/html", "application/xhtml+xml", "text/css")
 
 
-def rewrite_body(body: bytes, content_type: str, base_url: str, prefix: str, inject: str) -> bytes:
-    """Rewrite an HTML or CSS body so every URL in it goes through the proxy."""
+def rewrite_body(
+    body: bytes, content_type: str, base_url: str, prefix: str, tags: tuple[str, str]
+) -> bytes:
+    """Rewrite an HTML or CSS body so every URL in it goes through the proxy; ``tags`` (see
+    ``agent_tags``) go first in an HTML page's head and in its srcdoc documents'."""
     codec = _text_codec(content_type, body)
     text = body.decode(codec, errors="surrogateescape")
     if media_type(content_type) == "text/css":
         text = rewrite_css(text, base_url, prefix)
     else:
-        text = rewrite_html(text, base_url, prefix, inject)
+        text = rewrite_html(text, base_url, prefix, *tags)
     return text.encode(codec, errors="surrogateescape")
 
 
@@ -148,26 +152,33 @@ def inlinable(script: str) -> str:
     return script
 
 
-def agent_tag(
+def agent_tags(
     agent: str,
     upstream_url: str,
     prefix: str,
     cookies: str = "",
     result_id: str | None = None,
-) -> str:
-    """The co-browsing agent, inlined first in ``<head>`` (no extra request that would hold up
-    the parser), with what it needs to know: the page's upstream URL, the proxy prefix, the
-    cookies ``document.cookie`` shows and, for a form submission's answer, the id under which
-    followers can see it. ``agent`` is the checked bundle (see ``inlinable``)."""
+) -> tuple[str, str]:
+    """The co-browsing agent's tags: one for the page, inlined first in ``<head>`` (no extra
+    request that would hold up the parser), and one for its ``<iframe srcdoc>`` documents, which
+    loads it from the proxy (an attribute would carry the whole bundle escaped, once a frame).
+    Both say what the agent needs to know: the page's upstream URL, the proxy prefix, the
+    cookies ``document.cookie`` shows and, for the page of a form submission's answer, the id
+    under which followers can see it. ``agent`` is the checked bundle (see ``inlinable``)."""
     attrs = {
         "data-cobrowse-url": upstream_url,
         "data-cobrowse-prefix": prefix,
         "data-cobrowse-cookies": cookies,
     }
-    if result_id is not None:
-        attrs["data-cobrowse-result"] = result_id
-    rendered = " ".join(f'{name}="{html.escape(value)}"' for name, value in attrs.items())
-    return f"<script {rendered}>{agent}</script>"
+    rendered = _attributes(attrs)
+    result = f' data-cobrowse-result="{html.escape(result_id)}"' if result_id is not None else ""
+    page = f"<script {rendered}{result}>{agent}</script>"
+    frame = f'<script src="{html.escape(prefix + AGENT_PATH)}" {rendered}></script>'
+    return page, frame
+
+
+def _attributes(attrs: dict[str, str]) -> str:
+    return " ".join(f'{name}="{html.escape(value)}"' for name, value in attrs.items())
 
 
 def failure_reason(exc: BaseException, url: str) -> str:

@@ -14,8 +14,9 @@ from ._cache import Lookup, Stored
 from ._demo import demo_file, is_demo
 from ._fetch import UpstreamResponse
 from ._proxy import (
+    AGENT_PATH,
     SECURITY_HEADERS,
-    agent_tag,
+    agent_tags,
     browser_response_headers,
     error_text,
     failure_reason,
@@ -31,7 +32,7 @@ from ._urls import from_proxy
 if TYPE_CHECKING:
     from ._app import CoBrowse
 
-OWN = "_/"  # the proxy's own paths under a session: cookie, result/<id>/...
+OWN = "_/"  # the proxy's own paths under a session: agent.js, cookie, result/<id>/...
 COOKIE = "_/cookie"
 RESULT = "_/result/"
 REPLAYABLE = ("GET", "HEAD")
@@ -146,6 +147,10 @@ class ProxyHandler(web.RequestHandler):
 
     def _own(self, capability: Capability, prefix: str, rest: str) -> None:
         session = capability.session
+        if rest == AGENT_PATH and self.request.method in REPLAYABLE:
+            self.set_header("Content-Type", "text/javascript; charset=utf-8")
+            self.finish(self.cobrowse.agent if self.request.method == "GET" else b"")
+            return
         if rest == COOKIE and self.request.method == "POST":
             url = parse_qs(self.request.query).get("url", [""])[0]
             if not url.startswith(("http://", "https://")):
@@ -187,8 +192,8 @@ class ProxyHandler(web.RequestHandler):
         body, content_type = found
         self.set_header("Content-Type", content_type)
         if rewritable(content_type):
-            tag = agent_tag(self.cobrowse.agent, url, prefix, session.jar.for_scripts(url))
-            body = rewrite_body(body, content_type, url, prefix, tag)
+            tags = agent_tags(self.cobrowse.agent, url, prefix, session.jar.for_scripts(url))
+            body = rewrite_body(body, content_type, url, prefix, tags)
         self.finish(b"" if self.request.method == "HEAD" else body)
 
 
@@ -358,14 +363,14 @@ class _Relay:
         if self.method not in REPLAYABLE and self.navigation and response.code == 200:
             result_id = self.session.results.new_id()
         if body:
-            tag = agent_tag(
+            tags = agent_tags(
                 handler.cobrowse.agent,
                 self.url,
                 self.prefix,
                 self.session.jar.for_scripts(self.url),
                 result_id,
             )
-            body = rewrite_body(body, content_type, self.url, self.prefix, tag)
+            body = rewrite_body(body, content_type, self.url, self.prefix, tags)
         if result_id is not None:
             self.session.results.keep(result_id, Result(self.url, content_type, body))
         if self.method == "HEAD" or response.code in (204, 304):

@@ -296,10 +296,11 @@ class _Page:
     """The state of one HTML rewrite: the effective base URL changes at the first `<base href>`.
     ``depth`` counts the `srcdoc` documents this one is nested in."""
 
-    def __init__(self, base_url: str, prefix: str, depth: int = 0) -> None:
+    def __init__(self, base_url: str, prefix: str, srcdoc_inject: str = "", depth: int = 0) -> None:
         self.base = base_url
         self.base_seen = False
         self.prefix = prefix
+        self.srcdoc_inject = srcdoc_inject
         self.depth = depth
 
     def url(self, value: str) -> str:
@@ -319,7 +320,8 @@ class _Page:
 
     def srcdoc(self, value: str) -> str:
         """An inline frame's document: its URLs resolve against this page's base URL."""
-        return _rewrite_page(_Page(self.base, self.prefix, self.depth + 1), value)
+        page = _Page(self.base, self.prefix, self.srcdoc_inject, self.depth + 1)
+        return _rewrite_page(page, value, self.srcdoc_inject)
 
     def tag(self, html_text: str, start: int, name: str, attrs: list[re.Match[str]]) -> str:
         """Return the rewritten text of the start tag spanning html_text[start:end of attrs]."""
@@ -348,7 +350,7 @@ class _Page:
             elif kind == "ping":
                 new = _rewrite_attr(value, quote, self.ping)
             elif kind == "srcdoc" and name == "iframe" and self.depth < _SRCDOC_DEPTH:
-                new = _rewrite_attr(value, quote, self.srcdoc)
+                new = self._srcdoc_attr(value, quote)
             elif (kind == "target" and name in _TARGET_TAGS) or (
                 kind == "formtarget" and name in _FORMTARGET_TAGS
             ):
@@ -372,6 +374,13 @@ class _Page:
                 self._set_base(_unescape_attr(href))
         end = attrs[-1].end() if attrs else pos
         return "".join(out) + html_text[pos:end] if out else html_text[start:end]
+
+    def _srcdoc_attr(self, value: str, quote: str) -> str:
+        """A srcdoc value with its document rewritten: in place when only URLs change, written
+        out again (escaped for its quotes) when a snippet goes in too."""
+        if not self.srcdoc_inject:
+            return _rewrite_attr(value, quote, self.srcdoc)
+        return _escape_attr(self.srcdoc(_unescape_attr(value)), quote)
 
     def _url_match(self, m: re.Match[str]) -> str:
         return self.url(m.group())
@@ -496,13 +505,16 @@ def _raw_text_end(name: str) -> re.Pattern[str]:
     return pattern
 
 
-def rewrite_html(html_text: str, base_url: str, prefix: str, head_inject: str = "") -> str:
-    """Proxy every URL in an HTML page and inject `head_inject` once, first thing in `<head>`.
+def rewrite_html(
+    html_text: str, base_url: str, prefix: str, head_inject: str = "", srcdoc_inject: str = ""
+) -> str:
+    """Proxy every URL in an HTML page and inject `head_inject` once, first thing in `<head>`
+    (`srcdoc_inject` in the same place of each `<iframe srcdoc>` document).
 
     The snippet goes right after `<head ...>`, else after `<html ...>`, else after any leading
     byte order mark, doctype, comments and whitespace.
     """
-    return _rewrite_page(_Page(base_url, prefix), html_text, head_inject)
+    return _rewrite_page(_Page(base_url, prefix, srcdoc_inject), html_text, head_inject)
 
 
 def _rewrite_page(page: _Page, html_text: str, head_inject: str = "") -> str:

@@ -134,6 +134,12 @@ class _Big(_Recorder):
         self.finish(b"b" * 65536)
 
 
+class _Framed(_Recorder):
+    def get(self) -> None:
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish('<html><head></head><body><iframe srcdoc="<p>inline"></iframe></body></html>')
+
+
 ENCODERS = {"gzip": gzip.compress, "deflate": zlib.compress, "br": brotli.compress}
 
 
@@ -268,6 +274,7 @@ async def _start_origin() -> tuple[Origin, httpserver.HTTPServer]:
             (r"/methods", _Methods, kwargs),
             (r"/big", _Big, kwargs),
             (r"/encoded/(gzip|deflate|br)", _Encoded, kwargs),
+            (r"/framed", _Framed, kwargs),
             (r"/legacy", _Legacy, kwargs),
             (r"/form", _Form, kwargs),
             (r"/slow", _Slow, kwargs),

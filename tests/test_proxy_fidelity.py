@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -270,14 +271,34 @@ async def test_credentialed_requests_of_pages_are_readable(
 
 
 def test_the_built_agent_can_be_inlined() -> None:
-    from importlib import resources
-
     from jupyter_ext._proxy import inlinable
 
     agent = (resources.files("jupyter_ext") / "static" / "agent.js").read_text()
     assert inlinable(agent) == agent
     with pytest.raises(ValueError):
         inlinable('x = "</SCRIPT>"')
+
+
+async def test_srcdoc_documents_load_the_agent_from_the_proxy(
+    open_session, origin, site_prefix, http_server_client
+):
+    """A page's srcdoc frames get a script tag for the agent (it would not fit an attribute
+    well), served under the capability with the proxy's headers."""
+    prefix = await site_prefix(await open_session(), origin.url("/"))
+    page = await get(
+        http_server_client,
+        proxied(prefix, origin.url("/framed")),
+        headers={"Sec-Fetch-Mode": "navigate"},
+    )
+    src = f"{prefix}_/agent.js"
+    assert f'srcdoc="<script src=&quot;{src}&quot; data-cobrowse-url='.encode() in page.body
+    agent = await get(http_server_client, src)
+    assert agent.code == 200
+    assert agent.headers["Content-Type"] == "text/javascript; charset=utf-8"
+    assert agent.headers["Content-Security-Policy"].startswith("sandbox ")
+    assert agent.body == (resources.files("jupyter_ext") / "static" / "agent.js").read_bytes()
+    assert (await get(http_server_client, src, method="HEAD")).body == b""
+    assert (await get(http_server_client, f"{prefix}_/agent.jsx")).code == 404
 
 
 async def test_a_kept_result_is_only_read_under_its_own_site(

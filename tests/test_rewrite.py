@@ -462,6 +462,17 @@ def test_srcdoc_documents(page: str, expected: str | None) -> None:
     assert html(page) == (page if expected is None else expected)
 
 
+def test_srcdoc_documents_get_their_own_snippet() -> None:
+    frame = '<script src="/a.js" data-x="y&z"></script>'
+    page = "<head></head><iframe srcdoc=\"<p>&amp;</p><iframe srcdoc='<img src=/i.png>'>\">"
+    out = rewrite_html(page, BASE, P, SNIPPET, frame)
+    assert out.startswith(f"<head>{SNIPPET}</head>")
+    outer = html5lib.parse(out, namespaceHTMLElements=False).find(".//iframe").get("srcdoc")
+    assert outer.startswith(frame + "<p>&</p>")
+    inner = html5lib.parse(outer, namespaceHTMLElements=False).find(".//iframe").get("srcdoc")
+    assert inner == f"{frame}<img src={E}/i.png>"
+
+
 def _nested_srcdoc(levels: int) -> str:
     page = '<img src="/deep.png">'
     for _ in range(levels):

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Frame, Page, Request, ViewportSize
 
-from ..sites.login_app import LoginSite, serve_login_site
+from ..sites.login_app import LOGO, LoginSite, serve_login_site
 from ..sites.static_site import PYTHON_DOCS, StaticSite, serve_directory
 from .lab import (
     ARTIFACTS,
@@ -308,8 +308,9 @@ def test_followers_see_a_form_result_without_posting_again(
 def test_inline_frames_load_through_the_proxy(
     on_login: tuple[User, User], lab: Lab, login_site: LoginSite
 ) -> None:
-    """An ``<iframe srcdoc>`` document's URLs were rewritten by the proxy: its image (an absolute
-    URL of the site) loads through the proxy, on the first load of the frame."""
+    """An ``<iframe srcdoc>`` document was rewritten by the proxy and runs the agent's runtime:
+    its image and its script's fetch (absolute URLs of the site) go through the proxy, the image
+    on the first load of the frame."""
     one, _ = on_login
     go_to_address(one.page, f"{login_site.url}/framed")
     page = _frame(one, login_site.url, "/framed")
@@ -321,12 +322,13 @@ def test_inline_frames_load_through_the_proxy(
         one.page.wait_for_timeout(100)
     assert inline is not None, [f.url for f in page.child_frames]
     inline.wait_for_function(
-        "() => { const img = document.getElementById('logo');"
-        " return img && img.complete && img.naturalWidth === 40; }",
+        "() => { const img = document.getElementById('logo'); return img && img.complete"
+        " && img.naturalWidth === 40 && document.body.dataset.fetched; }",
         timeout=10_000,
     )
+    assert inline.evaluate("() => document.body.dataset.fetched") == str(len(LOGO))
     src = inline.evaluate("() => document.getElementById('logo').getAttribute('src')")
     assert src.startswith("/cobrowse/proxy/"), src
-    logos = [r for r in one.requests if r.url.endswith("/logo.svg")]
-    assert len(logos) == 1, logos  # loaded once, already mapped: the agent did not reload it
-    assert logos[0].url.startswith(f"{lab.url}/cobrowse/proxy/"), logos
+    logos = [r for r in one.requests if "/logo.svg" in r.url]
+    assert len(logos) == 2, logos  # the image once (the agent did not reload it), the fetch once
+    assert all(r.url.startswith(f"{lab.url}/cobrowse/proxy/") for r in logos), logos

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import json
 import secrets
 import socket
 import sys
@@ -116,12 +117,20 @@ class _Note(_Base):
 
 
 class _Framed(_Base):
-    """A page with an inline (``srcdoc``) frame showing the site's logo by its absolute URL; a
-    slow script after it holds the page's parsing up, so the frame loads before parsing ends."""
+    """A page with an inline (``srcdoc``) frame that shows the site's logo and fetches it again
+    from a script, both by absolute URL; a slow script after the frame holds the page's parsing
+    up, so the frame loads before parsing ends."""
 
     def get(self) -> None:
-        logo = html.escape(f"{self.request.protocol}://{self.request.host}/logo.svg")
-        inline = html.escape(f'<p>Inline frame</p><img id="logo" src="{logo}" alt="logo">')
+        logo = f"{self.request.protocol}://{self.request.host}/logo.svg"
+        script = (
+            f"fetch({json.dumps(logo + '?by=fetch')}).then(r => r.text())"
+            ".then(t => { document.body.dataset.fetched = t.length; })"
+        )
+        inline = html.escape(
+            f'<p>Inline frame</p><img id="logo" src="{html.escape(logo)}" alt="logo">'
+            f"<script>{script}</script>"
+        )
         body = f'<h1>Framed</h1><iframe id="inline" srcdoc="{inline}"></iframe>'
         self.page("Framed", body + '<script src="/slow.js"></script>')
 

@@ -25,8 +25,8 @@ function main(script) {
     ? data.cobrowseResult
     : null;
   const runtime = installRuntime({ url, prefix, cookies });
-  // Top-level (not in the widget's iframe): the runtime only.
-  if (window.parent === window || LOADED in window) return;
+  // Top-level, or a page's own srcdoc document (never the widget's frame): the runtime only.
+  if (window.parent === window || LOADED in window || location.protocol === "about:") return;
   Object.defineProperty(window, LOADED, { value: true });
   const mapUrl = upstreamMapper(prefix, location.href);
   awaitConnect(window.parent, (port) => start(port, runtime, mapUrl, result));

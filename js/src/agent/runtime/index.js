@@ -15,7 +15,8 @@ import { standInStorage } from "./storage.js";
  * non-HttpOnly `cookies` of the session jar. Returns {currentUrl(), onNavigated(listener)}.
  */
 export function installRuntime({ url, prefix, cookies }) {
-  const here = location.href;
+  // A srcdoc document is at about:srcdoc; its URLs resolve against its page's (proxied) base.
+  const here = location.protocol === "about:" ? document.baseURI : location.href;
   let root = new URL(prefix || "/", here).href;
   if (!root.endsWith("/")) root += "/";
   const toUpstream = upstreamMapper(prefix, here);
