@@ -38,6 +38,22 @@ class _GuardedAiohttpResolver(AbstractResolver):
         await self.resolver.close()
 
 
+_BROTLI_OK = b"\x8b\x00\x80ok\x03"  # "ok", Brotli-compressed
+
+
+def accept_encoding() -> str:
+    """The codings to ask sites for: Brotli only where aiohttp can decode it here. brotlipy
+    takes the same import name as Google's Brotli, and it and Brotli < 1.2 fail on the output
+    limit aiohttp passes, so a br answer would be lost."""
+    try:
+        from aiohttp.compression_utils import BrotliDecompressor
+
+        works = BrotliDecompressor().decompress_sync(_BROTLI_OK, max_length=64) == b"ok"
+    except Exception:  # not installed, or not a decoder aiohttp can drive
+        works = False
+    return "gzip, deflate, br" if works else "gzip, deflate"
+
+
 class UpstreamResponse:
     """An answer whose headers are in; its body is read with ``chunks()``."""
 
@@ -81,6 +97,7 @@ class Upstream:
         self.max_body_size = max_body_size
         self.max_connections = max_connections
         self.resolver = GuardedResolver(policy)  # tornado's, for the WebSocket proxy
+        self.accept_encoding = accept_encoding()
         self._session: aiohttp.ClientSession | None = None
 
     def _client(self) -> aiohttp.ClientSession:
@@ -124,7 +141,7 @@ class Upstream:
         request = self._client().request(
             method,
             URL(url, encoded=True),
-            headers=headers,
+            headers={**headers, "Accept-Encoding": self.accept_encoding},
             data=body if body else None,
             allow_redirects=False,
             skip_auto_headers=("User-Agent",),

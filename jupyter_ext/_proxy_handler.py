@@ -148,8 +148,10 @@ class ProxyHandler(web.RequestHandler):
     def _own(self, capability: Capability, prefix: str, rest: str) -> None:
         session = capability.session
         if rest == AGENT_PATH and self.request.method in REPLAYABLE:
+            agent = self.cobrowse.agent.encode()
             self.set_header("Content-Type", "text/javascript; charset=utf-8")
-            self.finish(self.cobrowse.agent if self.request.method == "GET" else b"")
+            self.set_header("Content-Length", str(len(agent)))
+            self.finish(agent if self.request.method == "GET" else b"")
             return
         if rest == COOKIE and self.request.method == "POST":
             url = parse_qs(self.request.query).get("url", [""])[0]

@@ -76,9 +76,11 @@ _RAW_TEXT = frozenset(
     {"script", "style", "xmp", "iframe", "noembed", "noframes", "noscript", "textarea", "title"}
 )
 _HTTP_SCHEMES = ("http:", "https:")
-# `<iframe srcdoc>` documents inside srcdoc documents are rewritten this deep; deeper ones (never
-# seen in real pages) are left to the agent's safety net rather than recursed into without end.
+# `<iframe srcdoc>` documents inside srcdoc documents are rewritten this deep, and this many in a
+# page; the rest (never seen in real pages) are left to the agent's safety net rather than let a
+# hostile page multiply its size with the injected snippet.
 _SRCDOC_DEPTH = 4
+_SRCDOC_LIMIT = 32
 
 _WS = "[\t\n\f\r ]"
 _SPECIAL = re.compile(
@@ -219,8 +221,11 @@ def _decode_pieces(value: str) -> list[tuple[str, str]]:
     pos = 0
     for m in _REF.finditer(value):
         ref = m.group()
-        legacy = ref[1] != "#" and not ref.endswith(";")
-        if legacy and (ref[1:] not in _ENTITIES or value.startswith("=", m.end())):
+        # A name that is not a whole reference (`&notit;`, `&copy2`) stays literal in attribute
+        # values, as does one without its `;` before `=`.
+        if ref[1] != "#" and (
+            ref[1:] not in _ENTITIES or (not ref.endswith(";") and value.startswith("=", m.end()))
+        ):
             continue
         if m.start() > pos:
             pieces.append((value[pos : m.start()], value[pos : m.start()]))
@@ -229,6 +234,17 @@ def _decode_pieces(value: str) -> list[tuple[str, str]]:
     if pos < len(value):
         pieces.append((value[pos:], value[pos:]))
     return pieces
+
+
+def _unescape_ascii(value: str) -> str:
+    """Decode the character references in an attribute value that stand for ASCII characters,
+    keeping the others as written. Written out again, a decoded non-ASCII character would become
+    bytes of whatever encoding the page is in (the proxy reads ASCII-compatible pages as latin-1);
+    kept as a reference, it means the same in any. (The srcdoc document then holds the reference,
+    which its own parser decodes everywhere but in script and style text.)"""
+    if "&" not in value:
+        return value
+    return "".join(d if d.isascii() else w for w, d in _decode_pieces(value))
 
 
 def _unescape_attr(value: str) -> str:
@@ -294,14 +310,18 @@ def contain_target(target: str) -> str:
 
 class _Page:
     """The state of one HTML rewrite: the effective base URL changes at the first `<base href>`.
-    ``depth`` counts the `srcdoc` documents this one is nested in."""
+    A `srcdoc` document is rewritten as a page of its own, one level deeper than its `parent`,
+    sharing the top page's allowance of srcdoc documents."""
 
-    def __init__(self, base_url: str, prefix: str, srcdoc_inject: str = "", depth: int = 0) -> None:
+    def __init__(
+        self, base_url: str, prefix: str, srcdoc_inject: str = "", parent: _Page | None = None
+    ) -> None:
         self.base = base_url
         self.base_seen = False
         self.prefix = prefix
         self.srcdoc_inject = srcdoc_inject
-        self.depth = depth
+        self.depth: int = parent.depth + 1 if parent else 0
+        self.srcdocs_left: list[int] = parent.srcdocs_left if parent else [_SRCDOC_LIMIT]
 
     def url(self, value: str) -> str:
         return rewrite_url(value, self.base, self.prefix)
@@ -320,7 +340,7 @@ class _Page:
 
     def srcdoc(self, value: str) -> str:
         """An inline frame's document: its URLs resolve against this page's base URL."""
-        page = _Page(self.base, self.prefix, self.srcdoc_inject, self.depth + 1)
+        page = _Page(self.base, self.prefix, self.srcdoc_inject, parent=self)
         return _rewrite_page(page, value, self.srcdoc_inject)
 
     def tag(self, html_text: str, start: int, name: str, attrs: list[re.Match[str]]) -> str:
@@ -330,6 +350,7 @@ class _Page:
             equiv = _unescape_attr(_first_value(attrs, "http-equiv") or "").strip().lower()
         out: list[str] = []
         pos = start
+        srcdoc_seen = False  # HTML keeps an attribute's first value, ignores later duplicates
         for a in attrs:
             attr = a["name"].lower()
             kind = _ATTR_KINDS.get(attr)
@@ -349,7 +370,8 @@ class _Page:
                 new = _rewrite_attr(value, quote, self.srcset)
             elif kind == "ping":
                 new = _rewrite_attr(value, quote, self.ping)
-            elif kind == "srcdoc" and name == "iframe" and self.depth < _SRCDOC_DEPTH:
+            elif kind == "srcdoc" and name == "iframe" and not srcdoc_seen:
+                srcdoc_seen = True
                 new = self._srcdoc_attr(value, quote)
             elif (kind == "target" and name in _TARGET_TAGS) or (
                 kind == "formtarget" and name in _FORMTARGET_TAGS
@@ -377,10 +399,14 @@ class _Page:
 
     def _srcdoc_attr(self, value: str, quote: str) -> str:
         """A srcdoc value with its document rewritten: in place when only URLs change, written
-        out again (escaped for its quotes) when a snippet goes in too."""
+        out again (escaped for its quotes) when a snippet goes in too. Past the depth or the
+        page's allowance it is left as it is."""
+        if self.depth >= _SRCDOC_DEPTH or self.srcdocs_left[0] <= 0:
+            return value
+        self.srcdocs_left[0] -= 1
         if not self.srcdoc_inject:
             return _rewrite_attr(value, quote, self.srcdoc)
-        return _escape_attr(self.srcdoc(_unescape_attr(value)), quote)
+        return _escape_attr(self.srcdoc(_unescape_ascii(value)), quote)
 
     def _url_match(self, m: re.Match[str]) -> str:
         return self.url(m.group())

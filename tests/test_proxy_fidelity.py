@@ -126,6 +126,21 @@ async def test_encoded_html_is_decoded_then_rewritten(
     assert {"gzip", "deflate", "br"} <= {c.strip() for c in asked.split(",")}
 
 
+def test_brotli_is_asked_for_only_where_it_decodes(monkeypatch) -> None:
+    from aiohttp import compression_utils
+
+    from jupyter_ext._fetch import accept_encoding
+
+    assert accept_encoding() == "gzip, deflate, br"
+
+    class Unlimited:  # brotlipy's decoder, or Brotli 1.1's: no output limit
+        def decompress_sync(self, data: bytes, max_length: int) -> bytes:
+            raise TypeError("process() takes exactly 1 argument (2 given)")
+
+    monkeypatch.setattr(compression_utils, "BrotliDecompressor", Unlimited)
+    assert accept_encoding() == "gzip, deflate"
+
+
 async def test_non_utf8_pages_keep_every_byte(
     open_session, origin, http_server_client, site_prefix
 ):
@@ -297,7 +312,9 @@ async def test_srcdoc_documents_load_the_agent_from_the_proxy(
     assert agent.headers["Content-Type"] == "text/javascript; charset=utf-8"
     assert agent.headers["Content-Security-Policy"].startswith("sandbox ")
     assert agent.body == (resources.files("jupyter_ext") / "static" / "agent.js").read_bytes()
-    assert (await get(http_server_client, src, method="HEAD")).body == b""
+    head = await get(http_server_client, src, method="HEAD")
+    assert head.body == b""
+    assert head.headers["Content-Length"] == str(len(agent.body))
     assert (await get(http_server_client, f"{prefix}_/agent.jsx")).code == 404
 
 

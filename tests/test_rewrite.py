@@ -473,6 +473,57 @@ def test_srcdoc_documents_get_their_own_snippet() -> None:
     assert inner == f"{frame}<img src={E}/i.png>"
 
 
+FRAME = (
+    '<script src="/cobrowse/proxy/TOKEN/_/agent.js" data-cobrowse-cookies="a=&quot;b&quot;">'
+    "</script>"
+)
+
+
+def _srcdoc_text(page: str, codec: str = "latin-1") -> tuple[str, str]:
+    """(text, image URLs) of the first srcdoc document of a page as html5lib sees it; ``page`` is
+    as the proxy handles it: the bytes decoded as latin-1 (or UTF-16 for such pages)."""
+    frame = html5lib.parse(page.encode(codec), namespaceHTMLElements=False).find(".//iframe")
+    inner = html5lib.parse(frame.get("srcdoc").replace(FRAME, "", 1), namespaceHTMLElements=False)
+    return "".join(inner.itertext()), " ".join(i.get("src") for i in inner.iter("img"))
+
+
+@pytest.mark.parametrize(
+    ("page", "codec", "image"),
+    [
+        ('<meta charset=utf-8><iframe srcdoc="<p>caf&eacute;&nbsp;x &#x4e2d;</p>">', "latin-1", ""),
+        ('<meta charset=utf-8><iframe srcdoc="<p>caf\xc3\xa9 &amp;lt;</p>">', "latin-1", ""),
+        ('<meta charset=shift_jis><iframe srcdoc="<p>&eacute;ta \x82\xa0</p>">', "latin-1", ""),
+        ('<iframe srcdoc="<p>&eacute;ta 中</p>">', "utf-16", ""),
+        ('<iframe srcdoc="<p>&notit; &copy2; &copy=</p>">', "latin-1", ""),
+        (
+            "<iframe srcdoc='<p title=\"&amp;quot;\">&quot;x<img src=/a.png>'>",
+            "latin-1",
+            f"{E}/a.png",
+        ),
+        (
+            "<iframe srcdoc=&lt;p&gt;u&lt;img&#32;src=&quot;//c.org/i.png&quot;&gt;>",
+            "latin-1",
+            f"{P}https/c.org/i.png",
+        ),
+    ],
+)
+def test_srcdoc_documents_mean_what_they_meant(page: str, codec: str, image: str) -> None:
+    """Written out again with the agent's tag, a srcdoc document parses (html5lib) to the same
+    text, its images proxied, whatever the page's encoding and the references it used."""
+    out = rewrite_html(page, BASE, P, SNIPPET, FRAME)
+    assert FRAME in html5lib.parse(out.encode(codec)).find(".//{*}iframe").get("srcdoc")
+    assert _srcdoc_text(out, codec) == (_srcdoc_text(page, codec)[0], image)
+
+
+def test_only_the_first_srcdoc_counts_and_a_page_has_an_allowance() -> None:
+    out = rewrite_html('<iframe srcdoc="a" srcdoc="b">', BASE, P, SNIPPET, FRAME)
+    assert out.endswith('a" srcdoc="b">')
+    frames = '<iframe srcdoc="<img src=/i.png>"></iframe>' * 40
+    out = rewrite_html(frames, BASE, P, SNIPPET, FRAME)
+    assert out.count("_/agent.js") == 32
+    assert out.endswith('<iframe srcdoc="<img src=/i.png>"></iframe>' * 8)
+
+
 def _nested_srcdoc(levels: int) -> str:
     page = '<img src="/deep.png">'
     for _ in range(levels):

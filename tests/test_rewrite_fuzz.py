@@ -31,6 +31,7 @@ from jupyter_ext._rewrite import rewrite_css, rewrite_html
 P = "/cobrowse/proxy/TOKEN/"
 BASE = "https://example.com/dir/page.html"
 SNIPPET = '<script src="/cobrowse/proxy/TOKEN/_/agent.js"></script>'
+FRAME = '<script src="/cobrowse/proxy/TOKEN/_/agent.js" data-cobrowse-url="a&amp;b"></script>'
 DOCS = Path("/usr/share/doc/python3-doc/html")
 # A few real pages of different shapes: an index, a long reference page, a tutorial, a table.
 REAL_PAGES = ("index.html", "library/os.path.html", "tutorial/introduction.html", "genindex-A.html")
@@ -149,8 +150,11 @@ def check_html(page: str) -> None:
     out = rewrite_html(page, BASE, P, SNIPPET)
     assert SNIPPET in out
     html5lib.parse(out)
+    framed = rewrite_html(page, BASE, P, SNIPPET, FRAME)  # srcdoc documents get their own tag
+    html5lib.parse(framed)
     with mock.patch.object(_rewrite, "_SKIP", None):
         assert rewrite_html(page, BASE, P, SNIPPET) == out, "fast and slow paths differ"
+        assert rewrite_html(page, BASE, P, SNIPPET, FRAME) == framed
     with _identity_edits():
         assert rewrite_html(page, BASE, P) == page
         assert rewrite_html(page, BASE, P, SNIPPET).replace(SNIPPET, "", 1) == page
