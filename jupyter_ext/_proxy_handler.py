@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
@@ -36,6 +37,9 @@ OWN = "_/"  # the proxy's own paths under a session: agent.js, cookie, result/<i
 COOKIE = "_/cookie"
 RESULT = "_/result/"
 REPLAYABLE = ("GET", "HEAD")
+# Bodies larger than this are rewritten on a worker thread (~1 ms of work inline; a page of many
+# megabytes takes a second, which would stop every room on the server).
+INLINE_REWRITE = 64 * 1024
 SAFE = ("GET", "HEAD", "OPTIONS")
 # A request with these asks for something the cache does not keep (a part, its own check).
 UNCACHED = ("range", "if-match", "if-none-match", "if-modified-since", "if-unmodified-since",
@@ -290,12 +294,12 @@ class _Relay:
         try:
             content_type = response.headers.get("Content-Type", "")
             if self._error_page(response):
-                return self._finish_buffered(response, b"")  # its body is not shown
+                return await self._finish_buffered(response, b"")  # its body is not shown
             if rewritable(content_type):
                 body = b"".join([chunk async for chunk in response.chunks()])
                 if lookup is not None and lookup.wants_body:
                     lookup.keep(response.code, response.reason, body)
-                return self._finish_buffered(response, body)
+                return await self._finish_buffered(response, body)
             await self._stream(response, lookup)
         except Exception as exc:
             if handler._headers_written:  # the browser has part of the body: cut it short
@@ -354,7 +358,7 @@ class _Relay:
         ):
             handler.add_header(name, value)
 
-    def _finish_buffered(self, response: UpstreamResponse | _Kept, body: bytes) -> None:
+    async def _finish_buffered(self, response: UpstreamResponse | _Kept, body: bytes) -> None:
         handler = self.handler
         if self._error_page(response):
             reason = f"the site answered {response.code} {response.reason}"
@@ -372,7 +376,11 @@ class _Relay:
                 self.session.jar.for_scripts(self.url),
                 result_id,
             )
-            body = rewrite_body(body, content_type, self.url, self.prefix, tags)
+            args = (body, content_type, self.url, self.prefix, tags)
+            if len(body) > INLINE_REWRITE:  # other rooms' pages and sockets must not wait
+                body = await asyncio.get_running_loop().run_in_executor(None, rewrite_body, *args)
+            else:
+                body = rewrite_body(*args)
         if result_id is not None:
             self.session.results.keep(result_id, Result(self.url, content_type, body))
         if self.method == "HEAD" or response.code in (204, 304):

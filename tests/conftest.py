@@ -140,6 +140,20 @@ class _Framed(_Recorder):
         self.finish('<html><head></head><body><iframe srcdoc="<p>inline"></iframe></body></html>')
 
 
+# A page of megabytes, dense with URLs: rewriting it takes the proxy about half a second.
+BIG_PAGE = (
+    b"<html><head></head><body>"
+    + b'<p><a href="/x/y.html">link</a> text <img src="https://c.org/i.png"></p>\n' * 30_000
+    + b"</body></html>"
+)
+
+
+class _BigPage(_Recorder):
+    def get(self) -> None:
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish(BIG_PAGE)
+
+
 ENCODERS = {"gzip": gzip.compress, "deflate": zlib.compress, "br": brotli.compress}
 
 
@@ -275,6 +289,7 @@ async def _start_origin() -> tuple[Origin, httpserver.HTTPServer]:
             (r"/big", _Big, kwargs),
             (r"/encoded/(gzip|deflate|br)", _Encoded, kwargs),
             (r"/framed", _Framed, kwargs),
+            (r"/big.html", _BigPage, kwargs),
             (r"/legacy", _Legacy, kwargs),
             (r"/form", _Form, kwargs),
             (r"/slow", _Slow, kwargs),

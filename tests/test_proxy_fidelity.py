@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 from importlib import resources
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
-from .conftest import LEGACY, ORIGIN_HOST, get, proxied
+from .conftest import BIG_PAGE, LEGACY, ORIGIN_HOST, get, proxied
 
 
 @pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH", "OPTIONS"])
@@ -124,6 +125,31 @@ async def test_encoded_html_is_decoded_then_rewritten(
     assert f'href="{proxied(prefix, origin.url("/x"))}"'.encode() in response.body
     asked = origin.requests[-1]["accept-encoding"]
     assert {"gzip", "deflate", "br"} <= {c.strip() for c in asked.split(",")}
+
+
+async def test_a_large_page_is_rewritten_without_stopping_the_server(
+    open_session, origin, http_server_client, site_prefix
+):
+    """Rewriting a page of megabytes happens off the event loop: the server's other work (here a
+    timer on the same loop) goes on meanwhile instead of waiting for the whole rewrite."""
+    from jupyter_ext._proxy import rewrite_body
+
+    start = time.perf_counter()
+    rewrite_body(BIG_PAGE, "text/html", origin.url("/big.html"), "/p/", ("", ""))
+    rewrite_time = time.perf_counter() - start
+    prefix = await site_prefix(await open_session(), origin.url("/"))
+    request = asyncio.ensure_future(
+        get(http_server_client, proxied(prefix, origin.url("/big.html")))
+    )
+    lags = []
+    while not request.done():
+        start = time.perf_counter()
+        await asyncio.sleep(0.005)
+        lags.append(time.perf_counter() - start - 0.005)
+    response = await request
+    assert response.code == 200
+    assert response.body.count(prefix.encode()) > 2 * 30_000  # and the agent tag's
+    assert max(lags) < rewrite_time / 3, (max(lags), rewrite_time)
 
 
 def test_brotli_is_asked_for_only_where_it_decodes(monkeypatch) -> None:
