@@ -13,6 +13,7 @@ that may carry a URL to proxy; it tokenises exactly like the slow path.
 from __future__ import annotations
 
 import html
+import json
 import re
 import sys
 from collections.abc import Callable, Iterable
@@ -296,6 +297,56 @@ def _rewrite_attr(raw: str, quote: str, rewrite: Callable[[str], str]) -> str:
     return _escape_attr(head, quote) + "".join(r for r, _ in pieces[kept:])
 
 
+def module_rules(page_url: str, prefix: str) -> dict[str, str]:
+    """Import map rules that send a page's module imports through the proxy: every absolute
+    http(s) specifier (the keys `https://` and `http://` are prefixes of the specifier as
+    written), root-relative ones to the page's own site, and the proxy's own URLs to themselves
+    (the longest matching key wins)."""
+    return {
+        "https://": f"{prefix}https/",
+        "http://": f"{prefix}http/",
+        "/": rewrite_url("/", page_url, prefix),
+        prefix: prefix,
+    }
+
+
+def rewrite_importmap(text: str, base_url: str, prefix: str, rules: dict[str, str]) -> str:
+    """An import map with its addresses proxied (`imports` values, `scopes` keys and values) and
+    `rules` added where the map has no rule of its own; not a JSON object: left as it is."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return text
+    if not isinstance(data, dict):
+        return text
+
+    def mapped(specifiers: object) -> object:
+        if not isinstance(specifiers, dict):
+            return specifiers
+        return {
+            key: rewrite_url(value, base_url, prefix) if isinstance(value, str) else value
+            for key, value in specifiers.items()
+        }
+
+    new = dict(data)
+    imports = mapped(data.get("imports", {}))
+    if isinstance(imports, dict):
+        new["imports"] = {**imports, **{k: v for k, v in rules.items() if k not in imports}}
+    if isinstance(data.get("scopes"), dict):
+        new["scopes"] = {
+            rewrite_url(scope, base_url, prefix): mapped(specifiers)
+            for scope, specifiers in data["scopes"].items()
+        }
+    if new == data:
+        return text
+    return json.dumps(new, ensure_ascii=False).replace("<", "\\u003c")
+
+
+def importmap_tag(rules: dict[str, str]) -> str:
+    """A `<script type="importmap">` holding `rules`."""
+    return f'<script type="importmap">{json.dumps({"imports": rules})}</script>'
+
+
 def neutralise_csp(http_equiv: str) -> str:
     """Disable a `<meta http-equiv=Content-Security-Policy>`: its rules name upstream origins."""
     return "x-cobrowse-disabled-" + http_equiv
@@ -320,6 +371,9 @@ class _Page:
         self.base_seen = False
         self.prefix = prefix
         self.srcdoc_inject = srcdoc_inject
+        self.rules = module_rules(base_url, prefix)
+        self.modules = False  # a module script was seen
+        self.importmap_seen = False
         self.depth: int = parent.depth + 1 if parent else 0
         self.srcdocs_left: list[int] = parent.srcdocs_left if parent else [_SRCDOC_LIMIT]
 
@@ -328,6 +382,23 @@ class _Page:
 
     def css(self, value: str) -> str:
         return rewrite_css(value, self.base, self.prefix)
+
+    def script(self, attrs: list[re.Match[str]], text: str) -> str:
+        """A script element's text: an import map's addresses are proxied, and the first one
+        takes the page's module rules (a browser may allow only one map)."""
+        kind = _unescape_attr(_first_value(attrs, "type") or "").strip("\t\n\f\r ").lower()
+        if kind == "module":
+            self.modules = True
+        if kind != "importmap":
+            return text
+        rules = {} if self.importmap_seen else self.rules
+        self.importmap_seen = self.modules = True
+        return rewrite_importmap(text, self.base, self.prefix, rules)
+
+    def module_map(self) -> str:
+        """The page's import map, for a page with module scripts and no map of its own."""
+        wanted = self.rules and self.modules and not self.importmap_seen
+        return importmap_tag(self.rules) if wanted else ""
 
     def srcset(self, value: str) -> str:
         return _rewrite_srcset(value, self.url)
@@ -609,10 +680,15 @@ def _rewrite_page(page: _Page, html_text: str, head_inject: str = "") -> str:
             closing = _raw_text_end(name).search(html_text, pos)
             text_end = closing.start() if closing else len(html_text)
             text = html_text[pos:text_end]
-            out.append(page.css(text) if name == "style" else text)
+            if name == "style":
+                text = page.css(text)
+            elif name == "script":
+                text = page.script(attrs, text)
+            out.append(text)
             pos = text_end
     out.append(html_text[pos:])
-    if head_inject:
+    inject = head_inject + page.module_map()
+    if inject:
         at = head_at if head_at is not None else html_at if html_at is not None else leading_at
-        out.insert(at, head_inject)
+        out.insert(at, inject)
     return "".join(out)

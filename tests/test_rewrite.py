@@ -323,7 +323,7 @@ def test_styles(page: str, expected: str) -> None:
     "page",
     [
         '<script>document.write("<img src=/x>")</script>',
-        '<script type="module">import x from "/m.js"; if (a</b) {}</script>',
+        '<script type="text/x-template"><a href="/m">; if (a</b) {}</script>',
         "<script>var s = '</scrip' + 't><a href=/x>';</script>",
         "<script>unterminated <a href=/x>",
         '<textarea><a href="/x"></textarea>',
@@ -522,6 +522,41 @@ def test_only_the_first_srcdoc_counts_and_a_page_has_an_allowance() -> None:
     out = rewrite_html(frames, BASE, P, SNIPPET, FRAME)
     assert out.count("_/agent.js") == 32
     assert out.endswith('<iframe srcdoc="<img src=/i.png>"></iframe>' * 8)
+
+
+RULES = f'{{"https://": "{P}https/", "http://": "{P}http/", "/": "{E}/", "{P}": "{P}"}}'
+
+
+@pytest.mark.parametrize(
+    ("page", "expected"),
+    [
+        (
+            "<head><script type=module>import '/a.js'</script>",
+            f'<head>{SNIPPET}<script type="importmap">{{"imports": {RULES}}}</script>'
+            "<script type=module>import '/a.js'</script>",
+        ),
+        (
+            '<script type="importmap">{"imports": {"vue": "https://u.org/vue.js", "x": "./x.js"},'
+            ' "scopes": {"/s/": {"y": "//c.org/y.js"}}}</script>',
+            f'{SNIPPET}<script type="importmap">{{"imports": {{"vue": "{P}https/u.org/vue.js", '
+            f'"x": "./x.js", {RULES[1:]}, "scopes": {{"{E}/s/": {{"y": "{P}https/c.org/y.js"}}}}}}'
+            "</script>",
+        ),
+        (
+            '<script type=importmap>{"imports": {"/": "/mine/"}}</script>',
+            f'{SNIPPET}<script type=importmap>{{"imports": {{"/": "{E}/mine/", '
+            f'"https://": "{P}https/", "http://": "{P}http/", "{P}": "{P}"}}}}</script>',
+        ),
+        ("<script type=importmap>not json</script>", None),
+        ("<script type=importmap>[1]</script><script type=module></script>", None),
+        ("<script>import('/a.js')</script>", None),
+    ],
+)
+def test_pages_with_modules_get_an_import_map(page: str, expected: str | None) -> None:
+    """Module imports (static and dynamic, absolute and root-relative) go through the proxy by an
+    import map: added when a page has module scripts, merged into the page's own map if it has
+    one (whose addresses are proxied like any others)."""
+    assert html(page, SNIPPET) == (expected or f"{SNIPPET}{page}")
 
 
 def _nested_srcdoc(levels: int) -> str:

@@ -2,7 +2,8 @@
 
 The byte-preservation invariant, and why it is sound: the rewriter copies the page through and
 calls a few pure *edit functions* on the values it decides to change (`rewrite_url` for every URL,
-`contain_target`, `neutralise_csp`, and `_DROPPED_ATTRS` for attributes it deletes). Its scanning
+`contain_target`, `neutralise_csp`, `module_rules` for the import map of pages with module
+scripts, and `_DROPPED_ATTRS` for attributes it deletes). Its scanning
 never depends on what an edit function returns: the result is only spliced in place of the value.
 So if, with every edit function replaced by the identity (and nothing dropped), the output equals
 the input byte for byte, then in a real run every byte outside the values handed to those
@@ -105,6 +106,8 @@ _MARKUP = [
     "<svg>",
     "<iframe ",
     "srcdoc=",
+    '<script type="importmap">{"imports": {"a": "/a.js"}}</script>',
+    "<script type=module>",
     "\udc80",
     ' href="https://h.org/x"',
     " src=//h.org/x",
@@ -142,6 +145,7 @@ def _identity_edits() -> Any:
         rewrite_url=lambda value, base, prefix: value,
         contain_target=lambda value: value,
         neutralise_csp=lambda value: value,
+        module_rules=lambda page_url, prefix: {},
         _DROPPED_ATTRS=frozenset(),
     )
 

@@ -332,3 +332,18 @@ def test_inline_frames_load_through_the_proxy(
     logos = [r for r in one.requests if "/logo.svg" in r.url]
     assert len(logos) == 2, logos  # the image once (the agent did not reload it), the fetch once
     assert all(r.url.startswith(f"{lab.url}/cobrowse/proxy/") for r in logos), logos
+
+
+def test_module_imports_go_through_the_proxy(
+    on_login: tuple[User, User], lab: Lab, login_site: LoginSite
+) -> None:
+    """A module's root-relative static import and absolute dynamic import are sent through the
+    proxy by the import map it adds to pages with module scripts."""
+    one, _ = on_login
+    go_to_address(one.page, f"{login_site.url}/modules")
+    page = _frame(one, login_site.url, "/modules")
+    page.wait_for_function("() => document.body.dataset.answer", timeout=10_000)
+    assert page.evaluate("() => document.body.dataset.answer") == "42:42"
+    answers = [r for r in one.requests if "/answer.js" in r.url]
+    assert len(answers) == 2, answers
+    assert all(r.url.startswith(f"{lab.url}/cobrowse/proxy/") for r in answers), answers

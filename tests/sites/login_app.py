@@ -5,7 +5,7 @@ checks cookie == field (403 otherwise) and alice/wonderland (401 otherwise), set
 ``session`` cookie and redirects (302) to /account, which greets the user or sends them back to
 /login. Every request's cookies are recorded, so a test can check what reached the site.
 /framed shows the site's logo inside an inline (``srcdoc``) frame, loaded while a slow script
-holds the page's parser up.
+holds the page's parser up; /modules imports modules by root-relative and absolute URLs.
 
 Run it by hand with ``python -m tests.sites.login_app [port]`` (on 127.0.0.2).
 """
@@ -135,6 +135,26 @@ class _Framed(_Base):
         self.page("Framed", body + '<script src="/slow.js"></script>')
 
 
+class _Modules(_Base):
+    """A page whose module script imports the site's module root-relatively and, dynamically,
+    by its absolute URL (both would leave the proxy without an import map)."""
+
+    def get(self) -> None:
+        absolute = json.dumps(f"{self.request.protocol}://{self.request.host}/answer.js?by=import")
+        script = (
+            'import { answer } from "/answer.js";\n'
+            f"const again = await import({absolute});\n"
+            "document.body.dataset.answer = `${answer}:${again.answer}`;"
+        )
+        self.page("Modules", f'<h1>Modules</h1><script type="module">{script}</script>')
+
+
+class _Answer(_Base):
+    def get(self) -> None:
+        self.set_header("Content-Type", "text/javascript")
+        self.finish("export const answer = 42;\n")
+
+
 class _Slow(_Base):
     async def get(self) -> None:
         await asyncio.sleep(1)
@@ -164,6 +184,8 @@ def _app(site: LoginSite) -> web.Application:
             (r"/framed", _Framed, kwargs),
             (r"/logo.svg", _Logo, kwargs),
             (r"/slow.js", _Slow, kwargs),
+            (r"/modules", _Modules, kwargs),
+            (r"/answer.js", _Answer, kwargs),
         ],
         log_function=lambda handler: None,
     )
