@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 
 from jupyter_server.extension.application import ExtensionApp
@@ -75,6 +76,9 @@ class CoBrowse(ExtensionApp):
             self.session_timeout, self.max_concurrent_requests, self.cache_size
         )
         self.rooms = RoomHub(self.room_linger)
+        # Large pages are rewritten here, off the event loop, apart from the default executor
+        # that DNS lookups (aiohttp's resolver) and Jupyter itself use.
+        self.rewriters = ThreadPoolExecutor(max_workers=2, thread_name_prefix="cobrowse-rewrite")
         self.upstream = Upstream(
             AddressPolicy(self.allowed_private_hosts),
             self.request_timeout,
@@ -95,3 +99,4 @@ class CoBrowse(ExtensionApp):
 
     async def stop_extension(self) -> None:
         await self.upstream.close()
+        self.rewriters.shutdown(wait=False, cancel_futures=True)

@@ -378,7 +378,10 @@ class _Relay:
             )
             args = (body, content_type, self.url, self.prefix, tags)
             if len(body) > INLINE_REWRITE:  # other rooms' pages and sockets must not wait
-                body = await asyncio.get_running_loop().run_in_executor(None, rewrite_body, *args)
+                rewriters = handler.cobrowse.rewriters
+                body = await asyncio.get_running_loop().run_in_executor(
+                    rewriters, rewrite_body, *args
+                )
             else:
                 body = rewrite_body(*args)
         if result_id is not None:

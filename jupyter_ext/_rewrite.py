@@ -302,22 +302,29 @@ def module_rules(page_url: str, prefix: str) -> dict[str, str]:
     http(s) specifier (the keys `https://` and `http://` are prefixes of the specifier as
     written), root-relative ones to the page's own site, and the proxy's own URLs to themselves
     (the longest matching key wins)."""
+    # A protocol-relative specifier takes Jupyter's scheme; an https page could not have loaded
+    # an http module anyway (mixed content), so there http means https.
+    http = "https" if page_url.lower().startswith("https:") else "http"
     return {
         "https://": f"{prefix}https/",
-        "http://": f"{prefix}http/",
+        "http://": f"{prefix}{http}/",
         "/": rewrite_url("/", page_url, prefix),
         prefix: prefix,
     }
 
 
-def rewrite_importmap(text: str, base_url: str, prefix: str, rules: dict[str, str]) -> str:
+def rewrite_importmap(text: str, base_url: str, prefix: str, rules: dict[str, str]) -> str | None:
     """An import map with its addresses proxied (`imports` values, `scopes` keys and values) and
-    `rules` added where the map has no rule of its own; not a JSON object: left as it is."""
+    `rules` added where the map has no rule of its own; None for text that is no map (not a
+    JSON object: browsers reject it). A map with `\\u` escapes is kept as written: the
+    characters they stand for could not be written back in every page encoding."""
     try:
         data = json.loads(text)
     except ValueError:
-        return text
+        return None
     if not isinstance(data, dict):
+        return None
+    if "\\u" in text:
         return text
 
     def mapped(specifiers: object) -> object:
@@ -392,8 +399,11 @@ class _Page:
         if kind != "importmap":
             return text
         rules = {} if self.importmap_seen else self.rules
+        new = rewrite_importmap(text, self.base, self.prefix, rules)
+        if new is None:  # no map at all: the page may still get its own
+            return text
         self.importmap_seen = self.modules = True
-        return rewrite_importmap(text, self.base, self.prefix, rules)
+        return new
 
     def module_map(self) -> str:
         """The page's import map, for a page with module scripts and no map of its own."""
@@ -469,15 +479,15 @@ class _Page:
         return "".join(out) + html_text[pos:end] if out else html_text[start:end]
 
     def _srcdoc_attr(self, value: str, quote: str) -> str:
-        """A srcdoc value with its document rewritten: in place when only URLs change, written
-        out again (escaped for its quotes) when a snippet goes in too. Past the depth or the
-        page's allowance it is left as it is."""
+        """A srcdoc value with its document rewritten and written out again, escaped for its
+        quotes (unchanged if nothing in it changes). Past the depth or the page's allowance it
+        is left as it is."""
         if self.depth >= _SRCDOC_DEPTH or self.srcdocs_left[0] <= 0:
             return value
         self.srcdocs_left[0] -= 1
-        if not self.srcdoc_inject:
-            return _rewrite_attr(value, quote, self.srcdoc)
-        return _escape_attr(self.srcdoc(_unescape_ascii(value)), quote)
+        decoded = _unescape_ascii(value)
+        new = self.srcdoc(decoded)
+        return value if new == decoded else _escape_attr(new, quote)
 
     def _url_match(self, m: re.Match[str]) -> str:
         return self.url(m.group())

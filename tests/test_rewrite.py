@@ -524,7 +524,7 @@ def test_only_the_first_srcdoc_counts_and_a_page_has_an_allowance() -> None:
     assert out.endswith('<iframe srcdoc="<img src=/i.png>"></iframe>' * 8)
 
 
-RULES = f'{{"https://": "{P}https/", "http://": "{P}http/", "/": "{E}/", "{P}": "{P}"}}'
+RULES = f'{{"https://": "{P}https/", "http://": "{P}https/", "/": "{E}/", "{P}": "{P}"}}'
 
 
 @pytest.mark.parametrize(
@@ -545,10 +545,14 @@ RULES = f'{{"https://": "{P}https/", "http://": "{P}http/", "/": "{E}/", "{P}": 
         (
             '<script type=importmap>{"imports": {"/": "/mine/"}}</script>',
             f'{SNIPPET}<script type=importmap>{{"imports": {{"/": "{E}/mine/", '
-            f'"https://": "{P}https/", "http://": "{P}http/", "{P}": "{P}"}}}}</script>',
+            f'"https://": "{P}https/", "http://": "{P}https/", "{P}": "{P}"}}}}</script>',
         ),
-        ("<script type=importmap>not json</script>", None),
-        ("<script type=importmap>[1]</script><script type=module></script>", None),
+        ('<script type=importmap>{"imports": {"e\\u00e9": "/x.js"}}</script>', None),
+        (
+            "<script type=importmap>[1]</script><script type=module></script>",
+            f'{SNIPPET}<script type="importmap">{{"imports": {RULES}}}</script>'
+            "<script type=importmap>[1]</script><script type=module></script>",
+        ),
         ("<script>import('/a.js')</script>", None),
     ],
 )
@@ -557,6 +561,16 @@ def test_pages_with_modules_get_an_import_map(page: str, expected: str | None) -
     import map: added when a page has module scripts, merged into the page's own map if it has
     one (whose addresses are proxied like any others)."""
     assert html(page, SNIPPET) == (expected or f"{SNIPPET}{page}")
+
+
+def test_a_srcdoc_document_with_modules_gets_its_map_inside_the_attribute() -> None:
+    page = '<iframe srcdoc="<script type=module>import &quot;/m.js&quot;</script>"></iframe>'
+    for frame in ("", FRAME):
+        out = rewrite_html(page, BASE, P, SNIPPET, frame)
+        inner = html5lib.parse(out, namespaceHTMLElements=False).find(".//iframe").get("srcdoc")
+        assert inner == f'{frame}<script type="importmap">{{"imports": {RULES}}}</script>' + (
+            '<script type=module>import "/m.js"</script>'
+        )
 
 
 def _nested_srcdoc(levels: int) -> str:
