@@ -18,6 +18,7 @@ import re
 import sys
 from collections.abc import Callable, Iterable
 from html.entities import html5 as _ENTITIES
+from typing import Any
 from urllib.parse import urljoin
 
 from ._urls import rewrite_url
@@ -313,11 +314,26 @@ def module_rules(page_url: str, prefix: str) -> dict[str, str]:
     }
 
 
-def rewrite_importmap(text: str, base_url: str, prefix: str, rules: dict[str, str]) -> str | None:
-    """An import map with its addresses proxied (`imports` values, `scopes` keys and values) and
-    `rules` added where the map has no rule of its own; None for text that is no map (not a
-    JSON object: browsers reject it). A map with `\\u` escapes is kept as written: the
-    characters they stand for could not be written back in every page encoding."""
+def module_scopes(roots: Iterable[str], prefix: str) -> dict[str, dict[str, str]]:
+    """Scopes for modules from other sites, by their proxied roots (`{prefix}https/cdn.org/`):
+    their root-relative imports go to their own site (CDNs such as esm.sh import that way), and
+    the proxy's own URLs to themselves."""
+    return {root: {"/": root, prefix: prefix} for root in sorted(roots)}
+
+
+def rewrite_importmap(
+    text: str,
+    base_url: str,
+    prefix: str,
+    additions: Callable[[], dict[str, dict[str, Any]]],
+    note: Callable[[str], None] = lambda url: None,
+) -> str | None:
+    """An import map with its addresses proxied (`imports` values, `scopes` keys and values,
+    each proxied value also given to `note`) and the `imports` and `scopes` that `additions()`
+    gives then added where the map has none of its own; None for text that is no map (not a
+    JSON object:
+    browsers reject it). A map with `\\u` escapes is kept as written: the characters they stand
+    for could not be written back in every page encoding."""
     try:
         data = json.loads(text)
     except ValueError:
@@ -330,28 +346,38 @@ def rewrite_importmap(text: str, base_url: str, prefix: str, rules: dict[str, st
     def mapped(specifiers: object) -> object:
         if not isinstance(specifiers, dict):
             return specifiers
-        return {
-            key: rewrite_url(value, base_url, prefix) if isinstance(value, str) else value
-            for key, value in specifiers.items()
-        }
+        out = {}
+        for key, value in specifiers.items():
+            if isinstance(value, str):
+                value = rewrite_url(value, base_url, prefix)
+                note(value)
+            out[key] = value
+        return out
 
     new = dict(data)
-    imports = mapped(data.get("imports", {}))
-    if isinstance(imports, dict):
-        new["imports"] = {**imports, **{k: v for k, v in rules.items() if k not in imports}}
-    if isinstance(data.get("scopes"), dict):
-        new["scopes"] = {
-            rewrite_url(scope, base_url, prefix): mapped(specifiers)
-            for scope, specifiers in data["scopes"].items()
-        }
+    for section in ("imports", "scopes"):
+        found = data.get(section, {})
+        if isinstance(found, dict) and section == "imports":
+            new[section] = mapped(found)
+        elif isinstance(found, dict):
+            new[section] = {rewrite_url(k, base_url, prefix): mapped(v) for k, v in found.items()}
+    extra = additions()
+    for section in ("imports", "scopes"):
+        rewritten = new.get(section, {})
+        if not isinstance(rewritten, dict):
+            continue
+        added = extra.get(section, {})
+        new[section] = {**rewritten, **{k: v for k, v in added.items() if k not in rewritten}}
+        if not new[section] and section not in data:
+            del new[section]
     if new == data:
         return text
     return json.dumps(new, ensure_ascii=False).replace("<", "\\u003c")
 
 
-def importmap_tag(rules: dict[str, str]) -> str:
-    """A `<script type="importmap">` holding `rules`."""
-    return f'<script type="importmap">{json.dumps({"imports": rules})}</script>'
+def importmap_tag(content: dict[str, dict[str, Any]]) -> str:
+    """A `<script type="importmap">` holding `content`."""
+    return f'<script type="importmap">{json.dumps(content)}</script>'
 
 
 def neutralise_csp(http_equiv: str) -> str:
@@ -380,6 +406,7 @@ class _Page:
         self.srcdoc_inject = srcdoc_inject
         self.rules = module_rules(base_url, prefix)
         self.modules = False  # a module script was seen
+        self.module_roots: set[str] = set()  # proxied roots of modules from other sites
         self.importmap_seen = False
         self.depth: int = parent.depth + 1 if parent else 0
         self.srcdocs_left: list[int] = parent.srcdocs_left if parent else [_SRCDOC_LIMIT]
@@ -396,10 +423,13 @@ class _Page:
         kind = _unescape_attr(_first_value(attrs, "type") or "").strip("\t\n\f\r ").lower()
         if kind == "module":
             self.modules = True
+            src = _first_value(attrs, "src", None)
+            if src is not None:
+                self._note_module(rewrite_url(_unescape_attr(src), self.base, self.prefix))
         if kind != "importmap":
             return text
-        rules = {} if self.importmap_seen else self.rules
-        new = rewrite_importmap(text, self.base, self.prefix, rules)
+        additions = (lambda: {}) if self.importmap_seen else self._map_content
+        new = rewrite_importmap(text, self.base, self.prefix, additions, self._note_module)
         if new is None:  # no map at all: the page may still get its own
             return text
         self.importmap_seen = self.modules = True
@@ -407,8 +437,25 @@ class _Page:
 
     def module_map(self) -> str:
         """The page's import map, for a page with module scripts and no map of its own."""
-        wanted = self.rules and self.modules and not self.importmap_seen
-        return importmap_tag(self.rules) if wanted else ""
+        wanted = self.modules and not self.importmap_seen
+        content = self._map_content() if wanted else {}
+        return importmap_tag(content) if content else ""
+
+    def _map_content(self) -> dict[str, dict[str, Any]]:
+        if not self.rules:
+            return {}
+        scopes = module_scopes(self.module_roots, self.prefix)
+        return {"imports": self.rules, "scopes": scopes} if scopes else {"imports": self.rules}
+
+    def _note_module(self, proxied: str) -> None:
+        """Remember the proxied root of a module from another site (an absolute one)."""
+        if not proxied.startswith(self.prefix):
+            return
+        scheme, _, rest = proxied[len(self.prefix) :].partition("/")
+        host = rest.partition("/")[0]
+        root = f"{self.prefix}{scheme}/{host}/"
+        if host and scheme in ("http", "https") and root != self.rules.get("/"):
+            self.module_roots.add(root)
 
     def srcset(self, value: str) -> str:
         return _rewrite_srcset(value, self.url)

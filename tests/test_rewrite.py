@@ -527,6 +527,11 @@ def test_only_the_first_srcdoc_counts_and_a_page_has_an_allowance() -> None:
 RULES = f'{{"https://": "{P}https/", "http://": "{P}https/", "/": "{E}/", "{P}": "{P}"}}'
 
 
+def _scope(host: str) -> str:
+    """The scope the proxy adds for modules from another site: root-relative imports stay there."""
+    return f'"{P}https/{host}/": {{"/": "{P}https/{host}/", "{P}": "{P}"}}'
+
+
 @pytest.mark.parametrize(
     ("page", "expected"),
     [
@@ -539,8 +544,8 @@ RULES = f'{{"https://": "{P}https/", "http://": "{P}https/", "/": "{E}/", "{P}":
             '<script type="importmap">{"imports": {"vue": "https://u.org/vue.js", "x": "./x.js"},'
             ' "scopes": {"/s/": {"y": "//c.org/y.js"}}}</script>',
             f'{SNIPPET}<script type="importmap">{{"imports": {{"vue": "{P}https/u.org/vue.js", '
-            f'"x": "./x.js", {RULES[1:]}, "scopes": {{"{E}/s/": {{"y": "{P}https/c.org/y.js"}}}}}}'
-            "</script>",
+            f'"x": "./x.js", {RULES[1:]}, "scopes": {{"{E}/s/": {{"y": "{P}https/c.org/y.js"}}, '
+            f"{_scope('c.org')}, {_scope('u.org')}}}}}</script>",
         ),
         (
             '<script type=importmap>{"imports": {"/": "/mine/"}}</script>',
@@ -554,6 +559,12 @@ RULES = f'{{"https://": "{P}https/", "http://": "{P}https/", "/": "{E}/", "{P}":
             "<script type=importmap>[1]</script><script type=module></script>",
         ),
         ("<script>import('/a.js')</script>", None),
+        (
+            '<script type=module src="https://cdn.org/m.js"></script>',
+            f'{SNIPPET}<script type="importmap">{{"imports": {RULES}, "scopes": '
+            f'{{{_scope("cdn.org")}}}}}</script><script type=module src="{P}https/cdn.org/m.js">'
+            "</script>",
+        ),
     ],
 )
 def test_pages_with_modules_get_an_import_map(page: str, expected: str | None) -> None:

@@ -338,12 +338,16 @@ def test_module_imports_go_through_the_proxy(
     on_login: tuple[User, User], lab: Lab, login_site: LoginSite
 ) -> None:
     """A module's root-relative static import and absolute dynamic import are sent through the
-    proxy by the import map it adds to pages with module scripts."""
+    proxy by the import map it adds to pages with module scripts; a module of another site (a
+    CDN, say) imports root-relatively from its own site."""
     one, _ = on_login
-    go_to_address(one.page, f"{login_site.url}/modules")
-    page = _frame(one, login_site.url, "/modules")
-    page.wait_for_function("() => document.body.dataset.answer", timeout=10_000)
-    assert page.evaluate("() => document.body.dataset.answer") == "42:42"
+    with serve_login_site(ORIGIN_HOST) as other:
+        go_to_address(one.page, f"{login_site.url}/modules?lib={other.url}")
+        page = _frame(one, login_site.url, f"/modules?lib={other.url}")
+        page.wait_for_function("() => document.body.dataset.lib", timeout=10_000)
+        assert page.evaluate("() => document.body.dataset.answer") == "42:42"
+        assert page.evaluate("() => document.body.dataset.lib") == "43"
+        assert {r[1] for r in other.requests} == {"/lib.js", "/answer.js"}  # both users
     answers = [r for r in one.requests if "/answer.js" in r.url]
-    assert len(answers) == 2, answers
+    assert len(answers) == 3, answers
     assert all(r.url.startswith(f"{lab.url}/cobrowse/proxy/") for r in answers), answers

@@ -5,7 +5,8 @@ checks cookie == field (403 otherwise) and alice/wonderland (401 otherwise), set
 ``session`` cookie and redirects (302) to /account, which greets the user or sends them back to
 /login. Every request's cookies are recorded, so a test can check what reached the site.
 /framed shows the site's logo inside an inline (``srcdoc``) frame, loaded while a slow script
-holds the page's parser up; /modules imports modules by root-relative and absolute URLs.
+holds the page's parser up; /modules imports modules by root-relative and absolute URLs (and,
+with ?lib=<origin>, runs a module of another site that imports root-relatively from its own).
 
 Run it by hand with ``python -m tests.sites.login_app [port]`` (on 127.0.0.2).
 """
@@ -146,7 +147,20 @@ class _Modules(_Base):
             f"const again = await import({absolute});\n"
             "document.body.dataset.answer = `${answer}:${again.answer}`;"
         )
-        self.page("Modules", f'<h1>Modules</h1><script type="module">{script}</script>')
+        body = f'<h1>Modules</h1><script type="module">{script}</script>'
+        lib = self.get_query_argument("lib", "")  # another site's module, which imports its own
+        if lib:
+            body += f'<script type="module" src="{html.escape(lib)}/lib.js"></script>'
+        self.page("Modules", body)
+
+
+class _Lib(_Base):
+    def get(self) -> None:
+        self.set_header("Content-Type", "text/javascript")
+        self.finish(
+            'import { answer } from "/answer.js";\n'
+            "document.body.dataset.lib = String(answer + 1);\n"
+        )
 
 
 class _Answer(_Base):
@@ -186,6 +200,7 @@ def _app(site: LoginSite) -> web.Application:
             (r"/slow.js", _Slow, kwargs),
             (r"/modules", _Modules, kwargs),
             (r"/answer.js", _Answer, kwargs),
+            (r"/lib.js", _Lib, kwargs),
         ],
         log_function=lambda handler: None,
     )
