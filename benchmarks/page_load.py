@@ -43,6 +43,7 @@ sys.path.insert(0, str(REPO))
 
 from tests.browser.lab import (  # noqa: E402
     Lab,
+    go_to_address,
     proxied_frame,
     run_all_cells,
     running_lab,
@@ -118,6 +119,13 @@ def time_origin(frame: Frame) -> float:
     return float(frame.evaluate("() => performance.timeOrigin"))
 
 
+def follow(page: Page, frame: Callable[[], Frame], url: str) -> float:
+    """Navigate the document in ``frame()`` to ``url`` from inside, as a link click does."""
+    before = time_origin(frame())
+    frame().evaluate("(url) => { location.href = url; }", url)
+    return loaded_ms(page, frame, before)
+
+
 class Tab:
     """A page opened as the address of a browser tab."""
 
@@ -158,13 +166,10 @@ class LabFrame:
         return frame
 
     def load(self, url: str) -> float:
+        if self.frame().url != "about:blank":
+            return follow(self.page, self.frame, url)
         before = time_origin(self.frame())
-        if self.frame().url == "about:blank":
-            self.page.evaluate(
-                "(url) => { document.getElementById('bench-frame').src = url; }", url
-            )
-            return loaded_ms(self.page, self.frame, before)
-        self.frame().evaluate("(url) => { location.href = url; }", url)  # as a link click does
+        self.page.evaluate("(url) => { document.getElementById('bench-frame').src = url; }", url)
         return loaded_ms(self.page, self.frame, before)
 
 
@@ -173,8 +178,8 @@ class Widget:
 
     def __init__(self, page: Page, index: int) -> None:
         self.page = page
+        self.index = index
         self.element = page.locator(".cobrowse-frame").nth(index)
-        self.address = page.locator(".cobrowse-address").nth(index)
 
     def frame(self) -> Frame:
         frame = self.element.element_handle().content_frame()
@@ -187,14 +192,11 @@ class Widget:
         return {"width": round(box["width"]), "height": round(box["height"])}
 
     def follow(self, proxied_url: str) -> float:
-        before = time_origin(self.frame())
-        self.frame().evaluate("(url) => { location.href = url; }", proxied_url)
-        return loaded_ms(self.page, self.frame, before)
+        return follow(self.page, self.frame, proxied_url)
 
     def type_address(self, url: str) -> float:
         before = time_origin(self.frame())
-        self.address.fill(url)
-        self.address.press("Enter")
+        go_to_address(self.page, url, self.index)
         return loaded_ms(self.page, self.frame, before)
 
 

@@ -170,15 +170,11 @@ def agent_tags(
         "data-cobrowse-prefix": prefix,
         "data-cobrowse-cookies": cookies,
     }
-    rendered = _attributes(attrs)
+    rendered = " ".join(f'{name}="{html.escape(value)}"' for name, value in attrs.items())
     result = f' data-cobrowse-result="{html.escape(result_id)}"' if result_id is not None else ""
     page = f"<script {rendered}{result}>{agent}</script>"
     frame = f'<script src="{html.escape(prefix + AGENT_PATH)}" {rendered}></script>'
     return page, frame
-
-
-def _attributes(attrs: dict[str, str]) -> str:
-    return " ".join(f'{name}="{html.escape(value)}"' for name, value in attrs.items())
 
 
 def failure_reason(exc: BaseException, url: str) -> str:

@@ -12,6 +12,7 @@ that may carry a URL to proxy; it tokenises exactly like the slow path.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import re
@@ -331,9 +332,8 @@ def rewrite_importmap(
     """An import map with its addresses proxied (`imports` values, `scopes` keys and values,
     each proxied value also given to `note`) and the `imports` and `scopes` that `additions()`
     gives then added where the map has none of its own; None for text that is no map (not a
-    JSON object:
-    browsers reject it). A map with `\\u` escapes is kept as written: the characters they stand
-    for could not be written back in every page encoding."""
+    JSON object: browsers reject it). A map with `\\u` escapes is kept as written: the
+    characters they stand for could not be written back in every page encoding."""
     try:
         data = json.loads(text)
     except ValueError:
@@ -404,12 +404,17 @@ class _Page:
         self.base_seen = False
         self.prefix = prefix
         self.srcdoc_inject = srcdoc_inject
-        self.rules = module_rules(base_url, prefix)
+        self.page_url = base_url
         self.modules = False  # a module script was seen
         self.module_roots: set[str] = set()  # proxied roots of modules from other sites
         self.importmap_seen = False
         self.depth: int = parent.depth + 1 if parent else 0
         self.srcdocs_left: list[int] = parent.srcdocs_left if parent else [_SRCDOC_LIMIT]
+
+    @functools.cached_property
+    def rules(self) -> dict[str, str]:
+        """The page's module rules (worked out only for pages with module scripts)."""
+        return module_rules(self.page_url, self.prefix)
 
     def url(self, value: str) -> str:
         return rewrite_url(value, self.base, self.prefix)

@@ -210,9 +210,10 @@ def write_notebook(path: Path, *sources: str) -> Path:
     return path
 
 
-def go_to_address(page: Page, url: str) -> None:
-    """Type ``url`` into the (first) widget's address bar and press Enter, as a user does."""
-    address = page.locator(".cobrowse-address").first
+def go_to_address(page: Page, url: str, index: int = 0) -> None:
+    """Type ``url`` into a widget's (the first one's) address bar and press Enter, as a user
+    does."""
+    address = page.locator(".cobrowse-address").nth(index)
     address.fill(url)
     address.press("Enter")
 
