@@ -16,6 +16,7 @@ from tornado.httpclient import HTTPClientError
 from tornado.simple_httpclient import HTTPTimeoutError
 
 from ._rewrite import rewrite_css, rewrite_html, rewrite_refresh
+from ._sites import site_of
 from ._ssrf import BlockedAddressError
 from ._urls import rewrite_location
 
@@ -163,12 +164,14 @@ def agent_tags(
     request that would hold up the parser), and one for its ``<iframe srcdoc>`` documents, which
     loads it from the proxy (an attribute would carry the whole bundle escaped, once a frame).
     Both say what the agent needs to know: the page's upstream URL, the proxy prefix, the
-    cookies ``document.cookie`` shows and, for the page of a form submission's answer, the id
-    under which followers can see it. ``agent`` is the checked bundle (see ``inlinable``)."""
+    cookies ``document.cookie`` shows, its site (scheme and registrable domain) and, for the
+    page of a form submission's answer, the id under which followers can see it. ``agent`` is
+    the checked bundle (see ``inlinable``)."""
     attrs = {
         "data-cobrowse-url": upstream_url,
         "data-cobrowse-prefix": prefix,
         "data-cobrowse-cookies": cookies,
+        "data-cobrowse-site": site_of(upstream_url),
     }
     rendered = " ".join(f'{name}="{html.escape(value)}"' for name, value in attrs.items())
     result = f' data-cobrowse-result="{html.escape(result_id)}"' if result_id is not None else ""
