@@ -12,6 +12,7 @@ from ._api import SessionHandler
 from ._fetch import Upstream
 from ._proxy import inlinable
 from ._proxy_handler import ProxyHandler
+from ._redact import RedactTokens, server_loggers
 from ._room_handler import RoomHandler
 from ._rooms import RoomHub
 from ._sessions import SessionStore
@@ -71,6 +72,10 @@ class CoBrowse(ExtensionApp):
     ).tag(config=True)
 
     def initialize_settings(self) -> None:
+        self._log_filter = RedactTokens()
+        self._filtered_logs = server_loggers(self.serverapp.log, self.log)
+        for logger in self._filtered_logs:
+            logger.addFilter(self._log_filter)
         self.agent = inlinable((resources.files(__package__) / "static" / "agent.js").read_text())
         self.sessions = SessionStore(
             self.session_timeout, self.max_concurrent_requests, self.cache_size
@@ -98,5 +103,7 @@ class CoBrowse(ExtensionApp):
         )
 
     async def stop_extension(self) -> None:
+        for logger in self._filtered_logs:
+            logger.removeFilter(self._log_filter)
         await self.upstream.close()
         self.rewriters.shutdown(wait=False, cancel_futures=True)
