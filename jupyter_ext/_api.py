@@ -46,6 +46,7 @@ class SessionHandler(APIHandler):
             raise web.HTTPError(400, "room must be 1-128 letters, digits or _.:-")
         session = self.cobrowse.sessions.for_room(room)
         user = self.current_user
+        self.cobrowse.browser_pass.give(self, self.base_url)
         self.finish(
             {
                 "room": room,

@@ -9,6 +9,7 @@ from jupyter_server.extension.application import ExtensionApp
 from traitlets import Float, Int, List, Unicode
 
 from ._api import SessionHandler
+from ._browser_pass import BrowserPass
 from ._fetch import Upstream
 from ._proxy import inlinable
 from ._proxy_handler import ProxyHandler
@@ -81,6 +82,7 @@ class CoBrowse(ExtensionApp):
             self.session_timeout, self.max_concurrent_requests, self.cache_size
         )
         self.rooms = RoomHub(self.room_linger)
+        self.browser_pass = BrowserPass()
         # Large pages are rewritten here, off the event loop, apart from the default executor
         # that DNS lookups (aiohttp's resolver) and Jupyter itself use.
         self.rewriters = ThreadPoolExecutor(max_workers=2, thread_name_prefix="cobrowse-rewrite")

@@ -106,6 +106,11 @@ class ProxyHandler(web.RequestHandler):
         out and nothing is sent with cookies."""
         return self.request.headers.get("Sec-Fetch-Mode") == "navigate"
 
+    def _may_move(self) -> bool:
+        """A navigation in a participant's browser, which may be moved to another site's token:
+        the header alone is forged by any client outside a browser, the pass is not."""
+        return self._is_navigation() and self.cobrowse.browser_pass.held_by(self.request)
+
     async def _handle(self, token: str) -> None:
         capability = self.cobrowse.sessions.find(token)
         if capability is None:
@@ -122,7 +127,7 @@ class ProxyHandler(web.RequestHandler):
         if not url.startswith(("http://", "https://")):
             return self._text(400, "cobrowse proxy: WebSocket addresses need a WebSocket.\n")
         site = site_of(url)
-        if site != capability.site and self._is_navigation():
+        if site != capability.site and self._may_move():
             return self._move_to_site(session, site, rest, from_site=capability.site is not None)
         if is_demo(url):
             return self._demo(session, url, prefix)
@@ -176,7 +181,7 @@ class ProxyHandler(web.RequestHandler):
                     self.set_header("Content-Type", result.content_type)
                     self.finish(result.body)
                     return
-                if self._is_navigation():
+                if self._may_move():
                     return self._move_to_site(session, site, rest)
                 return self._text(403, "cobrowse proxy: that result belongs to another site.\n")
             # Anything else under a kept result (its relative links) lives at its usual place.

@@ -15,6 +15,8 @@ import brotli
 import pytest
 from tornado import httpserver, web, websocket
 
+from jupyter_ext._browser_pass import COOKIE as PASS_COOKIE
+
 pytest_plugins = ["jupyter_server.pytest_plugin"]
 
 ORIGIN_HOST = "127.0.0.2"  # not 127.0.0.1, so Jupyter's cookies can only arrive through the proxy
@@ -312,16 +314,35 @@ def jp_server_config() -> dict:
 
 
 @pytest.fixture
-def open_session(jp_fetch):
-    """Create a proxy session for a room through the real API; returns its path prefix."""
+def browser_pass() -> dict[str, str]:
+    """The browser pass cookie the session endpoint gave (``{"Cookie": ...}``), once it has."""
+    return {}
+
+
+@pytest.fixture
+def open_session(jp_fetch, browser_pass):
+    """Create a proxy session for a room through the real API; returns its path prefix. Keeps
+    the browser pass it sets, as the participant's browser would."""
 
     async def create(room: str = "test-room") -> str:
         response = await jp_fetch(
             "cobrowse", "api", "session", method="POST", body=json.dumps({"room": room})
         )
+        for header in response.headers.get_list("Set-Cookie"):
+            if header.startswith(f"{PASS_COOKIE}="):
+                browser_pass["Cookie"] = header.split(";", 1)[0]
         return json.loads(response.body)["prefix"]
 
     return create
+
+
+def as_browser(headers: dict[str, str], browser_pass: dict[str, str]) -> dict[str, str]:
+    """``headers`` with the browser pass added to their cookies, as a browser sends it with
+    the frame's navigations."""
+    if not browser_pass:
+        return headers
+    cookie = "; ".join(filter(None, [headers.get("Cookie"), browser_pass["Cookie"]]))
+    return {**headers, "Cookie": cookie}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -331,13 +352,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture
-def fetch_proxied(http_server_client):
-    """Fetch a proxy path as a browser would: following the proxy's own moves to a site's
-    capability (302, or 307 keeping a form's method and body), but not the site's redirects.
-    (The test client cannot follow redirects itself: it prefixes every URL with its host.)"""
+def fetch_proxied(http_server_client, browser_pass):
+    """Fetch a proxy path as a browser navigates a frame: with the browser pass, following the
+    proxy's own moves to a site's capability (302, or 307 keeping a form's method and body), but
+    not the site's redirects. (The test client cannot follow redirects itself: it prefixes
+    every URL with its host.)"""
 
     async def fetch(path: str, method: str = "GET", body: bytes | str | None = None, **kwargs):
         headers = {"Sec-Fetch-Mode": "navigate", **kwargs.pop("headers", {})}
+        headers = as_browser(headers, browser_pass)
         for _ in range(3):
             response = await http_server_client.fetch(
                 path,
@@ -368,14 +391,14 @@ def _same_rest(path: str, location: str) -> bool:
 
 
 @pytest.fixture
-def site_prefix(http_server_client):
+def site_prefix(http_server_client, browser_pass):
     """The capability prefix the proxy uses for the site of ``url``, given the room's entry one."""
 
     async def find(prefix: str, url: str) -> str:
         scheme, rest = url.split("://", 1)
         response = await http_server_client.fetch(
             f"{prefix}{scheme}/{rest}",
-            headers={"Sec-Fetch-Mode": "navigate"},
+            headers=as_browser({"Sec-Fetch-Mode": "navigate"}, browser_pass),
             follow_redirects=False,
             raise_error=False,
         )

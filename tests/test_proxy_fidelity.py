@@ -14,7 +14,7 @@ import pytest
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
-from .conftest import BIG_PAGE, LEGACY, ORIGIN_HOST, get, proxied
+from .conftest import BIG_PAGE, LEGACY, ORIGIN_HOST, as_browser, get, proxied
 
 
 @pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH", "OPTIONS"])
@@ -345,7 +345,7 @@ async def test_srcdoc_documents_load_the_agent_from_the_proxy(
 
 
 async def test_a_kept_result_is_only_read_under_its_own_site(
-    open_session, origin, site_prefix, http_server_client
+    open_session, origin, site_prefix, http_server_client, browser_pass
 ):
     entry = await open_session("kept")
     prefix = await site_prefix(entry, origin.url("/"))
@@ -367,7 +367,7 @@ async def test_a_kept_result_is_only_read_under_its_own_site(
     moved = await get(
         http_server_client,
         entry + path,
-        headers={"Sec-Fetch-Mode": "navigate"},
+        headers=as_browser({"Sec-Fetch-Mode": "navigate"}, browser_pass),
         follow_redirects=False,
     )
     assert moved.code == 302 and moved.headers["Location"] == prefix + path

@@ -9,7 +9,7 @@ import sys
 import pytest
 from tornado.httpclient import HTTPClientError
 
-from .conftest import ORIGIN_HOST, get, proxied
+from .conftest import ORIGIN_HOST, PASS_COOKIE, as_browser, get, proxied
 
 
 def test_extension_is_enabled_by_install():
@@ -94,7 +94,7 @@ async def test_cookies_live_in_the_session_jar(open_session, origin, fetch_proxi
 
 
 async def test_each_site_gets_its_own_capability(
-    open_session, origin, fetch_proxied, site_prefix, http_server_client
+    open_session, origin, fetch_proxied, site_prefix, http_server_client, browser_pass
 ):
     """A site's pages only learn their own site's token, and a token carries the room's cookies
     only to its own site: another site's scripts cannot read this one's logged-in pages."""
@@ -124,7 +124,7 @@ async def test_each_site_gets_its_own_capability(
         proxied(theirs, origin.url("/echo")),
         method="POST",
         body="a=1",
-        headers={"Sec-Fetch-Mode": "navigate"},
+        headers=as_browser({"Sec-Fetch-Mode": "navigate"}, browser_pass),
         follow_redirects=False,
     )
     assert moved.code == 307 and moved.headers["Location"] == proxied(mine, origin.url("/echo"))
@@ -245,7 +245,7 @@ async def test_every_redirect_hop_is_checked_again(
 
 
 async def test_navigations_from_another_site_follow_same_site_rules(
-    open_session, origin, fetch_proxied, site_prefix, http_server_client
+    open_session, origin, fetch_proxied, site_prefix, http_server_client, browser_pass
 ):
     """The origin's session cookie says no SameSite (so Lax): a link from another site's page
     carries it, a form post from there does not, and the user's own navigation always does."""
@@ -268,7 +268,7 @@ async def test_navigations_from_another_site_follow_same_site_rules(
             proxied(theirs, origin.url("/echo")),
             method="POST",
             body="a=1",
-            headers={"Sec-Fetch-Mode": "navigate"},
+            headers=as_browser({"Sec-Fetch-Mode": "navigate"}, browser_pass),
             follow_redirects=False,
         )
         for _ in range(2)
@@ -278,3 +278,35 @@ async def test_navigations_from_another_site_follow_same_site_rules(
         assert "cookie" not in origin.requests[-1]
     await fetch_proxied(proxied(entry, origin.url("/echo")), method="POST", body="a=1")
     assert origin.requests[-1]["cookie"] == "sid=s3cret"
+
+
+async def test_a_client_outside_the_browser_cannot_move_to_another_sites_token(
+    open_session, origin, fetch_proxied, site_prefix, http_server_client
+):
+    """A hostile site's server knows its own token (its page can read its address). Forging
+    `Sec-Fetch-Mode: navigate` on it, to a path on another site, must not hand out that site's
+    token, which carries the room's (HttpOnly) cookies there: moves need the browser pass."""
+    entry = await open_session("outside")
+    await fetch_proxied(proxied(entry, origin.url("/setcookie")))  # the room logs in there
+    hostile = await site_prefix(entry, origin.other_url("/"))
+    forged = {"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "iframe", "Cookie": "x=1"}
+    for method, body in (("GET", None), ("POST", "a=1")):
+        response = await get(
+            http_server_client,
+            proxied(hostile, origin.url("/echo")),
+            method=method,
+            body=body,
+            headers=forged,
+            follow_redirects=False,
+        )
+        assert response.code == 200, response.code  # relayed as a third-party request
+        assert "Location" not in response.headers
+        assert "cookie" not in origin.requests[-1]
+    # A wrong pass is no pass.
+    wrong = await get(
+        http_server_client,
+        proxied(hostile, origin.url("/echo")),
+        headers={**forged, "Cookie": f"{PASS_COOKIE}=guess"},
+        follow_redirects=False,
+    )
+    assert wrong.code == 200 and "cookie" not in origin.requests[-1]
