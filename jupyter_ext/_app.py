@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 
 from jupyter_server.extension.application import ExtensionApp
+from tornado.ioloop import PeriodicCallback
 from traitlets import Float, Int, List, Unicode
 
 from ._api import SessionHandler
 from ._browser_pass import BrowserPass
+from ._budget import InFlightBytes, KeptBytes
 from ._fetch import Upstream
 from ._proxy import inlinable
 from ._proxy_handler import ProxyHandler
@@ -72,16 +75,58 @@ class CoBrowse(ExtensionApp):
         lack; 0 turns the cache off.""",
     ).tag(config=True)
 
+    server_cache_size = Int(
+        256 * 1024 * 1024,
+        help="""Bytes of cached sub-resources and kept form results that all rooms on this server
+        hold together; past it the least recently used go first, whichever room they belong
+        to.""",
+    ).tag(config=True)
+
+    max_page_size = Int(
+        32 * 1024 * 1024,
+        help="""Largest HTML page or style sheet, in bytes (decoded): these are read whole to be
+        rewritten, so they are held in memory; larger ones are refused with an error page.""",
+    ).tag(config=True)
+
+    page_timeout = Float(
+        60.0,
+        help="""Seconds an HTML page or style sheet may take to arrive in full, and a request
+        body (a form, an upload) to be sent.""",
+    ).tag(config=True)
+
+    max_request_size = Int(
+        32 * 1024 * 1024,
+        help="Largest request body (a form post, an upload) a proxied page may send, in bytes.",
+    ).tag(config=True)
+
+    in_flight_size = Int(
+        256 * 1024 * 1024,
+        help="""Bytes of request bodies and of pages being rewritten that all rooms on this
+        server may hold at once; requests past it are refused (503) until others finish.
+        Rewriting takes about three times a page's size at its peak.""",
+    ).tag(config=True)
+
     def initialize_settings(self) -> None:
         self._log_filter = RedactTokens()
-        self._filtered_logs = server_loggers(self.serverapp.log, self.log)
+        server = self.serverapp
+        self._filtered_logs = server_loggers(self.log, *([server.log] if server else []))
         for logger in self._filtered_logs:
             logger.addFilter(self._log_filter)
         self.agent = inlinable((resources.files(__package__) / "static" / "agent.js").read_text())
         self.sessions = SessionStore(
-            self.session_timeout, self.max_concurrent_requests, self.cache_size
+            self.session_timeout,
+            self.max_concurrent_requests,
+            self.cache_size,
+            kept=KeptBytes(self.server_cache_size),
+            in_use=self._room_in_use,
         )
-        self.rooms = RoomHub(self.room_linger)
+        self.rooms = RoomHub(self.room_linger)  # WIRE: on_drop=self.sessions.release
+        # Expired sessions are freed every minute (or sooner for short timeouts), not only when
+        # someone happens to use them.
+        sweep_every = max(1.0, min(60.0, self.session_timeout / 4))
+        self._sweeper = PeriodicCallback(self.sessions.sweep, sweep_every * 1000)
+        self._sweeper.start()
+        self.in_flight = InFlightBytes(self.in_flight_size)
         self.browser_pass = BrowserPass()
         # Large pages are rewritten here, off the event loop, apart from the default executor
         # that DNS lookups (aiohttp's resolver) and Jupyter itself use.
@@ -92,6 +137,13 @@ class CoBrowse(ExtensionApp):
             self.max_body_size,
             self.stream_timeout,
         )
+        # Streamed answers and page websockets of all rooms together may take half the
+        # upstream connection pool: pages being loaded always find a connection.
+        self.streams = asyncio.Semaphore(self.upstream.max_connections // 2)
+
+    def _room_in_use(self, name: str) -> bool:
+        room = self.rooms.rooms.get(name)
+        return room is not None and bool(room.peers)
 
     def initialize_handlers(self) -> None:
         kwargs = {"cobrowse": self}
@@ -105,6 +157,7 @@ class CoBrowse(ExtensionApp):
         )
 
     async def stop_extension(self) -> None:
+        self._sweeper.stop()
         for logger in self._filtered_logs:
             logger.removeFilter(self._log_filter)
         await self.upstream.close()

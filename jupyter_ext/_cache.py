@@ -5,8 +5,8 @@ page would fetch its style sheets, scripts and images from the site again.
 It is a private cache (RFC 9111, decided by hishel's state machine): the room shares one cookie
 jar, so it is one user. Entries are partitioned by the capability's site, like a browser's
 partitioned cache, so a response fetched with one site's cookies never answers another site's
-page. Bodies are kept decoded, before any rewriting, within a byte budget (least recently used
-go first).
+page. Bodies are kept decoded, before any rewriting, within the room's byte budget and the
+server's (least recently used go first).
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from email.utils import formatdate
 
 import hishel
+
+from ._budget import KeptBytes
 
 _OPTIONS = hishel.CacheOptions(shared=False, supported_methods=["GET"])
 _VALIDATORS = ("if-none-match", "if-modified-since")
@@ -45,12 +47,14 @@ def _pairs(headers: hishel.Headers) -> list[tuple[str, str]]:
 
 
 class ResponseCache:
-    """One room's cache: at most ``max_bytes`` of bodies, each at most a quarter of that."""
+    """One room's cache: at most ``max_bytes`` of bodies, each at most a quarter of that, and
+    no more than the server's ``kept`` budget (shared with every room) leaves it."""
 
-    def __init__(self, max_bytes: int) -> None:
+    def __init__(self, max_bytes: int, kept: KeptBytes | None = None) -> None:
         self.max_bytes = max_bytes
         self.max_entry = max_bytes // 4
         self.size = 0
+        self._kept = kept if kept is not None else KeptBytes(max_bytes)
         self._entries: OrderedDict[tuple[str | None, str], tuple[hishel.Entry, Stored]] = (
             OrderedDict()
         )
@@ -62,6 +66,7 @@ class ResponseCache:
         found = self._entries.get(key)
         if found is not None:
             self._entries.move_to_end(key)
+            self._kept.touch((self, key))
         state = hishel.IdleClient(options=_OPTIONS).next(request, [found[0]] if found else [])
         return Lookup(self, key, request, state, found[1] if found else None)
 
@@ -76,6 +81,8 @@ class ResponseCache:
             return
         self._entries[key] = (entry, stored)
         self.size += len(stored.body)
+        if not self._kept.charge((self, key), len(stored.body), lambda: self._drop(key)):
+            self._drop(key)
         while self.size > self.max_bytes:
             self._drop(next(iter(self._entries)))
 
@@ -83,6 +90,12 @@ class ResponseCache:
         old = self._entries.pop(key, None)
         if old is not None:
             self.size -= len(old[1].body)
+            self._kept.release((self, key))
+
+    def clear(self) -> None:
+        """Forget everything (the room's session ended), giving its bytes back to the server."""
+        for key in list(self._entries):
+            self._drop(key)
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from tornado import web
+from tornado.http1connection import HTTP1Connection
 from tornado.httputil import HTTPHeaders
 
 from ._cache import Lookup, Stored
@@ -44,19 +45,69 @@ SAFE = ("GET", "HEAD", "OPTIONS")
 # A request with these asks for something the cache does not keep (a part, its own check).
 UNCACHED = ("range", "if-match", "if-none-match", "if-modified-since", "if-unmodified-since",
             "if-range")  # fmt: skip
+COOKIE_BODY = 8 * 1024  # a document.cookie assignment: browsers keep 4 KiB a cookie
+STALL = 60.0  # seconds a browser may stop reading a streamed answer before it is cut off
 
 
+class OverLimit(Exception):
+    """A request or an answer would pass one of the proxy's bounds."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+@web.stream_request_body
 class ProxyHandler(web.RequestHandler):
     """Serves upstream pages under a session's capability URL, rewritten and sandboxed.
 
-    Deliberately not a JupyterHandler: the capability in the path is the only credential, the
-    browser's Jupyter cookies are never read, and nothing here may set one.
+    Deliberately not a JupyterHandler: the capability in the path is the credential, the only
+    browser cookie read is the browser pass (see ``_browser_pass``), and nothing here may set a
+    cookie. Request bodies are read as they arrive, within a size limit and the server's
+    in-flight budget.
     """
 
     SUPPORTED_METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS")
 
     def initialize(self, cobrowse: CoBrowse) -> None:
         self.cobrowse = cobrowse
+        self.upload = bytearray()
+        self._held = 0  # bytes of the server's in-flight budget this request holds
+        self._refused: OverLimit | None = None
+
+    def prepare(self) -> None:
+        cookie = self.request.path.endswith("/" + COOKIE)
+        limit = COOKIE_BODY if cookie else self.cobrowse.max_request_size
+        length = self.request.headers.get("Content-Length", "0")
+        if not length.isdigit() or int(length) > limit:
+            return self._text(413, f"cobrowse proxy: a request body is limited to {limit} bytes.\n")
+        connection = self.request.connection
+        if isinstance(connection, HTTP1Connection):
+            connection.set_max_body_size(limit)  # a chunked body stops there too
+            connection.set_body_timeout(self.cobrowse.page_timeout)
+
+    def data_received(self, chunk: bytes) -> None:
+        if self._refused is not None:
+            return
+        if not self.hold(len(chunk)):
+            self._refused = OverLimit(503, "the server holds too many uploads at once")
+            return
+        self.upload += chunk
+
+    def hold(self, size: int) -> bool:
+        """Count ``size`` more bytes against the server's in-flight budget, if it allows."""
+        if not self.cobrowse.in_flight.take(size):
+            return False
+        self._held += size
+        return True
+
+    def on_finish(self) -> None:
+        self.cobrowse.in_flight.give_back(self._held)
+        self._held = 0
+        self.upload = bytearray()
+
+    def on_connection_close(self) -> None:
+        self.on_finish()
 
     def set_default_headers(self) -> None:
         for name, value in SECURITY_HEADERS.items():
@@ -112,6 +163,8 @@ class ProxyHandler(web.RequestHandler):
         return self._is_navigation() and self.cobrowse.browser_pass.held_by(self.request)
 
     async def _handle(self, token: str) -> None:
+        if self._refused is not None:
+            return self._text(self._refused.status, f"cobrowse proxy: {self._refused}.\n")
         capability = self.cobrowse.sessions.find(token)
         if capability is None:
             return self._text(404, "cobrowse proxy: unknown or expired session.\n")
@@ -168,7 +221,7 @@ class ProxyHandler(web.RequestHandler):
                 return self._text(400, "cobrowse proxy: cookie needs the page's url.\n")
             if site_of(url) != capability.site:
                 return self._text(403, "cobrowse proxy: a page sets cookies of its own site.\n")
-            session.jar.store_from_script(url, self.request.body.decode("utf-8", "replace"))
+            session.jar.store_from_script(url, self.upload.decode("utf-8", "replace"))
             self.set_status(204)
             self.finish()
             return
@@ -275,7 +328,7 @@ class _Relay:
             # request_timeout bounds the wait for the answer's headers; a body may then stream
             # for as long as stream_timeout allows (downloads, video, event streams).
             response: UpstreamResponse | _Kept = await upstream.open(
-                self.method, self.url, headers | validators, handler.request.body
+                self.method, self.url, headers | validators, bytes(handler.upload)
             )
             if lookup is not None:
                 kept = lookup.answered(response.code, response.reason, response.headers.get_all())
@@ -301,7 +354,7 @@ class _Relay:
             if self._error_page(response):
                 return await self._finish_buffered(response, b"")  # its body is not shown
             if rewritable(content_type):
-                body = b"".join([chunk async for chunk in response.chunks()])
+                body = await self._read_page(response)
                 if lookup is not None and lookup.wants_body:
                     lookup.keep(response.code, response.reason, body)
                 return await self._finish_buffered(response, body)
@@ -315,10 +368,33 @@ class _Relay:
         finally:
             response.release()
 
+    async def _read_page(self, response: UpstreamResponse | _Kept) -> bytes:
+        """The whole body of a page to rewrite, within the page limits: its size, the time it
+        may take to arrive, and the server's budget of bytes in flight."""
+        handler = self.handler
+        limit = handler.cobrowse.max_page_size
+        parts: list[bytes] = []
+        size = 0
+
+        async def read() -> None:
+            nonlocal size
+            async for chunk in response.chunks():
+                size += len(chunk)
+                if size > limit:
+                    raise OverLimit(502, f"the page is larger than the {limit} bytes it may have")
+                if not handler.hold(len(chunk)):
+                    raise OverLimit(503, "the server is busy with other large pages")
+                parts.append(chunk)
+
+        await asyncio.wait_for(read(), handler.cobrowse.page_timeout)
+        return b"".join(parts)
+
     def _failed(self, exc: BaseException) -> None:
         self.handler.cobrowse.log.info("cobrowse: %s failed: %r", self.url, exc)
         self.handler.clear()  # none of the site's headers on our error page
         status = 504 if "timeout" in type(exc).__name__.lower() else 502
+        if isinstance(exc, OverLimit):
+            status = exc.status
         self.handler._text(status, error_text(self.url, failure_reason(exc, self.url)))
 
     def _error_page(self, response: UpstreamResponse | _Kept) -> bool:
@@ -337,13 +413,15 @@ class _Relay:
         if bodiless or self.method == "HEAD":
             handler.finish()
             return
-        await handler.flush()
+        await asyncio.wait_for(handler.flush(), STALL)
         kept: list[bytes] | None = [] if lookup is not None and lookup.wants_body else None
         size = 0
-        async with self.session.open_streams:  # the connection pool is shared by every room
+        # The connection pool is shared by every room: a room, and all rooms together, may only
+        # keep part of it streaming, and a browser that stops reading is cut off.
+        async with self.session.open_streams, handler.cobrowse.streams:
             async for chunk in response.chunks():
                 handler.write(chunk)
-                await handler.flush()  # a slow browser slows the upstream read
+                await asyncio.wait_for(handler.flush(), STALL)  # a slow browser slows the site
                 if kept is not None:
                     size += len(chunk)
                     if size > self.session.cache.max_entry:

@@ -10,10 +10,12 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from jupyter_server.utils import url_path_join
 
+from ._budget import KeptBytes
 from ._cache import ResponseCache
 from ._cookies import SessionCookieJar
 from ._results import ResultStore
@@ -37,11 +39,12 @@ class Session:
     room: str
     max_concurrent: int = 16
     cache_size: int = 0
+    kept: KeptBytes | None = None  # the server's budget for caches and results
     token: str = field(default_factory=_token)  # the entry token
     site_tokens: dict[str, str] = field(default_factory=dict)
     jar: SessionCookieJar = field(default_factory=SessionCookieJar)
-    results: ResultStore = field(default_factory=ResultStore)
     last_used: float = field(default_factory=time.monotonic)
+    results: ResultStore = field(init=False)
     cache: ResponseCache = field(init=False)
     upstream_slots: asyncio.Semaphore = field(init=False)
     open_streams: asyncio.Semaphore = field(init=False)
@@ -49,9 +52,16 @@ class Session:
     crossings: dict[tuple[str, str, str], list[float]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.cache = ResponseCache(self.cache_size)
+        self.results = ResultStore(kept=self.kept)
+        self.cache = ResponseCache(self.cache_size, self.kept)
         self.upstream_slots = asyncio.Semaphore(self.max_concurrent)
-        self.open_streams = asyncio.Semaphore(4 * self.max_concurrent)
+        self.open_streams = asyncio.Semaphore(2 * self.max_concurrent)
+
+    def end(self) -> None:
+        """Give back what the session keeps (the jar goes with the session object)."""
+        self.cache.clear()
+        self.results.clear()
+        self.crossings.clear()
 
     def crossing(self, token: str, path: str, method: str) -> None:
         """Note that a page of another site is sending the browser to ``path`` under ``token``
@@ -85,13 +95,24 @@ class Capability:
 class SessionStore:
     """Creates sessions for authenticated users and finds them by capability token.
 
-    A session unused for ``idle_timeout`` seconds expires with its tokens and its cookies.
+    A session unused for ``idle_timeout`` seconds, whose room has nobody in it (``in_use``),
+    expires with its tokens, its cookies, its cache and its kept results; so does the session
+    of a room that is dropped (``release``). ``sweep`` frees expired sessions eagerly.
     """
 
-    def __init__(self, idle_timeout: float, max_concurrent: int = 16, cache_size: int = 0) -> None:
+    def __init__(
+        self,
+        idle_timeout: float,
+        max_concurrent: int = 16,
+        cache_size: int = 0,
+        kept: KeptBytes | None = None,
+        in_use: Callable[[str], bool] = lambda room: False,
+    ) -> None:
         self.idle_timeout = idle_timeout
         self.max_concurrent = max_concurrent
         self.cache_size = cache_size
+        self.kept = kept
+        self.in_use = in_use
         self._by_room: dict[str, Session] = {}
         self._by_token: dict[str, Capability] = {}
 
@@ -99,11 +120,25 @@ class SessionStore:
         """The room's live session, created when there is none."""
         session = self._by_room.get(room)
         if session is None or self._expired(session):
-            session = Session(room, self.max_concurrent, self.cache_size)
+            session = Session(room, self.max_concurrent, self.cache_size, self.kept)
             self._by_room[room] = session
             self._by_token[session.token] = Capability(session, None)
         session.last_used = time.monotonic()
         return session
+
+    def release(self, room: str) -> None:
+        """The room is gone: end its session now."""
+        session = self._by_room.get(room)
+        if session is not None:
+            self._end(session)
+
+    def sweep(self) -> None:
+        """End every expired session (expiry is otherwise noticed on use only)."""
+        for session in list(self._by_room.values()):
+            self._expired(session)
+
+    def __len__(self) -> int:
+        return len(self._by_room)
 
     def site_token(self, session: Session, site: str) -> str:
         """The session's token for ``site``, created on first use."""
@@ -124,8 +159,15 @@ class SessionStore:
     def _expired(self, session: Session) -> bool:
         if time.monotonic() - session.last_used <= self.idle_timeout:
             return False
+        if self.in_use(session.room):
+            session.last_used = time.monotonic()
+            return False
+        self._end(session)
+        return True
+
+    def _end(self, session: Session) -> None:
         for token in (session.token, *session.site_tokens.values()):
             self._by_token.pop(token, None)
         if self._by_room.get(session.room) is session:
             del self._by_room[session.room]
-        return True
+        session.end()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -25,12 +27,16 @@ if TYPE_CHECKING:
 
 class ProxyWebSocketHandler(WebSocketHandler):
     """``{prefix}ws(s)/host/path``: connects upstream first, so the browser gets the
-    subprotocol the site chose, then relays messages both ways until either side closes."""
+    subprotocol the site chose, then relays messages both ways until either side closes.
+
+    An open socket counts as one of its room's streams and the server's; each message in
+    transit counts against the server's in-flight bytes."""
 
     def initialize(self, cobrowse: CoBrowse) -> None:
         self.cobrowse = cobrowse
         self.upstream: WebSocketClientConnection | None = None
         self._pump: asyncio.Future[None] | None = None
+        self._streams: list[asyncio.Semaphore] = []  # the stream counts this socket holds
 
     def check_origin(self, origin: str) -> bool:
         """Proxied pages have an opaque origin ("null"); the capability URL is the credential and
@@ -44,6 +50,12 @@ class ProxyWebSocketHandler(WebSocketHandler):
         if capability is None:
             raise web.HTTPError(404, "unknown or expired session")
         session = capability.session
+        streams = [session.open_streams, self.cobrowse.streams]
+        if any(count.locked() for count in streams):
+            raise web.HTTPError(503, "too many open streams")
+        for count in streams:
+            await count.acquire()
+            self._streams.append(count)
         prefix = proxy_prefix(self.settings.get("base_url", "/"), token)
         try:
             url = from_proxy(self.request.path[len(prefix) :], self.request.query)
@@ -91,7 +103,8 @@ class ProxyWebSocketHandler(WebSocketHandler):
         if self.upstream is None:
             return
         try:
-            await self.upstream.write_message(message, binary=isinstance(message, bytes))
+            async with self._in_flight(message):
+                await self.upstream.write_message(message, binary=isinstance(message, bytes))
         except WebSocketClosedError:
             self.close()
 
@@ -103,11 +116,27 @@ class ProxyWebSocketHandler(WebSocketHandler):
                 self.close()
                 return
             try:
-                await self.write_message(message, binary=isinstance(message, bytes))
+                async with self._in_flight(message):
+                    await self.write_message(message, binary=isinstance(message, bytes))
             except WebSocketClosedError:
                 return
 
+    @asynccontextmanager
+    async def _in_flight(self, message: str | bytes) -> AsyncIterator[None]:
+        """Hold a message's size against the server's in-flight budget while it is relayed;
+        past the budget the socket closes (1013: try again later)."""
+        size = len(message)
+        if not self.cobrowse.in_flight.take(size):
+            self.close(1013, "the server is busy")
+            raise WebSocketClosedError()
+        try:
+            yield
+        finally:
+            self.cobrowse.in_flight.give_back(size)
+
     def on_close(self) -> None:
+        while self._streams:
+            self._streams.pop().release()
         if self._pump is not None:
             self._pump.cancel()
             self._pump = None

@@ -14,6 +14,7 @@ from pathlib import Path
 import brotli
 import pytest
 from tornado import httpserver, web, websocket
+from tornado.iostream import StreamClosedError
 
 from jupyter_ext._browser_pass import COOKIE as PASS_COOKIE
 
@@ -41,6 +42,7 @@ class Origin:
     port: int
     other_port: int = 0
     open_sockets: int = 0
+    open_streams: int = 0
     requests: list[dict[str, str]] = field(default_factory=list)
     release: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -204,6 +206,36 @@ class _Drip(_Recorder):
         self.finish()
 
 
+class _Trickle(_Recorder):
+    """An HTML page whose body comes a few bytes at a time, until the test releases it."""
+
+    async def get(self) -> None:
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.write("<html><head></head><body>")
+        await self.flush()
+        while not self.origin.release.is_set():
+            self.write("<p>")
+            await self.flush()
+            await asyncio.sleep(0.05)
+        self.finish("</body></html>")
+
+
+class _Endless(_Recorder):
+    """A download that never ends, written as fast as the reader takes it."""
+
+    async def get(self) -> None:
+        self.set_header("Content-Type", "application/octet-stream")
+        self.origin.open_streams += 1
+        try:
+            while True:
+                self.write(b"z" * 65536)
+                await self.flush()
+        except StreamClosedError:
+            pass
+        finally:
+            self.origin.open_streams -= 1
+
+
 class _Slow(_Recorder):
     async def get(self) -> None:
         await asyncio.wait_for(self.origin.release.wait(), 10)
@@ -295,6 +327,8 @@ async def _start_origin() -> tuple[Origin, httpserver.HTTPServer]:
             (r"/legacy", _Legacy, kwargs),
             (r"/form", _Form, kwargs),
             (r"/slow", _Slow, kwargs),
+            (r"/trickle", _Trickle, kwargs),
+            (r"/endless", _Endless, kwargs),
             (r"/drip", _Drip, kwargs),
             (r"/socket", _Socket, kwargs),
             (r"/files/(.*)", web.StaticFileHandler, {"path": str(Path(__file__).parent / "pages")}),

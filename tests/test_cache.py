@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from jupyter_ext._budget import KeptBytes
 from jupyter_ext._cache import ResponseCache
 
 URL = "http://site.test/style.css"
@@ -84,3 +85,16 @@ def test_answers_larger_than_a_quarter_of_the_budget_are_not_kept() -> None:
     off = ResponseCache(0)
     fetch(off, body=b"")
     assert len(off) == 0
+
+
+def test_rooms_share_the_servers_budget_least_recently_used_first() -> None:
+    kept = KeptBytes(600)
+    one, two = ResponseCache(1000, kept), ResponseCache(1000, kept)
+    fetch(one, url=f"{URL}?a", body=b"x" * 250)
+    fetch(two, url=f"{URL}?b", body=b"x" * 250)
+    assert fetch(one, url=f"{URL}?a")  # a is now the most recently used
+    fetch(two, url=f"{URL}?c", body=b"x" * 250)
+    assert kept.used == 500 and one.size == 250 and two.size == 250
+    assert not fetch(two, url=f"{URL}?b")  # b went first, though its own room had space
+    two.clear()
+    assert len(two) == 0 and kept.used == 250

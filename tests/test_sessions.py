@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+from jupyter_ext._budget import KeptBytes
+from jupyter_ext._results import Result
 from jupyter_ext._sessions import SessionStore
 
 
@@ -50,3 +52,41 @@ def test_use_keeps_a_session_alive(monkeypatch) -> None:
         monkeypatch.setattr(time, "monotonic", lambda step=step: start + step)
         found = store.find(session.token)
         assert found is not None and found.session is session
+
+
+def test_a_released_room_ends_its_session_and_gives_back_its_bytes() -> None:
+    kept = KeptBytes(10_000)
+    store = SessionStore(idle_timeout=60, cache_size=4000, kept=kept)
+    session = store.for_room("a")
+    site = store.site_token(session, "https://example.org")
+    session.results.keep("r1", Result("https://example.org/", "text/html", b"x" * 500))
+    assert kept.used == 500
+    store.release("a")
+    assert store.find(session.token) is None and store.find(site) is None
+    assert len(store) == 0 and kept.used == 0 and len(kept) == 0
+    store.release("never-was")  # nothing to do
+
+
+def test_sweep_ends_expired_sessions_unless_their_room_is_in_use(monkeypatch) -> None:
+    busy = {"b"}
+    store = SessionStore(idle_timeout=10, in_use=lambda room: room in busy)
+    a, b = store.for_room("a"), store.for_room("b")
+    now = time.monotonic()
+    monkeypatch.setattr(time, "monotonic", lambda: now + 11)
+    store.sweep()
+    assert store.find(a.token) is None
+    assert store.find(b.token) is not None and len(store) == 1
+
+
+def test_one_budget_for_every_rooms_kept_results() -> None:
+    kept = KeptBytes(1000)
+    store = SessionStore(idle_timeout=60, kept=kept)
+    one, two = store.for_room("one"), store.for_room("two")
+    page = Result("https://example.org/", "text/html", b"x" * 400)
+    one.results.keep("a", page)
+    two.results.keep("b", page)
+    assert one.results.get("a") is page  # a is now the most recently used
+    two.results.keep("c", page)
+    assert kept.used == 800
+    assert two.results.get("b") is None  # the least recently used, whichever room it was in
+    assert one.results.get("a") is page and two.results.get("c") is page

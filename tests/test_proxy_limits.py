@@ -1,0 +1,141 @@
+"""The proxy's bounds on what a page, a participant or a capability holder controls: request
+bodies, pages read whole to be rewritten, the server's bytes in flight, streams nobody reads."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+import pytest
+
+from jupyter_ext import _proxy_handler
+
+from .conftest import ORIGIN_HOST, OTHER_HOST, get, proxied
+
+KIB = 1024
+
+
+@pytest.fixture
+def jp_server_config() -> dict:
+    return {
+        "ServerApp": {"jpserver_extensions": {"jupyter_ext": True}},
+        "CoBrowse": {
+            "allowed_private_hosts": [ORIGIN_HOST, OTHER_HOST],
+            "request_timeout": 5.0,
+            "max_request_size": 64 * KIB,
+            "max_page_size": 1024 * KIB,
+            "page_timeout": 0.5,
+            "max_concurrent_requests": 2,
+            "in_flight_size": 3 * 1024 * KIB,
+        },
+    }
+
+
+@pytest.fixture
+def cobrowse(jp_serverapp):
+    return jp_serverapp.extension_manager.extension_apps["jupyter_ext"].pop()
+
+
+async def test_request_bodies_are_limited(open_session, origin, site_prefix, http_server_client):
+    prefix = await site_prefix(await open_session(), origin.url("/"))
+    url = proxied(prefix, origin.url("/methods"))
+    fits = await get(http_server_client, url, method="POST", body="a" * (64 * KIB))
+    assert fits.code == 200
+    big = await get(http_server_client, url, method="POST", body="a" * (64 * KIB + 1))
+    assert big.code == 413 and b"limited to 65536 bytes" in big.body
+    assert origin.requests[-1]["_method"] == "POST" and len(origin.requests) == 1
+    # document.cookie assignments: a few KiB at most, whatever the general limit.
+    cookie = await get(
+        http_server_client, f"{prefix}_/cookie?url={origin.url('/')}", method="POST",
+        body="a=" + "b" * (9 * KIB),
+    )  # fmt: skip
+    assert cookie.code == 413
+
+
+async def test_a_chunked_upload_stops_at_the_limit(
+    open_session, origin, site_prefix, jp_http_port, cobrowse
+):
+    """Without a Content-Length the body is cut off where the limit is, not buffered whole."""
+    prefix = await site_prefix(await open_session(), origin.url("/"))
+    path = proxied(prefix, origin.url("/methods"))
+    reader, writer = await asyncio.open_connection("127.0.0.1", jp_http_port)
+    writer.write(
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n".encode()
+    )
+    chunk = b"x" * (16 * KIB)
+    try:
+        for _ in range(64):  # 1 MiB offered
+            writer.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            await writer.drain()
+    except ConnectionError:
+        pass
+    try:
+        answer = await asyncio.wait_for(reader.read(), 5)
+    except ConnectionError:  # the server hung up on the rest of the body
+        answer = b""
+    assert b" 200 " not in answer.split(b"\r\n", 1)[0]
+    assert not [r for r in origin.requests if r["_method"] == "POST"]
+    assert cobrowse.in_flight.used == 0
+    writer.close()
+
+
+async def test_a_page_larger_than_the_limit_is_refused(open_session, origin, fetch_proxied):
+    prefix = await open_session()
+    response = await fetch_proxied(proxied(prefix, origin.url("/big.html")))  # 2.1 MB of HTML
+    assert response.code == 502
+    assert "larger than the 1048576 bytes" in response.body.decode()
+
+
+async def test_a_trickling_page_gives_its_slot_back(open_session, origin, fetch_proxied, cobrowse):
+    """A page whose body never finishes cannot hold the room's upstream slots: after
+    page_timeout it fails, and the room's other pages load."""
+    prefix = await open_session("trickle")
+    trickles = [fetch_proxied(proxied(prefix, origin.url("/trickle"))) for _ in range(3)]
+    done = await asyncio.wait_for(asyncio.gather(*trickles), 10)
+    assert [r.code for r in done] == [504, 504, 504]
+    assert "did not answer in time" in done[0].body.decode()
+    page = await fetch_proxied(proxied(prefix, origin.url("/page")))
+    assert page.code == 200
+    assert cobrowse.in_flight.used == 0
+
+
+async def test_pages_in_flight_share_one_budget(open_session, origin, fetch_proxied, cobrowse):
+    """Pages being read whole and rewritten count against one server-wide budget: past it a
+    request is refused (503) instead of the server's memory growing."""
+    prefix = await open_session("busy")
+    assert cobrowse.in_flight.take(2 * 1024 * KIB + 512 * KIB)  # other rooms' pages
+    try:
+        busy = await fetch_proxied(proxied(prefix, origin.url("/legacy")))
+        assert busy.code == 200  # a small page still fits
+        cobrowse.in_flight.take(512 * KIB - 100)
+        refused = await fetch_proxied(proxied(prefix, origin.url("/page")))
+        assert refused.code == 503 and "busy" in refused.body.decode()
+    finally:
+        cobrowse.in_flight.give_back(cobrowse.in_flight.used)
+
+
+async def test_a_browser_that_stops_reading_is_cut_off(
+    open_session, origin, site_prefix, jp_http_port, cobrowse, monkeypatch
+):
+    """A streamed answer nobody reads gives back its upstream connection and stream count."""
+    monkeypatch.setattr(_proxy_handler, "STALL", 0.5)
+    prefix = await site_prefix(await open_session("stall"), origin.url("/"))
+    session = cobrowse.sessions.find(prefix.rstrip("/").rsplit("/", 1)[1]).session
+    sock = socket.create_connection(("127.0.0.1", jp_http_port))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    path = proxied(prefix, origin.url("/endless"))
+    sock.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+    for _ in range(100):
+        await asyncio.sleep(0.05)
+        if origin.open_streams:
+            break
+    assert origin.open_streams == 1
+    held = 2 * cobrowse.max_concurrent_requests - session.open_streams._value
+    assert held == 1
+    for _ in range(200):  # never read: the proxy gives up after STALL
+        await asyncio.sleep(0.05)
+        if not origin.open_streams:
+            break
+    assert origin.open_streams == 0
+    assert session.open_streams._value == 2 * cobrowse.max_concurrent_requests
+    sock.close()
