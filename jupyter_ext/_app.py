@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
+from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
 from tornado.ioloop import PeriodicCallback
-from traitlets import Float, Int, List, Unicode
+from traitlets import Float, Int, List, TraitError, Unicode, validate
 
 from ._api import SessionHandler
 from ._browser_pass import BrowserPass
@@ -35,10 +36,21 @@ class CoBrowse(ExtensionApp):
     allowed_private_hosts = List(
         Unicode(),
         default_value=[],
-        help="""Hostnames, IP addresses or CIDR networks the proxy may reach although they are
-        private, loopback or link-local (refused by default to protect the server's network).
-        For local development, e.g. ["127.0.0.1", "localhost"].""",
+        help="""Hostnames, IP addresses or CIDR networks, each with a port or not, the proxy may
+        reach although they are private, loopback or link-local (refused by default to protect
+        the server's network). For local development, name the port of the app you work on:
+        ["localhost:8000", "127.0.0.1:8000", "[::1]:8000"]. An entry without a port allows
+        every port. Jupyter's own port on this machine is never reached, whatever is listed.""",
     ).tag(config=True)
+
+    @validate("allowed_private_hosts")
+    def _check_allowed_private_hosts(self, proposal: dict[str, Any]) -> list[str]:
+        """A bad entry stops the extension before it starts, with the entry and what is wrong."""
+        try:
+            AddressPolicy(proposal["value"])
+        except ValueError as e:
+            raise TraitError(f"c.CoBrowse.allowed_private_hosts: {e}") from e
+        return list(proposal["value"])
 
     request_timeout = Float(
         30.0, help="Seconds a site may take to start answering (its response's headers)."
@@ -132,7 +144,7 @@ class CoBrowse(ExtensionApp):
         # that DNS lookups (aiohttp's resolver) and Jupyter itself use.
         self.rewriters = ThreadPoolExecutor(max_workers=2, thread_name_prefix="cobrowse-rewrite")
         self.upstream = Upstream(
-            AddressPolicy(self.allowed_private_hosts),
+            AddressPolicy(self.allowed_private_hosts, server=self.serverapp),
             self.request_timeout,
             self.max_body_size,
             self.stream_timeout,
@@ -157,6 +169,8 @@ class CoBrowse(ExtensionApp):
         )
 
     async def stop_extension(self) -> None:
+        if not hasattr(self, "upstream"):
+            return  # start-up failed before anything was running
         self._sweeper.stop()
         for logger in self._filtered_logs:
             logger.removeFilter(self._log_filter)

@@ -14,7 +14,7 @@ from aiohttp.resolver import DefaultResolver
 from tornado.httputil import HTTPHeaders
 from yarl import URL
 
-from ._ssrf import AddressPolicy, BlockedAddressError, GuardedResolver
+from ._ssrf import AddressPolicy, GuardedResolver
 
 
 class _GuardedAiohttpResolver(AbstractResolver):
@@ -29,10 +29,8 @@ class _GuardedAiohttpResolver(AbstractResolver):
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
     ) -> list[ResolveResult]:
         resolved = await self.resolver.resolve(host, port, family)
-        allowed = [info for info in resolved if self.policy.allows(host, info["host"])]
-        if not allowed:
-            raise BlockedAddressError(host, dict.fromkeys(info["host"] for info in resolved))
-        return allowed
+        allowed = set(self.policy.permitted(host, (info["host"] for info in resolved), port))
+        return [info for info in resolved if info["host"] in allowed]
 
     async def close(self) -> None:
         await self.resolver.close()
@@ -121,7 +119,8 @@ class Upstream:
     def _check_literal(self, url: str) -> None:
         """aiohttp connects to an IP address in the URL without resolving it: check it here,
         also in the legacy forms (``2130706433``, ``0x7f.1``) the C library would accept."""
-        host = (urlsplit(url).hostname or "").strip("[]")
+        parts = urlsplit(url)
+        host = (parts.hostname or "").strip("[]")
         try:
             address = str(ipaddress.ip_address(host))
         except ValueError:
@@ -129,8 +128,8 @@ class Upstream:
                 address = socket.inet_ntoa(socket.inet_aton(host))
             except OSError:
                 return  # a name: the guarded resolver checks what it resolves to
-        if not self.policy.allows(host, address):
-            raise BlockedAddressError(host, [address])
+        port = parts.port if parts.port is not None else 443 if parts.scheme == "https" else 80
+        self.policy.permitted(host, [address], port)
 
     async def open(
         self, method: str, url: str, headers: dict[str, str], body: bytes | None
