@@ -21,6 +21,11 @@ from ._cookies import SessionCookieJar
 from ._results import ResultStore
 
 CROSSING_WINDOW = 30.0  # seconds a moved navigation has to arrive
+MAX_SESSIONS = 1000  # rooms with a proxy session on one server
+
+
+class TooManySessions(Exception):
+    """Every session slot belongs to a room that is in use."""
 
 
 def _token() -> str:
@@ -97,7 +102,9 @@ class SessionStore:
 
     A session unused for ``idle_timeout`` seconds, whose room has nobody in it (``in_use``),
     expires with its tokens, its cookies, its cache and its kept results; so does the session
-    of a room that is dropped (``release``). ``sweep`` frees expired sessions eagerly.
+    of a room that is dropped (``release``). ``sweep`` frees expired sessions eagerly. At most
+    ``max_sessions`` live at once: past that, the least recently used session of an empty room
+    ends, and when every room is in use a new one is refused (``TooManySessions``).
     """
 
     def __init__(
@@ -107,7 +114,9 @@ class SessionStore:
         cache_size: int = 0,
         kept: KeptBytes | None = None,
         in_use: Callable[[str], bool] = lambda room: False,
+        max_sessions: int = MAX_SESSIONS,
     ) -> None:
+        self.max_sessions = max_sessions
         self.idle_timeout = idle_timeout
         self.max_concurrent = max_concurrent
         self.cache_size = cache_size
@@ -120,6 +129,7 @@ class SessionStore:
         """The room's live session, created when there is none."""
         session = self._by_room.get(room)
         if session is None or self._expired(session):
+            self._make_room_for_one()
             session = Session(room, self.max_concurrent, self.cache_size, self.kept)
             self._by_room[room] = session
             self._by_token[session.token] = Capability(session, None)
@@ -139,6 +149,16 @@ class SessionStore:
 
     def __len__(self) -> int:
         return len(self._by_room)
+
+    def _make_room_for_one(self) -> None:
+        if len(self._by_room) < self.max_sessions:
+            return
+        self.sweep()
+        idle = [s for s in self._by_room.values() if not self.in_use(s.room)]
+        if len(self._by_room) >= self.max_sessions:
+            if not idle:
+                raise TooManySessions(f"{self.max_sessions} rooms are in use on this server")
+            self._end(min(idle, key=lambda session: session.last_used))
 
     def site_token(self, session: Session, site: str) -> str:
         """The session's token for ``site``, created on first use."""

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from jupyter_ext._budget import KeptBytes
 from jupyter_ext._results import Result
-from jupyter_ext._sessions import SessionStore
+from jupyter_ext._sessions import SessionStore, TooManySessions
 
 
 def test_one_session_per_room_found_by_its_entry_token() -> None:
@@ -90,3 +92,16 @@ def test_one_budget_for_every_rooms_kept_results() -> None:
     assert kept.used == 800
     assert two.results.get("b") is None  # the least recently used, whichever room it was in
     assert one.results.get("a") is page and two.results.get("c") is page
+
+
+def test_sessions_are_bounded_oldest_empty_room_first() -> None:
+    busy = {"r0"}
+    store = SessionStore(idle_timeout=60, in_use=lambda room: room in busy, max_sessions=3)
+    first, second, third = (store.for_room(f"r{i}") for i in range(3))
+    fourth = store.for_room("r3")  # r1 is the least recently used empty room's
+    assert store.find(second.token) is None
+    assert store.find(first.token) is not None and store.find(third.token) is not None
+    busy.update({"r2", "r3"})
+    with pytest.raises(TooManySessions):
+        store.for_room("r4")
+    assert store.find(fourth.token) is not None and len(store) == 3
