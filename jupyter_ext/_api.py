@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import TYPE_CHECKING
 
-from jupyter_server.auth.decorator import authorized
+from jupyter_server.auth import User
 from jupyter_server.base.handlers import APIHandler
+from jupyter_server.utils import ensure_async
 from tornado import web
 
 from cobrowse_widget._schema import ROOM_NAME
 
-from ._sessions import proxy_prefix
-
-if TYPE_CHECKING:
-    from ._app import CoBrowse
+from ._browser_pass import BrowserPass
+from ._sessions import SessionStore, TooManySessions, proxy_prefix
 
 AUTH_RESOURCE = "cobrowse"
 PALETTE = ("#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#0f8c8c", "#c2185b", "#6b8e23")
@@ -27,34 +25,50 @@ def user_color(username: str) -> str:
     return PALETTE[digest[0] % len(PALETTE)]
 
 
+def participant(user: User) -> dict[str, str]:
+    """Who ``user`` is to the others in a room: stamped by the room hub on their awareness."""
+    return {
+        "username": user.username,
+        "name": user.display_name or user.name or user.username,
+        "color": user.color or user_color(user.username),
+    }
+
+
 class SessionHandler(APIHandler):
-    """Creates (or finds) the room's proxy session for an authenticated user."""
+    """Creates (or finds) the room's proxy session for an authenticated user.
+
+    Readers get it too (they watch and follow); ``permissions.write`` tells the widget whether
+    the user may navigate and write.
+    """
 
     auth_resource = AUTH_RESOURCE
 
-    def initialize(self, cobrowse: CoBrowse) -> None:
-        self.cobrowse = cobrowse
+    def initialize(self, sessions: SessionStore, browser_pass: BrowserPass) -> None:
+        self.sessions = sessions
+        self.browser_pass = browser_pass
 
     @web.authenticated
-    @authorized
     async def post(self) -> None:
+        user, authorizer = self.current_user, self.authorizer
+        if not await ensure_async(authorizer.is_authorized(self, user, "read", AUTH_RESOURCE)):
+            raise web.HTTPError(403)
+        write = await ensure_async(authorizer.is_authorized(self, user, "write", AUTH_RESOURCE))
         try:
             room = json.loads(self.request.body or b"{}").get("room", "")
         except (ValueError, AttributeError) as exc:
             raise web.HTTPError(400, "body must be a JSON object") from exc
         if not isinstance(room, str) or not ROOM_NAME.match(room):
             raise web.HTTPError(400, "room must be 1-128 letters, digits or _.:-")
-        session = self.cobrowse.sessions.for_room(room)
-        user = self.current_user
-        self.cobrowse.browser_pass.give(self, self.base_url)
+        try:
+            session = self.sessions.for_room(room)
+        except TooManySessions as exc:
+            raise web.HTTPError(503, str(exc)) from exc
+        self.browser_pass.give(self, self.base_url)
         self.finish(
             {
                 "room": room,
                 "prefix": proxy_prefix(self.base_url, session.token),
-                "user": {
-                    "username": user.username,
-                    "name": user.display_name or user.name or user.username,
-                    "color": user.color or user_color(user.username),
-                },
+                "user": participant(user),
+                "permissions": {"write": bool(write)},
             }
         )

@@ -19,7 +19,7 @@ from ._proxy import inlinable
 from ._proxy_handler import ProxyHandler
 from ._redact import RedactTokens, server_loggers
 from ._room_handler import RoomHandler
-from ._rooms import RoomHub
+from ._rooms import RoomHub, RoomLimits
 from ._sessions import SessionStore
 from ._ssrf import AddressPolicy
 from ._ws_proxy import ProxyWebSocketHandler
@@ -73,7 +73,30 @@ class CoBrowse(ExtensionApp):
     ).tag(config=True)
 
     room_linger = Float(
-        300.0, help="Seconds a room's document is kept after its last participant leaves."
+        300.0,
+        help="""Seconds a room's document is kept after its last participant leaves; its proxy
+        session (cookies, cache, kept form results) ends with it.""",
+    ).tag(config=True)
+
+    room_max_doc_size = Int(
+        RoomLimits.max_doc_bytes,
+        help="""Largest encoded size of a room's shared document, in bytes; writes that would
+        pass it are refused.""",
+    ).tag(config=True)
+
+    room_max_message_size = Int(
+        RoomLimits.max_doc_message,
+        help="Largest message on a room's websocket, in bytes (a whole-document sync must fit).",
+    ).tag(config=True)
+
+    room_max_peers = Int(RoomLimits.max_peers, help="Connections one room accepts.").tag(
+        config=True
+    )
+
+    room_max_queued_bytes = Int(
+        RoomLimits.max_queued_bytes,
+        help="""Bytes a room may have queued for one participant who does not read them; past
+        it the participant is dropped as too slow (their widget reconnects).""",
     ).tag(config=True)
 
     max_concurrent_requests = Int(
@@ -132,7 +155,13 @@ class CoBrowse(ExtensionApp):
             kept=KeptBytes(self.server_cache_size),
             in_use=self._room_in_use,
         )
-        self.rooms = RoomHub(self.room_linger)  # WIRE: on_drop=self.sessions.release
+        limits = RoomLimits(
+            max_doc_message=self.room_max_message_size,
+            max_doc_bytes=self.room_max_doc_size,
+            max_peers=self.room_max_peers,
+            max_queued_bytes=self.room_max_queued_bytes,
+        )
+        self.rooms = RoomHub(self.room_linger, limits, on_drop=self.sessions.release)
         # Expired sessions are freed every minute (or sooner for short timeouts), not only when
         # someone happens to use them.
         sweep_every = max(1.0, min(60.0, self.session_timeout / 4))
@@ -159,10 +188,11 @@ class CoBrowse(ExtensionApp):
 
     def initialize_handlers(self) -> None:
         kwargs = {"cobrowse": self}
+        session = {"sessions": self.sessions, "browser_pass": self.browser_pass}
         self.handlers.extend(
             [
-                (r"/cobrowse/api/session", SessionHandler, kwargs),
-                (r"/cobrowse/api/rooms/([^/]+)", RoomHandler, kwargs),
+                (r"/cobrowse/api/session", SessionHandler, session),
+                (r"/cobrowse/api/rooms/([^/]+)", RoomHandler, {"rooms": self.rooms}),
                 (r"/cobrowse/proxy/([A-Za-z0-9_-]{16,})/wss?/.*", ProxyWebSocketHandler, kwargs),
                 (r"/cobrowse/proxy/([A-Za-z0-9_-]{16,})/.*", ProxyHandler, kwargs),
             ]

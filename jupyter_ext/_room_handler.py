@@ -2,75 +2,126 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from asyncio import Future
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import Any
 
 from jupyter_server.auth.decorator import ws_authenticated
 from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.base.websocket import WebSocketMixin
+from jupyter_server.utils import ensure_async
 from tornado import web
 from tornado.iostream import StreamClosedError
 from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
-from ._api import AUTH_RESOURCE, ROOM_NAME
+from ._api import AUTH_RESOURCE, ROOM_NAME, participant
+from ._rooms import Refused, Room, RoomHub
+from ._throttle import Throttle
 
-if TYPE_CHECKING:
-    from ._app import CoBrowse
-    from ._rooms import Room
+POLICY_VIOLATION, UNSUPPORTED_DATA, TRY_AGAIN_LATER = 1008, 1003, 1013
 
 
 class RoomHandler(WebSocketMixin, WebSocketHandler, JupyterHandler):
-    """``/cobrowse/api/rooms/<name>``: the Yjs sync and awareness protocols for one room."""
+    """``/cobrowse/api/rooms/<name>``: the Yjs sync and awareness protocols for one room.
+
+    Incoming messages are paced per connection (the next one is read only when the last is
+    handled, so a fast sender is slowed by TCP); a peer whose unsent messages pass the room's
+    bound is dropped.
+    """
 
     auth_resource = AUTH_RESOURCE
 
-    def initialize(self, cobrowse: CoBrowse) -> None:
-        self.cobrowse = cobrowse
+    def initialize(self, rooms: RoomHub) -> None:
+        self.rooms = rooms
+        self.limits = rooms.limits
         self.room: Room | None = None
+        self.room_name = ""
         self.read_only = True
+        self.queued = 0  # bytes handed to write_message and not yet flushed to the socket
+        self.throttle = Throttle(self.limits.messages_per_second, self.limits.bytes_per_second)
+
+    @property
+    def max_message_size(self) -> int:
+        return self.limits.max_doc_message
 
     @ws_authenticated
     async def get(self, name: str, *args: Any, **kwargs: Any) -> None:
-        user = self.current_user
-        if not self.authorizer.is_authorized(self, user, "read", AUTH_RESOURCE):
+        user, authorizer = self.current_user, self.authorizer
+        if not await ensure_async(authorizer.is_authorized(self, user, "read", AUTH_RESOURCE)):
             raise web.HTTPError(403)
-        self.read_only = not self.authorizer.is_authorized(self, user, "write", AUTH_RESOURCE)
+        self.read_only = not await ensure_async(
+            authorizer.is_authorized(self, user, "write", AUTH_RESOURCE)
+        )
         if not ROOM_NAME.match(name):
             raise web.HTTPError(400, "bad room name")
         return await super().get(name, *args, **kwargs)
 
     def open(self, name: str, *args: Any, **kwargs: Any) -> None:
         super().open(*args, **kwargs)
+        self.room_name = name
         self.set_nodelay(True)  # pointer updates are tiny: do not wait for Nagle + delayed ACK
-        self.room = self.cobrowse.rooms.get(name)
-        self.room.join(self, read_only=self.read_only)
+        room = self.rooms.get(name)
+        try:
+            room.join(self, participant(self.current_user), read_only=self.read_only)
+        except Refused as exc:
+            self.rooms.leave(room, self)  # lets an empty room linger and go
+            self.close(TRY_AGAIN_LATER, str(exc))
+            return
+        self.room = room
 
-    def on_message(self, message: str | bytes) -> None:
+    async def on_message(self, message: str | bytes) -> None:
         if self.room is None or isinstance(message, str):
+            return
+        delay = self.throttle.delay(len(message), time.monotonic())
+        if delay:
+            await asyncio.sleep(delay)
+        if self.room is None:
             return
         try:
             self.room.receive(self, message)
+        except Refused as exc:
+            self.log.warning("cobrowse: refused in room %s: %s", self.room_name, exc)
+            self.drop(POLICY_VIOLATION, str(exc))
         except Exception as exc:  # pycrdt raises several kinds on malformed input
-            self.log.warning("cobrowse: bad message in room %s: %s", self.room.name, exc)
-            self.close(1003, "malformed message")
+            self.log.warning("cobrowse: bad message in room %s: %s", self.room_name, exc)
+            self.drop(UNSUPPORTED_DATA, "malformed message")
 
     def on_close(self) -> None:
+        self.leave()
+
+    def leave(self) -> None:
         if self.room is not None:
-            self.cobrowse.rooms.leave(self.room, self)
-            self.room = None
+            room, self.room = self.room, None
+            self.rooms.leave(room, self)
+
+    def drop(self, code: int, reason: str) -> None:
+        """Leave the room at once and close the connection."""
+        self.leave()
+        self.close(code, reason)
 
     def send(self, message: bytes) -> None:
         """Peer interface of the room hub."""
         if self.ws_connection is None or self.ws_connection.is_closing():
             return
+        if self.queued + len(message) > self.limits.max_queued_bytes:
+            self.log.warning("cobrowse: dropping a peer too far behind in room %s", self.room_name)
+            self.drop(TRY_AGAIN_LATER, "too far behind")
+            return
         try:
-            self.write_message(message, binary=True).add_done_callback(_ignore_closed)
+            written = self.write_message(message, binary=True)
         except WebSocketClosedError:
-            self.on_close()
+            self.leave()
+            return
+        self.queued += len(message)
+        written.add_done_callback(partial(self._flushed, len(message)))
 
-
-def _ignore_closed(future: Future[None]) -> None:
-    """A peer that went away mid-write is handled by on_close; nothing to report."""
-    if not future.cancelled() and isinstance(future.exception(), StreamClosedError):
-        return
-    future.result()
+    def _flushed(self, size: int, future: Future[None]) -> None:
+        """A write finished; a peer that went away mid-write is handled by on_close."""
+        self.queued -= size
+        if future.cancelled() or isinstance(
+            future.exception(), (WebSocketClosedError, StreamClosedError)
+        ):
+            return
+        future.result()

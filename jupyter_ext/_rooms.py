@@ -1,18 +1,21 @@
 """Room hub: one pycrdt document and awareness per room, relayed between peers.
 
 Speaks the standard Yjs sync and awareness protocols (update v1) through pycrdt; a peer is
-anything with ``send(bytes)`` (the room websocket). Remote awareness updates are relayed once
-to the other peers and never echoed back.
+anything with ``send(bytes)`` (the room websocket). Every frame is checked by ``_yframes``
+before pycrdt sees it. Remote awareness updates are relayed once to the other peers and never
+echoed back, with the ``user`` of every state replaced by the sender's authenticated identity.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from pycrdt import (
     Awareness,
-    Decoder,
     Doc,
     TransactionEvent,
     YMessageType,
@@ -20,8 +23,14 @@ from pycrdt import (
     create_awareness_message,
     create_sync_message,
     create_update_message,
-    handle_sync_message,
+    write_message,
 )
+
+from ._yframes import AwarenessState, encode_awareness, read_awareness, read_sync
+
+KiB, MiB = 1024, 1024 * 1024
+EMPTY_UPDATE = b"\x00\x00"
+SYNC_STEP2 = bytes([YMessageType.SYNC, YSyncMessageType.SYNC_STEP2])
 
 
 class Peer(Protocol):
@@ -30,33 +39,59 @@ class Peer(Protocol):
     def send(self, message: bytes) -> None: ...
 
 
-def awareness_client_ids(update: bytes) -> list[int]:
-    """The client ids an awareness update speaks for."""
-    decoder = Decoder(update)
-    ids = []
-    for _ in range(decoder.read_var_uint()):
-        ids.append(decoder.read_var_uint())
-        decoder.read_var_uint()  # clock
-        decoder.read_var_string()  # state
-    return ids
+class Refused(ValueError):
+    """A well-formed message the room will not take (a bound, another user's participant)."""
+
+
+@dataclass(frozen=True)
+class RoomLimits:
+    """What one room holds and what one connection may send it or make it queue."""
+
+    max_doc_message: int = 2 * MiB  # largest frame; a whole-document sync step 2 must fit
+    max_awareness_message: int = 64 * KiB
+    max_doc_bytes: int = 1 * MiB  # the room document's encoded size
+    max_awareness_bytes: int = 1 * MiB  # all awareness states of a room together
+    max_peers: int = 1000  # connections to one room
+    max_client_ids: int = 4  # awareness participants one connection speaks for
+    max_claims: int = 64  # awareness client ids one user keeps bound in a room
+    max_queued_bytes: int = 4 * MiB  # unsent bytes to one peer before it is dropped
+    messages_per_second: float = 200.0  # per connection, bursts of twice as many
+    bytes_per_second: float = 1 * MiB
+
+
+@dataclass
+class Member:
+    """What the room knows about one peer."""
+
+    user: dict[str, str]  # username, name, color: stamped on the peer's awareness states
+    read_only: bool
+    client_ids: set[int] = field(default_factory=set)
 
 
 class Room:
     """The shared document of one room and the peers connected to it."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, limits: RoomLimits | None = None) -> None:
         self.name = name
+        self.limits = limits or RoomLimits()
         self.doc: Doc = Doc()
         self.awareness = Awareness(self.doc)
         self.awareness.set_local_state(None)  # the hub is not a participant
-        self.peers: dict[Peer, bool] = {}  # peer -> read-only
+        self.peers: dict[Peer, Member] = {}
         self.owners: dict[int, Peer] = {}  # awareness client id -> the peer that speaks for it
+        # awareness client id -> the username that introduced it, per user in claim order
+        self.claims: dict[str, dict[int, None]] = {}
+        self._claimed_by: dict[int, str] = {}
+        self._state_bytes: dict[int, int] = {}
+        self._doc_bytes = len(self.doc.get_update())  # an upper bound, measured when crossed
         self._sender: Peer | None = None
         self.doc.observe(self._on_update)
 
-    def join(self, peer: Peer, read_only: bool = False) -> None:
+    def join(self, peer: Peer, user: dict[str, str], read_only: bool = False) -> None:
         """Start syncing a new peer: ask for its state and tell it who is here."""
-        self.peers[peer] = read_only
+        if len(self.peers) >= self.limits.max_peers:
+            raise Refused("the room is full")
+        self.peers[peer] = Member(user, read_only)
         peer.send(create_sync_message(self.doc))
         present = list(self.awareness.states)
         if present:
@@ -65,59 +100,142 @@ class Room:
 
     def leave(self, peer: Peer) -> None:
         """Forget a peer and tell the others its participants are gone."""
-        self.peers.pop(peer, None)
-        gone = [cid for cid, owner in self.owners.items() if owner is peer]
-        for cid in gone:
+        member = self.peers.pop(peer, None)
+        if member is None:
+            return
+        for cid in member.client_ids:
             del self.owners[cid]
-        gone = [cid for cid in gone if cid in self.awareness.states]
+            self._state_bytes.pop(cid, None)
+        gone = [cid for cid in member.client_ids if cid in self.awareness.states]
         if gone:
             self.awareness.remove_awareness_states(gone, origin=peer)
             update = self.awareness.encode_awareness_update(gone)
             self._broadcast(create_awareness_message(update), exclude=peer)
 
     def receive(self, peer: Peer, message: bytes) -> None:
-        """Handle one protocol message from ``peer``; malformed input raises."""
+        """Handle one protocol message from ``peer``; malformed input raises ValueError."""
+        member = self.peers.get(peer)
+        if member is None:
+            return
         if not message:
             raise ValueError("empty message")
-        kind = message[0]
-        read_only = self.peers.get(peer, True)
-        if kind == YMessageType.SYNC:
-            if read_only and message[1:2] != bytes([YSyncMessageType.SYNC_STEP1]):
-                return  # a reader may catch up but not change the page
-            self._sender = peer
-            try:
-                reply = handle_sync_message(message[1:], self.doc)
-            finally:
-                self._sender = None
-            if reply is not None:
-                peer.send(reply)
-        elif kind == YMessageType.AWARENESS:
-            update = Decoder(message[1:]).read_message()
-            if update is None:
-                raise ValueError("truncated awareness message")
-            ids = awareness_client_ids(update)
-            if any(self.owners.setdefault(cid, peer) is not peer for cid in ids):
-                raise ValueError("awareness update for another connection's participant")
-            self.awareness.apply_awareness_update(update, origin=peer)
-            self._broadcast(message, exclude=peer)
+        if message[0] == YMessageType.SYNC:
+            self._receive_sync(peer, member, message)
+        elif message[0] == YMessageType.AWARENESS:
+            self._receive_awareness(peer, member, message)
         else:
-            raise ValueError(f"unknown message type {kind}")
+            raise ValueError(f"unknown message type {message[0]}")
+
+    def _receive_sync(self, peer: Peer, member: Member, message: bytes) -> None:
+        step, payload = read_sync(message)
+        if step == YSyncMessageType.SYNC_STEP1:
+            update = self.doc.get_update(payload)
+            peer.send(SYNC_STEP2 + write_message(update))
+            return
+        if member.read_only or payload == EMPTY_UPDATE:
+            return  # a reader may catch up but not change the page
+        self._admit(len(payload))
+        self._sender = peer
+        try:
+            self.doc.apply_update(payload)
+        finally:
+            self._sender = None
+
+    def _admit(self, size: int) -> None:
+        """Refuse an update that could grow the document past its bound."""
+        bound = self.limits.max_doc_bytes
+        if self._doc_bytes + size > bound:
+            self._doc_bytes = len(self.doc.get_update())
+            if self._doc_bytes + size > bound:
+                raise Refused("the room's document is full")
+        self._doc_bytes += size
+
+    def _receive_awareness(self, peer: Peer, member: Member, message: bytes) -> None:
+        if len(message) > self.limits.max_awareness_message:
+            raise Refused("awareness message too large")
+        entries = read_awareness(message, self.limits.max_client_ids)
+        for entry in entries:
+            self._claim(peer, member, entry.client_id)
+        stamped = [
+            e if e.state is None else replace(e, state={**e.state, "user": member.user})
+            for e in entries
+        ]
+        self._check_awareness_budget(stamped)
+        update = encode_awareness(stamped)
+        self.awareness.apply_awareness_update(update, origin=peer)
+        for e in stamped:
+            state = self.awareness.states.get(e.client_id)
+            if state is None:
+                self._state_bytes.pop(e.client_id, None)
+            else:
+                self._state_bytes[e.client_id] = _json_size(state)
+        self._broadcast(create_awareness_message(update), exclude=peer)
+
+    def _claim(self, peer: Peer, member: Member, cid: int) -> None:
+        """Bind ``cid`` to the member's user for the room's life; the same user may move it
+        to a new connection, no other user may ever speak for it."""
+        username = member.user["username"]
+        owner = self._claimed_by.get(cid)
+        if owner is not None and owner != username:
+            raise Refused("awareness update for another user's participant")
+        if cid not in member.client_ids and len(member.client_ids) >= self.limits.max_client_ids:
+            raise Refused("too many awareness participants on one connection")
+        if owner is None:
+            self._bind(username, cid)
+        previous = self.owners.get(cid)
+        if previous is not None and previous is not peer:
+            self.peers[previous].client_ids.discard(cid)
+        self.owners[cid] = peer
+        member.client_ids.add(cid)
+
+    def _bind(self, username: str, cid: int) -> None:
+        claims = self.claims.setdefault(username, {})
+        if len(claims) >= self.limits.max_claims:
+            idle = next((c for c in claims if c not in self.owners), None)
+            if idle is None:
+                raise Refused("too many awareness participants for one user")
+            del claims[idle], self._claimed_by[idle]
+            self.awareness.meta.pop(idle, None)
+        claims[cid] = None
+        self._claimed_by[cid] = username
+
+    def _check_awareness_budget(self, entries: list[AwarenessState]) -> None:
+        ids = {e.client_id for e in entries}
+        total = sum(size for cid, size in self._state_bytes.items() if cid not in ids)
+        total += sum(_json_size(e.state) for e in entries if e.state is not None)
+        if total > self.limits.max_awareness_bytes:
+            raise Refused("the room's awareness is full")
 
     def _on_update(self, event: TransactionEvent) -> None:
         self._broadcast(create_update_message(event.update), exclude=self._sender)
 
     def _broadcast(self, message: bytes, exclude: Peer | None) -> None:
         for peer in list(self.peers):
-            if peer is not exclude:
+            if peer is not exclude and peer in self.peers:
                 peer.send(message)
 
 
-class RoomHub:
-    """All rooms of this server: created on first join, dropped a while after the last leaves."""
+def _json_size(state: dict[str, object]) -> int:
+    return len(json.dumps(state, separators=(",", ":")))
 
-    def __init__(self, linger: float = 300.0) -> None:
+
+class RoomHub:
+    """All rooms of this server: created on first join, dropped a while after the last leaves.
+
+    ``on_drop(name)`` is called once a room is dropped, so that what belongs to it (its proxy
+    session) can be released with it.
+    """
+
+    def __init__(
+        self,
+        linger: float = 300.0,
+        limits: RoomLimits | None = None,
+        on_drop: Callable[[str], None] | None = None,
+    ) -> None:
         self.rooms: dict[str, Room] = {}
         self.linger = linger
+        self.limits = limits or RoomLimits()
+        self.on_drop = on_drop
         self._drops: dict[str, asyncio.TimerHandle] = {}
 
     def get(self, name: str) -> Room:
@@ -127,7 +245,7 @@ class RoomHub:
             drop.cancel()
         room = self.rooms.get(name)
         if room is None:
-            room = self.rooms[name] = Room(name)
+            room = self.rooms[name] = Room(name, self.limits)
         return room
 
     def leave(self, room: Room, peer: Peer) -> None:
@@ -142,3 +260,5 @@ class RoomHub:
         room = self.rooms.get(name)
         if room is not None and not room.peers:
             del self.rooms[name]
+            if self.on_drop is not None:
+                self.on_drop(name)

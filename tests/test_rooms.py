@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
+from jupyter_server.auth import Authorizer
 from pycrdt import (
     Awareness,
     Decoder,
     Doc,
     Map,
-    YMessageType,
     create_awareness_message,
     create_sync_message,
     create_update_message,
@@ -19,37 +20,38 @@ from pycrdt import (
 from tornado.httpclient import HTTPClientError
 from tornado.websocket import websocket_connect
 
-from jupyter_ext._rooms import Room, RoomHub
+from jupyter_ext._rooms import Refused, Room, RoomHub, RoomLimits
+
+from ._room_client import Client
 
 
-class Client:
-    """A y-websocket-protocol client on a real websocket, holding its own pycrdt doc."""
+class AsyncReader(Authorizer):
+    """Grants only reading co-browsing rooms; answers asynchronously, as jupyter_server allows."""
 
-    def __init__(self, ws) -> None:
-        self.ws = ws
-        self.doc = Doc()
-        self.awareness = Awareness(self.doc)
-        self.peers: dict[int, dict] = {}
+    async def is_authorized(self, handler, user, action, resource) -> bool:  # type: ignore[override]
+        return resource != "cobrowse" or action == "read"
 
-    async def handshake(self) -> None:
-        await self.ws.write_message(create_sync_message(self.doc), binary=True)
 
-    async def pump(self, until, timeout: float = 5.0) -> None:
-        """Handle incoming messages until ``until()`` is true."""
+class AsyncNobody(Authorizer):
+    """Grants nothing on co-browsing, answering asynchronously."""
 
-        async def loop():
-            while not until():
-                message = await self.ws.read_message()
-                assert message is not None, "room closed the socket"
-                if message[0] == YMessageType.SYNC:
-                    reply = handle_sync_message(message[1:], self.doc)
-                    if reply is not None:
-                        await self.ws.write_message(reply, binary=True)
-                else:
-                    update = Decoder(message[1:]).read_message()
-                    self.awareness.apply_awareness_update(update, "room")
+    async def is_authorized(self, handler, user, action, resource) -> bool:  # type: ignore[override]
+        return resource != "cobrowse"
 
-        await asyncio.wait_for(loop(), timeout)
+
+@pytest.fixture
+def authorizer() -> type[Authorizer] | None:
+    return None
+
+
+@pytest.fixture
+def jp_server_config(jp_server_config, authorizer) -> dict:
+    if authorizer is None:
+        return jp_server_config
+    return {
+        **jp_server_config,
+        "ServerApp": {**jp_server_config["ServerApp"], "authorizer_class": authorizer},
+    }
 
 
 @pytest.fixture
@@ -84,13 +86,14 @@ async def test_late_joiner_gets_the_document(connect):
     await carol.pump(lambda: carol.doc.get("page", type=Map).get("url") == "https://example.org/a")
 
 
-async def test_awareness_is_relayed_and_removed_on_leave(connect):
+async def test_awareness_is_relayed_with_the_real_name_and_removed_on_leave(connect):
     alice, bob = await connect("aw"), await connect("aw")
-    alice.awareness.set_local_state({"user": {"name": "Alice"}})
-    update = alice.awareness.encode_awareness_update([alice.doc.client_id])
-    await alice.ws.write_message(create_awareness_message(update), binary=True)
+    await alice.say({"user": {"name": "The teacher", "color": "#000"}, "pointer": [3, 4]})
     await bob.pump(lambda: alice.doc.client_id in bob.awareness.states)
-    assert bob.awareness.states[alice.doc.client_id]["user"]["name"] == "Alice"
+    state = bob.awareness.states[alice.doc.client_id]
+    # Each token-authenticated test connection is its own anonymous Jupyter user.
+    assert state["pointer"] == [3, 4] and set(state["user"]) == {"username", "name", "color"}
+    assert state["user"]["name"].startswith("Anonymous") and state["user"]["color"] != "#000"
     alice.ws.close()
     await bob.pump(lambda: alice.doc.client_id not in bob.awareness.states)
 
@@ -114,6 +117,54 @@ async def test_room_socket_needs_authentication(
     assert err.value.code == 403
 
 
+@pytest.mark.parametrize("authorizer", [AsyncNobody])
+async def test_an_async_authorizer_that_denies_reading_closes_the_room(jp_ws_fetch, authorizer):
+    with pytest.raises(HTTPClientError) as err:
+        await jp_ws_fetch("cobrowse", "api", "rooms", "x")
+    assert err.value.code == 403
+
+
+@pytest.mark.parametrize("authorizer", [AsyncReader])
+async def test_an_async_authorizer_that_grants_reading_makes_a_reader(connect, authorizer):
+    reader = await connect("ro")
+    await _step2(reader.ws)  # the answer to the handshake
+    captured = []
+    reader.doc.observe(lambda event: captured.append(event.update))
+    reader.doc.get("page", type=Map)["url"] = "https://evil.example/"
+    await reader.ws.write_message(create_update_message(captured[-1]), binary=True)
+    # Messages are handled in order: the answer to a fresh sync step 1 shows the room's doc.
+    probe = Doc()
+    await reader.ws.write_message(create_sync_message(probe), binary=True)
+    handle_sync_message((await _step2(reader.ws))[1:], probe)
+    assert "url" not in probe.get("page", type=Map)
+
+
+async def _step2(ws) -> bytes:
+    """The next sync step 2 the room sends."""
+    while (message := await ws.read_message())[:2] != b"\x00\x01":
+        pass
+    return message
+
+
+@pytest.mark.parametrize(("authorizer", "write"), [(None, True), (AsyncReader, False)])
+async def test_the_session_answer_says_whether_the_user_may_write(jp_fetch, authorizer, write):
+    response = await jp_fetch("cobrowse", "api", "session", method="POST", body='{"room": "p"}')
+    answer = json.loads(response.body)
+    assert answer["permissions"] == {"write": write}
+    assert answer["prefix"] and answer["user"]["username"]
+
+
+@pytest.mark.parametrize("authorizer", [AsyncNobody])
+async def test_the_session_needs_read_permission(jp_fetch, authorizer):
+    with pytest.raises(HTTPClientError) as err:
+        await jp_fetch("cobrowse", "api", "session", method="POST", body='{"room": "p"}')
+    assert err.value.code == 403
+
+
+ALICE = {"username": "alice", "name": "Alice", "color": "#e6194b"}
+MALLORY = {"username": "mallory", "name": "Mallory", "color": "#3cb44b"}
+
+
 class Sink:
     def __init__(self) -> None:
         self.sent: list[bytes] = []
@@ -122,50 +173,116 @@ class Sink:
         self.sent.append(message)
 
 
+def _awareness_message(client_id: int | None = None, name: str = "A") -> tuple[bytes, int]:
+    doc = Doc() if client_id is None else Doc(client_id=client_id)
+    peer = Awareness(doc)
+    peer.set_local_state({"user": {"name": name}, "pointer": [1, 2]})
+    return create_awareness_message(peer.encode_awareness_update([peer.client_id])), doc.client_id
+
+
+def _states(message: bytes) -> dict[int, dict]:
+    """The awareness states a relayed message carries."""
+    relay = Awareness(Doc())
+    relay.apply_awareness_update(Decoder(message[1:]).read_message(), "test")
+    return relay.states
+
+
 def test_awareness_is_not_echoed_to_its_sender():
     room, alice, bob = Room("r"), Sink(), Sink()
-    room.join(alice)
-    room.join(bob)
+    room.join(alice, ALICE)
+    room.join(bob, ALICE)
     alice.sent.clear()
     bob.sent.clear()
-    peer = Awareness(Doc())
-    peer.set_local_state({"user": {"name": "A"}})
-    message = create_awareness_message(peer.encode_awareness_update([peer.client_id]))
+    message, cid = _awareness_message()
     room.receive(alice, message)
-    assert alice.sent == [] and bob.sent == [message]
+    assert alice.sent == [] and len(bob.sent) == 1
+    assert _states(bob.sent[0])[cid]["pointer"] == [1, 2]
 
 
-@pytest.mark.parametrize("message", [b"", b"\x07\x00", b"\x01"])
+def test_the_room_stamps_the_senders_identity_on_awareness():
+    room, mallory, alice = Room("r"), Sink(), Sink()
+    room.join(mallory, MALLORY)
+    room.join(alice, ALICE)
+    forged, cid = _awareness_message(name="The teacher")
+    room.receive(mallory, forged)
+    assert _states(alice.sent[-1])[cid]["user"] == MALLORY
+    assert room.awareness.states[cid]["user"] == MALLORY
+    late = Sink()
+    room.join(late, ALICE)
+    assert _states(late.sent[-1])[cid]["user"] == MALLORY
+
+
+@pytest.mark.parametrize("message", [b"", b"\x07\x00", b"\x01", b"\x00\x05\x00"])
 def test_malformed_messages_raise_value_error(message):
     room, peer = Room("r"), Sink()
-    room.join(peer)
+    room.join(peer, ALICE)
     with pytest.raises(ValueError):
         room.receive(peer, message)
 
 
-def _awareness_message(client_id: int | None = None, name: str = "A") -> tuple[bytes, int]:
-    doc = Doc() if client_id is None else Doc(client_id=client_id)
-    peer = Awareness(doc)
-    peer.set_local_state({"user": {"name": name}})
-    return create_awareness_message(peer.encode_awareness_update([peer.client_id])), doc.client_id
-
-
 def test_a_peer_cannot_speak_for_another_peers_participant():
     room, alice, mallory = Room("r"), Sink(), Sink()
-    room.join(alice)
-    room.join(mallory)
+    room.join(alice, ALICE)
+    room.join(mallory, MALLORY)
     message, alice_id = _awareness_message(name="Alice")
     room.receive(alice, message)
     forged, _ = _awareness_message(client_id=alice_id, name="Mallory")
-    with pytest.raises(ValueError, match="another connection"):
+    with pytest.raises(Refused, match="another user"):
         room.receive(mallory, forged)
     room.leave(mallory)
-    assert room.awareness.states[alice_id]["user"]["name"] == "Alice"
+    assert room.awareness.states[alice_id]["user"] == ALICE
+
+
+def test_a_dropped_participant_stays_bound_to_its_user():
+    room, alice, mallory = Room("r"), Sink(), Sink()
+    room.join(alice, ALICE)
+    room.join(mallory, MALLORY)
+    message, alice_id = _awareness_message()
+    room.receive(alice, message)
+    room.leave(alice)  # Alice's connection drops
+    squat, _ = _awareness_message(client_id=alice_id)
+    with pytest.raises(Refused, match="another user"):
+        room.receive(mallory, squat)
+    back = Sink()
+    room.join(back, ALICE)
+    room.receive(back, squat)  # Alice reconnects with the same client id
+    assert room.owners[alice_id] is back
+
+
+def test_the_same_user_takes_a_participant_over_from_a_stale_connection():
+    room, old, new, bob = Room("r"), Sink(), Sink(), Sink()
+    for peer in (old, new, bob):
+        room.join(peer, ALICE)
+    message, cid = _awareness_message()
+    room.receive(old, message)
+    room.receive(new, message)
+    room.leave(old)  # the stale connection goes: the participant stays, now on ``new``
+    assert cid in room.awareness.states and room.owners[cid] is new
+
+
+def test_a_connection_speaks_for_a_bounded_number_of_participants():
+    room, peer = Room("r", RoomLimits(max_client_ids=2)), Sink()
+    room.join(peer, ALICE)
+    for _ in range(2):
+        room.receive(peer, _awareness_message()[0])
+    with pytest.raises(Refused, match="too many"):
+        room.receive(peer, _awareness_message()[0])
+
+
+def test_a_user_keeps_a_bounded_number_of_claims():
+    room = Room("r", RoomLimits(max_claims=3))
+    for _ in range(10):  # a user cycling connections and client ids
+        peer = Sink()
+        room.join(peer, MALLORY)
+        room.receive(peer, _awareness_message()[0])
+        room.leave(peer)
+    assert len(room.claims["mallory"]) == 3
+    assert len(room.awareness.meta) <= 3 + 1  # and the hub's own entry
 
 
 def test_a_read_only_peer_can_catch_up_but_not_write():
     room, reader = Room("r"), Sink()
-    room.join(reader, read_only=True)
+    room.join(reader, ALICE, read_only=True)
     writer_doc = Doc()
     captured = []
     writer_doc.observe(lambda event: captured.append(event.update))
@@ -177,12 +294,13 @@ def test_a_read_only_peer_can_catch_up_but_not_write():
 
 
 async def test_an_empty_room_is_dropped_after_it_lingers():
-    hub, peer = RoomHub(linger=0.05), Sink()
+    dropped: asyncio.Queue[str] = asyncio.Queue()
+    hub, peer = RoomHub(linger=0.05, on_drop=dropped.put_nowait), Sink()
     room = hub.get("brief")
-    room.join(peer)
+    room.join(peer, ALICE)
     hub.leave(room, peer)
     assert hub.get("brief") is room  # coming back in time keeps the document
-    room.join(peer)
+    room.join(peer, ALICE)
     hub.leave(room, peer)
-    await asyncio.sleep(0.2)
-    assert "brief" not in hub.rooms
+    assert await asyncio.wait_for(dropped.get(), 5) == "brief"
+    assert "brief" not in hub.rooms and dropped.empty()

@@ -1,0 +1,142 @@
+"""Bounds on what a room peer can make the server hold: message sizes, per-peer queues, rates,
+the document's size, and quiet handling of peers that vanish mid-write."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+import pytest
+from jupyter_server.utils import url_path_join
+from pycrdt import Doc, Map, create_sync_message, create_update_message
+
+from jupyter_ext._room_handler import RoomHandler
+from jupyter_ext._rooms import KiB, MiB, RoomHub, RoomLimits
+from jupyter_ext._throttle import Bucket, Throttle
+
+from ._room_client import Client
+
+FAST = {"messages_per_second": 1e6, "bytes_per_second": 1e12}  # rates out of the way
+
+
+def _rss() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096
+
+
+@pytest.fixture
+def mount(jp_serverapp, jp_base_url, jp_ws_fetch):
+    """Serve a room hub with the given limits on its own route; returns it and a connector."""
+    count = iter(range(1000))
+
+    def serve(**limits) -> tuple[RoomHub, object]:
+        hub, path = RoomHub(linger=60, limits=RoomLimits(**limits)), f"rooms-test-{next(count)}"
+        pattern = url_path_join(jp_base_url, path, "([^/]+)")
+        jp_serverapp.web_app.add_handlers(".*$", [(pattern, RoomHandler, {"rooms": hub})])
+
+        async def connect(room: str = "r", handshake: bool = True) -> Client:
+            client = Client(await jp_ws_fetch(path, room))
+            if handshake:
+                await client.handshake()
+            return client
+
+        return hub, connect
+
+    return serve
+
+
+async def _until(condition, timeout: float = 10.0) -> None:
+    """Wait for the server to reach ``condition`` (checked on every turn of the event loop)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached"
+        await asyncio.sleep(0.01)
+
+
+async def test_peers_that_never_read_are_dropped(mount):
+    hub, connect = mount(max_queued_bytes=512 * KiB, **FAST)
+    silent = [await connect(handshake=False) for _ in range(3)]  # they never read
+    sender = await connect()
+    room = hub.rooms["r"]
+    before = _rss()
+    for i in range(2000):  # 60 KiB awareness updates, each relayed to the three
+        await sender.say({"pad": "x" * 60_000, "i": i})
+        if len(room.peers) == 1:
+            break
+    await _until(lambda: len(room.peers) == 1)
+    after = _rss()
+    print(f"RSS {before / MiB:.0f} -> {after / MiB:.0f} MB after {i + 1} messages")
+    assert after - before < 64 * MiB
+    for client in silent:
+        assert await client.closed() == 1013
+
+
+async def test_oversized_messages_close_the_socket(mount):
+    _, connect = mount()
+    aware, doc = await connect(), await connect()
+    await aware.say({"pad": "x" * (64 * KiB)})  # an awareness state past 64 KiB
+    assert await aware.closed() == 1008
+    await doc.ws.write_message(b"\x00\x02" + b"\x00" * (2 * MiB + 1), binary=True)
+    assert await doc.closed() == 1009  # refused by tornado before it is buffered whole
+
+
+async def test_the_document_has_a_bounded_size(mount):
+    hub, connect = mount(max_doc_bytes=32 * KiB, **FAST)
+    writer = await connect()
+    updates: list[bytes] = []
+    writer.doc.observe(lambda event: updates.append(event.update))
+    page = writer.doc.get("page", type=Map)
+    for i in range(8):
+        page[f"k{i}"] = "x" * (8 * KiB)
+        await writer.ws.write_message(create_update_message(updates[-1]), binary=True)
+    assert await writer.closed() == 1008
+    assert len(hub.rooms["r"].doc.get_update()) <= 32 * KiB
+
+
+async def test_a_peer_is_paced(mount):
+    _, connect = mount(messages_per_second=50, bytes_per_second=1e12)
+    peer = await connect()
+    start = time.monotonic()
+    for _ in range(150):  # a burst of 100 is let through at once, then 50 a second
+        await peer.ws.write_message(create_sync_message(Doc()), binary=True)
+    answers = 0
+    while answers < 151:  # one for the handshake, one for each step 1
+        message = await peer.ws.read_message()
+        answers += message[:2] == b"\x00\x01"
+    assert time.monotonic() - start >= 0.9
+
+
+async def test_dropping_a_peer_with_pending_writes_logs_no_traceback(mount, caplog):
+    hub, connect = mount(**FAST)
+    silent, sender = await connect(handshake=False), await connect()
+    room = hub.rooms["r"]
+    await sender.say({"pad": "x"})
+    await _until(lambda: sender.doc.client_id in room.owners)
+    receiver = next(p for p in room.peers if p is not room.owners[sender.doc.client_id])
+    i = 0
+    while receiver.queued == 0:  # until writes to the silent peer are pending
+        i += 1
+        await sender.say({"pad": "x" * 60_000, "i": i})
+        await asyncio.sleep(0)
+    caplog.clear()
+    silent.ws.protocol.stream.close()  # the peer's machine goes away
+    await _until(lambda: receiver not in room.peers and receiver.queued == 0)
+    await sender.say({"pad": "after"})
+    await _until(lambda: room.awareness.states[sender.doc.client_id]["pad"] == "after")
+    tracebacks = [r for r in caplog.records if r.exc_info or "Traceback" in r.getMessage()]
+    assert tracebacks == []
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_a_bucket_admits_a_burst_then_paces():
+    bucket = Bucket(rate=10, burst=20)
+    assert [bucket.take(1, 0.0) for _ in range(20)] == [0.0] * 20
+    assert bucket.take(1, 0.0) == pytest.approx(0.1)
+    assert bucket.take(1, 1.0) == 0.0  # refilled by ten a second, in debt by one
+
+
+def test_a_large_message_is_admitted_then_paid_for():
+    throttle = Throttle(messages_per_second=100, bytes_per_second=1000)
+    assert throttle.delay(500, 0.0) == 0.0
+    assert throttle.delay(3000, 0.0) == pytest.approx(1.5)
