@@ -15,6 +15,7 @@ import aiohttp
 from tornado.httpclient import HTTPClientError
 from tornado.simple_httpclient import HTTPTimeoutError
 
+from ._mime import extract_mime_type
 from ._rewrite import rewrite_css, rewrite_html, rewrite_refresh
 from ._sites import site_of
 from ._ssrf import BlockedAddressError
@@ -80,22 +81,30 @@ def upstream_request_headers(browser: Iterable[tuple[str, str]]) -> dict[str, st
 def browser_response_headers(
     upstream: Iterable[tuple[str, str]], base_url: str, prefix: str
 ) -> list[tuple[str, str]]:
-    """The upstream headers the browser gets, with Location and Refresh pointing into the proxy."""
+    """The upstream headers the browser gets, with Location and Refresh pointing into the proxy
+    and exactly one Content-Type: the one the proxy read the body as (see ``content_type``)."""
     out = []
+    types = []
     for name, value in upstream:
         lower = name.lower()
-        if lower in RESPONSE_HEADERS:
+        if lower == "content-type":
+            types.append(value)
+        elif lower in RESPONSE_HEADERS:
             out.append((name, value))
         elif lower == "location":
             out.append((name, rewrite_location(value, base_url, prefix)))
         elif lower == "refresh":
             out.append((name, rewrite_refresh(value, base_url, prefix)))
+    if types and (mime := extract_mime_type(types)) is not None:
+        out.append(("Content-Type", str(mime)))
     return out
 
 
 def media_type(content_type: str) -> str:
-    """``text/html; charset=x`` -> ``text/html``."""
-    return content_type.split(";", 1)[0].strip().lower()
+    """The essence of a Content-Type as browsers read it (Fetch's "extract a MIME type": of
+    ``image/png, text/html`` the last valid type wins), ``""`` when none is valid."""
+    mime = extract_mime_type([content_type])
+    return mime.essence if mime is not None else ""
 
 
 def charset(content_type: str, body: bytes) -> str:
@@ -107,8 +116,8 @@ def charset(content_type: str, body: bytes) -> str:
     ):
         if body.startswith(bom):
             return name
-    match = re.search(r"charset\s*=\s*\"?([A-Za-z0-9_.:-]+)", content_type, re.I)
-    found = match.group(1) if match else None
+    mime = extract_mime_type([content_type])
+    found = mime.parameters.get("charset") if mime is not None else None
     if found is None:
         meta = _CHARSET.search(body[:4096])
         found = meta.group(1).decode("ascii") if meta else "utf-8"
@@ -126,7 +135,10 @@ def _text_codec(content_type: str, body: bytes) -> str:
 
 
 def rewritable(content_type: str) -> bool:
-    """Whether a body of this type is rewritten (HTML and CSS) rather than passed through."""
+    """Whether a body of this type is rewritten (HTML and CSS) rather than passed through. A
+    body with no valid type is not: under ``X-Content-Type-Options: nosniff``, which the proxy
+    always sends, browsers never sniff it as HTML (WHATWG MIME Sniffing, sniff-scriptable
+    unset; Chromium renders it as text/plain)."""
     return media_type(content_type) in ("text/html", "application/xhtml+xml", "text/css")
 
 

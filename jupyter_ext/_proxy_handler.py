@@ -15,6 +15,7 @@ from tornado.httputil import HTTPHeaders
 from ._cache import Lookup, Stored
 from ._demo import demo_file, is_demo
 from ._fetch import UpstreamResponse
+from ._mime import extract_mime_type
 from ._proxy import (
     AGENT_PATH,
     SECURITY_HEADERS,
@@ -468,7 +469,8 @@ class _Relay:
             else:
                 body = rewrite_body(*args)
         if result_id is not None:
-            self.session.results.keep(result_id, Result(self.url, content_type, body))
+            kept_type = str(extract_mime_type([content_type]))  # HTML: rewritable, so valid
+            self.session.results.keep(result_id, Result(self.url, kept_type, body))
         if self.method == "HEAD" or response.code in (204, 304):
             handler.finish()
         else:

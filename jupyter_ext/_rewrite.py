@@ -20,9 +20,8 @@ import sys
 from collections.abc import Callable, Iterable
 from html.entities import html5 as _ENTITIES
 from typing import Any
-from urllib.parse import urljoin
 
-from ._urls import rewrite_url
+from ._urls import depth, resolve, rewrite_url
 
 # Attributes whose whole value is one URL, on any HTML or SVG element (SVG's `href` and
 # `xlink:href` cover <use>, <image>, <a>, <feImage>, <script>, <textPath>, gradients...).
@@ -124,6 +123,38 @@ _CSS_URL_QUOTED = re.compile(
 )
 _CSS_URL_BARE = re.compile(r"([^\"'()]*)\)")
 _CSS_IMPORT_WS = re.compile(rf"{_WS}*")
+_CSS_ESCAPE = re.compile(
+    r"\\(?:([0-9a-fA-F]{1,6})(?:\r\n|[\t\n\f\r ])?|(\r\n|[\n\f\r])|(.)|$)", re.S
+)
+# Written escaped in a URL put back into CSS: syntax, and what the page's encoding may not hold
+# (characters from undecodable bytes, kept by `surrogateescape`, stay as they are).
+_CSS_NEEDS_ESCAPE = re.compile("[\\\\\"'()\x00-\x20\x7f\u0100-\udc7f\udd00-\U0010ffff]")
+
+
+def _css_unescape(value: str) -> str:
+    """A CSS string's or URL's value with its escapes decoded (CSS Syntax, "consume an escaped
+    code point"; an escaped newline in a string continues the line)."""
+
+    def decode(m: re.Match[str]) -> str:
+        if m[1]:
+            code = int(m[1], 16)
+            invalid = code == 0 or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF
+            return "\ufffd" if invalid else chr(code)
+        return "" if m[2] or m[3] is None else m[3]
+
+    return _CSS_ESCAPE.sub(decode, value)
+
+
+def _css_url(value: str, base_url: str, prefix: str) -> str:
+    """Proxy a URL written in CSS. One with escapes is read as the browser reads it (`\\2f`
+    is `/`, `\\\\` is `\\`) and, if that needs a change, written out again escaped."""
+    if "\\" not in value:
+        return rewrite_url(value, base_url, prefix)
+    decoded = _css_unescape(value)
+    new = rewrite_url(decoded, base_url, prefix)
+    if new == decoded:
+        return value
+    return _CSS_NEEDS_ESCAPE.sub(lambda m: f"\\{ord(m[0]):x} ", new)
 
 
 def rewrite_css(css: str, base_url: str, prefix: str) -> str:
@@ -144,7 +175,7 @@ def rewrite_css(css: str, base_url: str, prefix: str) -> str:
         elif token in _CSS_STRING:
             s = _CSS_STRING[token].match(css, m.start())
             assert s is not None
-            body = rewrite_url(s[1], base_url, prefix) if rewrite_strings else s[1]
+            body = _css_url(s[1], base_url, prefix) if rewrite_strings else s[1]
             out.append(token + body + s[2])
             pos = s.end()
         elif lower == "@import":
@@ -153,7 +184,7 @@ def rewrite_css(css: str, base_url: str, prefix: str) -> str:
             quote = css[ws.end() : ws.end() + 1]
             s = _CSS_STRING[quote].match(css, ws.end()) if quote in _CSS_STRING else None
             if s:
-                url = rewrite_url(s[1], base_url, prefix)
+                url = _css_url(s[1], base_url, prefix)
                 out.append(f"{token}{ws.group()}{quote}{url}{s[2]}")
                 pos = s.end()
             else:
@@ -165,11 +196,11 @@ def rewrite_css(css: str, base_url: str, prefix: str) -> str:
         elif lower == "url(":
             if q := _CSS_URL_QUOTED.match(css, pos):
                 quote = css[q.end(1)]
-                url = rewrite_url(q[2] if quote == '"' else q[3], base_url, prefix)
+                url = _css_url(q[2] if quote == '"' else q[3], base_url, prefix)
                 out.append(f"{token}{q[1]}{quote}{url}{quote}{q[4]})")
                 pos = q.end()
             elif b := _CSS_URL_BARE.match(css, pos):
-                out.append(f"{token}{rewrite_url(b[1], base_url, prefix)})")
+                out.append(f"{token}{_css_url(b[1], base_url, prefix)})")
                 pos = b.end()
             else:
                 parens.append(False)
@@ -401,6 +432,7 @@ class _Page:
         self, base_url: str, prefix: str, srcdoc_inject: str = "", parent: _Page | None = None
     ) -> None:
         self.base = base_url
+        self.ups = depth(base_url)  # leading `../` a relative URL may have on the fast path
         self.base_seen = False
         self.prefix = prefix
         self.srcdoc_inject = srcdoc_inject
@@ -546,12 +578,10 @@ class _Page:
 
     def _set_base(self, href: str) -> None:
         self.base_seen = True
-        try:
-            base = urljoin(self.base, href.strip())
-        except ValueError:
-            return
-        if base.lower().startswith(_HTTP_SCHEMES):
+        base = resolve(href, self.base)
+        if base is not None and base.startswith(_HTTP_SCHEMES):
             self.base = base
+            self.ups = depth(base)
 
 
 def _first_value(attrs: list[re.Match[str]], name: str, default: str | None = "") -> str | None:
@@ -586,18 +616,17 @@ def _alternation(words: Iterable[str]) -> str:
     return "(?:" + "|".join(alts) + ")" + ("?" if optional else "")
 
 
-def _skip_pattern() -> re.Pattern[str] | None:
+def _skip_pattern(ups: int) -> re.Pattern[str]:
     """One regex that matches a run of text, comments, end tags and start tags that need no change.
 
     Each token is an atomic group that matches exactly what the slow path's regexes would match
     at that point, so the fast path cannot tokenise differently. A start tag is skipped only if
     its name is lower-case and not special (raw text, `<head>`, `<base>`, `<meta>`...) and every
     attribute is either a lower-case name of no interest or a URL attribute whose value is plainly
-    relative (no scheme, not rooted, no character reference or backslash before the path);
+    relative (no scheme, not rooted, no character reference or backslash before the path, no
+    dot-dot segment but up to `ups` leading `../`, which the base's directories absorb);
     anything else is left to the slow path. Atomic groups arrived in Python 3.11.
     """
-    if sys.version_info < (3, 11):
-        return None
     ws = r"[\t\n\f\r ]"
     sep = r"[\t\n\f\r /]*"
     name = r"[^\t\n\f\r />][^\t\n\f\r />=]*"
@@ -606,7 +635,12 @@ def _skip_pattern() -> re.Pattern[str] | None:
     value = ws + "*=" + ws + r"""*(?:"[^"]*"?|'[^']*'?|[^\t\n\f\r >]*)"""
 
     def relative(stop: str) -> str:
-        return r"(?![\x00-\x20/\\])[^" + stop + r"/?#:&\\]*(?:[/?#][^" + stop + "]*)?"
+        # No dot-dot segment (`..`, `%2e`, or a reference or a tab or newline that may make one):
+        # it could climb.
+        dot = r"|\.(?!\.|%2[eE])|%(?!2[eE])"
+        rest = "(?:[^" + stop + r"\t\n\r.%&]++" + dot + r"|&(?:amp;|(?![#A-Za-z])))*+"
+        first = "(?:[^" + stop + r"\t\n\r/?#:&\\.%]++" + dot + ")*+"
+        return rf"(?:\.\./){{0,{ups}}}(?![\x00-\x20/\\])" + first + "(?:[/?#]" + rest + ")?"
 
     relative_url = (
         "(?:(?!" + ws + "*=)|" + ws + "*=" + ws + '*(?:"' + relative('"') + '"'
@@ -653,7 +687,12 @@ def _skip_pattern() -> re.Pattern[str] | None:
     )
 
 
-_SKIP = _skip_pattern()
+# The fast path's pattern for a base this many directories deep (a few cached: most sites are
+# shallow); None before Python 3.11.
+_SKIP: Callable[[int], re.Pattern[str]] | None = (
+    functools.lru_cache(maxsize=8)(_skip_pattern) if sys.version_info >= (3, 11) else None
+)
+_SKIP_UPS = 8  # deeper bases get this many `../` on the fast path; longer climbs take the slow one
 _raw_text_ends: dict[str, re.Pattern[str]] = {}
 
 
@@ -684,10 +723,9 @@ def _rewrite_page(page: _Page, html_text: str, head_inject: str = "") -> str:
     html_at: int | None = None
     leading_at = len(out)  # the end of the leading doctype, comments and whitespace
     leading = True
-    skip = _SKIP.match if _SKIP is not None else None
     while True:
-        if skip is not None and not leading:
-            run = skip(html_text, pos)
+        if _SKIP is not None and not leading:
+            run = _SKIP(min(page.ups, _SKIP_UPS)).match(html_text, pos)
             if run is not None and run.end() > pos:  # always matches, possibly empty
                 out.append(html_text[pos : run.end()])
                 pos = run.end()

@@ -457,3 +457,83 @@ async def test_head_keeps_the_sites_length(open_session, origin, site_prefix, ht
     head = await get(http_server_client, url, method="HEAD")
     assert head.code == 200 and head.body == b""
     assert head.headers["Content-Length"] == str(len(whole))
+
+
+# Raw answers no framework would send: several Content-Types, backslashed redirects.
+RAW = {
+    "/comma": [("Content-Type", "image/png, text/html")],
+    "/two-lines": [("Content-Type", "image/png"), ("Content-Type", "text/html;charset=utf-8")],
+    "/none": [],
+    "/junk": [("Content-Type", "nonsense")],
+    "/redirect": [
+        ("Location", "https:\\\\evil.example/x"),
+        ("Refresh", "0; url=\\\\evil.example\\y"),
+        ("Content-Type", "text/plain"),
+    ],
+}
+RAW_PAGE = b'<html><head></head><body><img src="/\\evil.example/x.png"></body></html>'
+
+
+async def _raw_origin() -> tuple[asyncio.Server, int]:
+    """A loopback site on the test origin's address that answers with RAW's header lines."""
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        path = head.split(b" ", 2)[1].decode()
+        status = "302 Found" if path == "/redirect" else "200 OK"
+        lines = [f"HTTP/1.1 {status}", f"Content-Length: {len(RAW_PAGE)}", "Connection: close"]
+        lines += [f"{name}: {value}" for name, value in RAW[path]]
+        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + RAW_PAGE)
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer, ORIGIN_HOST, 0)
+    return server, server.sockets[0].getsockname()[1]
+
+
+@pytest.mark.parametrize("path", ["/comma", "/two-lines"])
+async def test_a_multi_valued_content_type_is_read_as_browsers_read_it(
+    path, open_session, http_server_client, site_prefix
+):
+    """`image/png, text/html` is HTML to a browser (the last valid type wins): the proxy rewrites
+    it and sends exactly that one type."""
+    server, port = await _raw_origin()
+    async with server:
+        url = f"http://{ORIGIN_HOST}:{port}{path}"
+        prefix = await site_prefix(await open_session(), url)
+        response = await get(http_server_client, proxied(prefix, url))
+    assert response.headers.get_list("Content-Type")[0].startswith("text/html")
+    assert len(response.headers.get_list("Content-Type")) == 1
+    assert f'<img src="{prefix}http/evil.example/x.png">'.encode() in response.body
+    assert b"data-cobrowse-url" in response.body  # the agent is in
+
+
+@pytest.mark.parametrize("path", ["/none", "/junk"])
+async def test_a_body_of_no_valid_type_is_never_html(
+    path, open_session, http_server_client, site_prefix
+):
+    """Under nosniff a browser renders a body with no valid type as text (tests/browser): it
+    passes through, with no type of its own and nosniff."""
+    server, port = await _raw_origin()
+    async with server:
+        url = f"http://{ORIGIN_HOST}:{port}{path}"
+        prefix = await site_prefix(await open_session(), url)
+        response = await get(http_server_client, proxied(prefix, url))
+    assert response.body == RAW_PAGE
+    assert "Content-Type" not in response.headers
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+async def test_backslashed_redirects_stay_in_the_proxy(
+    open_session, http_server_client, site_prefix
+):
+    server, port = await _raw_origin()
+    async with server:
+        url = f"http://{ORIGIN_HOST}:{port}/redirect"
+        prefix = await site_prefix(await open_session(), url)
+        response = await http_server_client.fetch(
+            proxied(prefix, url), follow_redirects=False, raise_error=False
+        )
+    assert response.code == 302
+    assert response.headers["Location"] == f"{prefix}https/evil.example/x"
+    assert response.headers["Refresh"] == f"0; url={prefix}http/evil.example/y"

@@ -1,12 +1,16 @@
+import re
 import time
 from html import escape
 
+import ada_url
 import html5lib
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from jupyter_ext import _rewrite
 from jupyter_ext._rewrite import rewrite_css, rewrite_html, rewrite_refresh
+from jupyter_ext._urls import to_proxy
 
 P = "/cobrowse/proxy/TOKEN/"
 BASE = "https://example.com/dir/page.html"
@@ -816,3 +820,61 @@ def test_adversarial_inputs_stay_linear(page: str) -> None:
     rewrite_html(page, BASE, P, SNIPPET)
     rewrite_css(page, BASE, P)
     assert time.perf_counter() - start < 5
+
+
+# Spellings a browser reads as another site or as a path above the site's root (it takes `\` for
+# `/` in http(s) URLs, `http:x` as absolute under an https page, `%2e%2e` as `..`).
+ESCAPES = [
+    "\\\\evil.example\\x.png",
+    "/\\evil.example/x.png",
+    "\\/evil.example/x.png",
+    "https:\\\\evil.example/x.png",
+    "https:/\\evil.example/x.png",
+    "http:evil.example/x.png",
+    "&#92;&#92;evil.example/x.png",
+    "/&#92;evil.example/x.png",
+    "../../../../../api/kernels",
+    "%2e%2e/%2e%2e/%2E%2E/api/kernels",
+    "..\\..\\..\\..\\api\\kernels",
+    "a/&#46;&#46;/&#46;&#46;/&#46;&#46;/api/kernels",
+    "///evil.example/x.png",
+]
+
+
+@pytest.mark.parametrize("attr", [*_rewrite._URL_ATTRS, "srcset", "data"])
+def test_every_url_attribute_loads_what_it_meant_upstream(attr: str) -> None:
+    """Resolved by the browser against the proxied page (Jupyter on http or https), the rewritten
+    value is the proxied form of what the value meant on the upstream page: nothing reaches
+    evil.example or Jupyter's own paths."""
+    tag = "object" if attr == "data" else "a"
+    for value in ESCAPES:
+        page = f'<{tag} {attr}="{value}">'
+        decoded = html5lib.parse(page, namespaceHTMLElements=False).find(f".//{tag}").get(attr)
+        meant = to_proxy(ada_url.join_url(BASE, decoded), P)
+        out = html5lib.parse(html(page), namespaceHTMLElements=False).find(f".//{tag}").get(attr)
+        for jupyter in ("http://jupyter.test", "https://jupyter.test"):
+            loaded = ada_url.join_url(jupyter + P + "https/example.com/dir/page.html", out)
+            assert loaded == ada_url.join_url(jupyter, meant), page
+
+
+@pytest.mark.parametrize("value", [v for v in ESCAPES if "&" not in v])
+def test_refresh_css_and_srcset_load_what_they_meant_upstream(value: str) -> None:
+    here = "http://jupyter.test" + P + "https/example.com/dir/page.html"
+    meant = ada_url.join_url("http://jupyter.test", to_proxy(ada_url.join_url(BASE, value), P))
+    refresh = rewrite_refresh(f"0; url={value}", BASE, P).removeprefix("0; url=")
+    assert ada_url.join_url(here, refresh) == meant
+    srcset = re.fullmatch(r'<img srcset="(\S*) 2x">', html(f'<img srcset="{value} 2x">'))
+    assert srcset is not None
+    assert ada_url.join_url(here, srcset[1]) == meant
+    escaped = value.replace("\\", "\\\\")  # CSS escapes `\`: write it as the escape `\\`
+    hex_escaped = "".join(f"\\{ord(c):x} " for c in value)  # `\2f ` for `/` and so on
+    for url in (escaped, hex_escaped):
+        for css, found in (
+            (f"a{{b:url({url})}}", r"a\{b:url\((.*)\)\}"),
+            (f'a{{b:url("{url}")}}', r'a\{b:url\("(.*)"\)\}'),
+            (f"@import '{url}';", r"@import '(.*)';"),
+            (f'a{{b:image-set("{url}" 1x)}}', r'a\{b:image-set\("(.*)" 1x\)\}'),
+        ):
+            out = re.fullmatch(found, rewrite_css(css, BASE, P))
+            assert out is not None, css
+            assert ada_url.join_url(here, _rewrite._css_unescape(out[1])) == meant, css

@@ -156,16 +156,58 @@ def test_round_trip(url: str) -> None:
         ("ftp://example.com/", "ftp://example.com/"),
         ("wss://live.example.com/feed", P + "wss/live.example.com/feed"),
         ("WS://Live.example.com:80/", P + "ws/live.example.com/"),
-        ("wss:relative", "wss:relative"),
-        ("http:relative", "http:relative"),
-        ("\\\\host\\x", "\\\\host\\x"),
         ("https://exa mple.com/", "https://exa mple.com/"),
         ("https://[bad/", "https://[bad/"),
         ("//", "//"),
-        ("///x", "///x"),
     ],
 )
 def test_rewrite_url(value: str, expected: str) -> None:
+    assert rewrite_url(value, BASE, P) == expected
+
+
+D = P + "https/docs.python.org"  # BASE's proxied origin
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        # The browser reads `\` as `/` in http(s) URLs: each of these leaves for evil.example.
+        ("\\\\evil.example\\x.png", P + "https/evil.example/x.png"),
+        ("/\\evil.example/", P + "https/evil.example/"),
+        ("\\/evil.example/", P + "https/evil.example/"),
+        ("https:\\\\evil.example/", P + "https/evil.example/"),
+        ("https:/\\evil.example", P + "https/evil.example/"),
+        ("https:\\evil.example\\a\\b", D + "/evil.example/a/b"),  # same scheme: rooted
+        ("HTTPS:\t\\\\evil.example", P + "https/evil.example/"),
+        ("///evil.example/x", P + "https/evil.example/x"),
+        ("https:///evil.example", P + "https/evil.example/"),
+        # `http:x` is absolute under an https base, relative under an http one (below).
+        ("http:evil.example", P + "http/evil.example/"),
+        ("http:/evil.example/x", P + "http/evil.example/x"),
+        ("wss:relative", P + "wss/relative/"),
+        ("https:sibling.html", D + "/3/tutorial/sibling.html"),
+        ("https:/rooted", D + "/rooted"),
+        # `..` clamps at the site's root upstream; under the proxy it must not climb further.
+        ("../../../../api/kernels", D + "/api/kernels"),
+        ("../../../../../../lab?x#y", D + "/lab?x#y"),
+        ("%2e%2e/%2E%2e/.%2e/%2e./x", D + "/x"),
+        ("..\\..\\..\\x", D + "/x"),
+        ("a/../../../../x", D + "/x"),
+        (".\n./.\t./..\r/x", D + "/x"),
+        ("/../../x", D + "/x"),
+        ("/a/%2e%2e/%2e%2e/%2e%2e/x", D + "/x"),
+        ("../../other.example/x", "../../other.example/x"),  # the site's own /other.example/x
+        ("../../x?a=..", "../../x?a=.."),
+        ("../library/", "../library/"),
+        ("./d\\e", "./d\\e"),
+        ("a\\b", "a\\b"),
+        # A host browsers accept and the proxy does not stays in the proxy, refused there.
+        ("https://a$b.example/x", P + "https/a%24b.example/x"),
+        ("//a{b}.example/", P + "https/a%7Bb%7D.example/"),
+        ("https://%65vil.example/", P + "https/evil.example/"),
+    ],
+)
+def test_rewrite_url_resolves_as_the_browser(value: str, expected: str) -> None:
     assert rewrite_url(value, BASE, P) == expected
 
 
@@ -177,6 +219,10 @@ def test_rewrite_url(value: str, expected: str) -> None:
         ("https://u:p@a.org/x", "/z", P + "https/a.org/z"),
         ("about:blank", "/z", "/z"),
         ("not a url", "//b.org/z", "//b.org/z"),
+        ("http://a.org/x/y", "http:z", P + "http/a.org/x/z"),  # relative under http
+        ("http://a.org/x/y", "http:../../../../z", P + "http/a.org/z"),
+        ("http://a.org/x/y", "https:z", P + "https/z/"),
+        ("https://a.org/", "../../../x", P + "https/a.org/x"),
     ],
 )
 def test_rewrite_url_bases(base: str, value: str, expected: str) -> None:
@@ -196,6 +242,14 @@ def test_rewrite_url_bases(base: str, value: str, expected: str) -> None:
         ("wss://x.org/s", P + "wss/x.org/s"),
         ("ftp://x.org/", "ftp://x.org/"),
         ("http://[bad/", "http://[bad/"),
+        ("\\\\evil.example\\x", P + "https/evil.example/x"),
+        ("/\\evil.example", P + "https/evil.example/"),
+        ("https:\\\\evil.example/", P + "https/evil.example/"),
+        ("https:/\\evil.example", P + "https/evil.example/"),
+        ("http:evil.example", P + "http/evil.example/"),
+        ("https:same-site", P + "https/docs.python.org/3/tutorial/same-site"),
+        ("../../../../../api", P + "https/docs.python.org/api"),
+        ("https://a$b.example/", P + "https/a%24b.example/"),
     ],
 )
 def test_rewrite_location(location: str, expected: str) -> None:

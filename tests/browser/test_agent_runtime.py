@@ -1,11 +1,17 @@
 """The agent's client runtime: a proxied page's own scripts reach URLs through the proxy and get
 stand-ins for what the sandbox forbids (cookies, storage, service workers)."""
 
+import socketserver
+import threading
 from collections.abc import Callable
+from typing import ClassVar
 from urllib.parse import quote
 
+import ada_url
 import pytest
 from playwright.sync_api import Browser, Frame, Page
+
+from jupyter_ext._urls import rewrite_url, to_proxy
 
 from .agent_messages import messages, wait_for_message
 from .conftest import PROXIED_SITE, PROXY_PREFIX, AgentSite
@@ -340,3 +346,100 @@ def test_url_mapping(browser: Browser, site: str) -> None:
         None,
     ]
     page.close()
+
+
+# URLs a browser reads as another site or above the site's root (see tests/test_rewrite.py).
+HOSTILE_URLS = [
+    "\\\\evil.example\\x.png",
+    "/\\evil.example/x.png",
+    "\\/evil.example/x.png",
+    "https:\\\\evil.example/x.png",
+    "https:/\\evil.example/x.png",
+    "http:evil.example/x.png",
+    "https:same-site.png",
+    "///evil.example/x.png",
+    "../../../../../api/kernels",
+    "%2e%2e/%2e%2e/%2E%2E/%2e./api/kernels",
+    "..\\..\\..\\..\\..\\api\\kernels",
+    "/cobrowse/proxy/tok/https/example.org/../../../../api/kernels",
+    "../sibling/x.png",
+    "../../../../other.example/x",
+]
+
+
+def test_url_mapping_agrees_with_the_server(browser: Browser, site: str) -> None:
+    """Scripts' URLs land where the server's rewriter sends the same URL in markup: the proxied
+    form of what they mean upstream, never another host or Jupyter's own paths."""
+    page = browser.new_page()
+    page.goto(f"{site}/runtime/units.html")
+    page.wait_for_function("window.units")
+    upstream = "https://example.org/docs/a/page.html"
+    native = f"{site}/cobrowse/proxy/tok/https/example.org/docs/a/page.html"
+    loaded = page.evaluate(
+        """([site, upstream, native, urls]) => {
+          const toProxy = window.units.proxyMapper({
+            root: `${site}/cobrowse/proxy/tok/`,
+            upstreamBase: () => upstream,
+            nativeBase: () => native,
+          });
+          return urls.map((url) => new URL(toProxy(url), native).href);
+        }""",
+        [site, upstream, native, HOSTILE_URLS],
+    )
+    prefix = "/cobrowse/proxy/tok/"
+    server = [ada_url.join_url(native, rewrite_url(url, upstream, prefix)) for url in HOSTILE_URLS]
+    meant = [site + to_proxy(ada_url.join_url(upstream, url), prefix) for url in HOSTILE_URLS]
+    assert dict(zip(HOSTILE_URLS, loaded, strict=True)) == dict(
+        zip(HOSTILE_URLS, meant, strict=True)
+    )
+    assert server == meant
+    page.close()
+
+
+class _RawAnswers(socketserver.BaseRequestHandler):
+    """Answers every request with the proxy's security headers plus the Content-Type lines
+    the path names (`/none`, `/comma`, `/two-lines`, `/junk`) and a page whose script says it
+    ran."""
+
+    TYPES: ClassVar[dict[str, list[str]]] = {
+        "/none": [],
+        "/comma": ["image/png, text/html"],
+        "/two-lines": ["image/png", "text/html"],
+        "/junk": ["nonsense"],
+    }
+
+    def handle(self) -> None:
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += self.request.recv(4096)
+        path = head.split(b" ", 2)[1].decode()
+        body = b"<!DOCTYPE html><html><body><script>window.ran = true</script></body></html>"
+        lines = [
+            "HTTP/1.1 200 OK",
+            f"Content-Length: {len(body)}",
+            "Connection: close",
+            "X-Content-Type-Options: nosniff",
+            "Content-Security-Policy: sandbox allow-scripts",
+            *(f"Content-Type: {value}" for value in self.TYPES.get(path, [])),
+        ]
+        self.request.sendall(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+
+
+def test_what_chromium_renders_as_html(browser: Browser) -> None:
+    """The facts the proxy's Content-Type rule rests on (jupyter_ext/_mime.py): of several types
+    the last valid one wins, and under nosniff a body of no valid type is never HTML."""
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), _RawAnswers) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        page = browser.new_page()
+        seen = {}
+        for path in _RawAnswers.TYPES:
+            page.goto(f"http://127.0.0.1:{server.server_address[1]}{path}")
+            seen[path] = page.evaluate("[document.contentType, window.ran === true]")
+        page.close()
+        server.shutdown()
+    assert seen == {
+        "/none": ["text/plain", False],
+        "/comma": ["text/html", True],
+        "/two-lines": ["text/html", True],
+        "/junk": ["text/plain", False],
+    }

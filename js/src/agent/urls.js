@@ -53,17 +53,15 @@ export function proxyMapper({ root, upstreamBase, nativeBase, absolute = false }
       return value;
     }
     if (!text || text[0] === "#") return value;
-    // The common cases need no URL parsing: the proxy already rewrote the page's own URLs, and
-    // relative ones resolve under the prefix by themselves (it keeps upstream paths) unless they
-    // climb out of it with "..".
-    if (
-      !absolute &&
-      (text.startsWith(proxy.pathname) || !/^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|[/\\])|\.\./.test(text))
-    ) {
-      return value;
-    }
     const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(text);
     if (scheme && !/^(?:https?|wss?)$/i.test(scheme[1])) return value;
+    // Rooted: "/" or "\\" (which the URL parser reads as "/"), as is "\\\\host" for "//host".
+    const relative = !scheme && !/^[/\\]/.test(text);
+    // A dot-dot segment ("..", "%2e.", ...) may climb past the site's root into the prefix.
+    const plain = !/(?:\.|%2e){2}/i.test(text);
+    // The common cases need no URL parsing: the proxy already rewrote the page's own URLs, and
+    // plain relative ones resolve under the prefix by themselves (it keeps upstream paths).
+    if (!absolute && plain && (relative || text.startsWith(proxy.pathname))) return value;
     let url;
     let native;
     try {
@@ -72,7 +70,9 @@ export function proxyMapper({ root, upstreamBase, nativeBase, absolute = false }
     } catch {
       return value;
     }
-    if (under(native)) return absolute ? native : value;
+    // Already proxied (written under the prefix, and it stays there once resolved).
+    const own = text.startsWith(proxy.pathname) || under(text);
+    if (own && under(native)) return absolute ? native : value;
     let name = url.protocol.slice(0, -1);
     if (url.host === proxy.host) {
       // Built from location (the proxy's origin) but meant for the site: rebase on its origin.
@@ -81,8 +81,13 @@ export function proxyMapper({ root, upstreamBase, nativeBase, absolute = false }
       name = toHttp[name] ? toWs[upstreamScheme] || upstreamScheme : upstreamScheme;
       url = new URL(url.pathname + url.search + url.hash, base);
     }
+    // A relative URL is kept when the browser resolves it to the proxied form of what it means
+    // upstream, where ".." stops at the site's root.
+    const proxied = (kind) =>
+      `${proxy.pathname}${kind}/${url.host}${url.pathname}${url.search}${url.hash}`;
+    if (relative && native === proxy.origin + proxied(name)) return absolute ? native : value;
     if (ws && toWs[name]) name = toWs[name];
-    const path = `${proxy.pathname}${name}/${url.host}${url.pathname}${url.search}${url.hash}`;
+    const path = proxied(name);
     if (toHttp[name]) return wsOrigin + path;
     return absolute ? proxy.origin + path : path;
   };
