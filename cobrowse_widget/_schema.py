@@ -12,6 +12,16 @@ PAGE = "page"
 HISTORY = "history"
 SCROLL = "scroll"
 
+# Bounds on what the doc holds (js/src/protocol/limits.js has the same numbers).
+MAX_URL = 8192  # what common servers accept in a request line
+MAX_HISTORY = 100  # entries kept; the oldest are dropped
+
+
+def check_url(url: str) -> None:
+    """Refuse a URL longer than any participant will share (``ValueError``)."""
+    if len(url) > MAX_URL:
+        raise ValueError(f"web addresses are limited to {MAX_URL} characters, not {len(url)}")
+
 
 def roots(doc: Doc) -> tuple[Map, Array, Map]:
     """Return the page map, history array and scroll map of ``doc``."""
@@ -31,7 +41,11 @@ def history(doc: Doc) -> list[str]:
 
 
 def navigate(doc: Doc, url: str) -> None:
-    """Go to ``url``: drop forward history, append it and make it current, in one transaction."""
+    """Go to ``url``: drop forward history, append it and make it current, in one transaction.
+
+    The history keeps the latest ``MAX_HISTORY`` entries.
+    """
+    check_url(url)
     page, hist, _ = roots(doc)
     with doc.transaction():
         if page.get("result") is not None:
@@ -43,6 +57,8 @@ def navigate(doc: Doc, url: str) -> None:
             return
         del hist[index + 1 :]
         hist.append(url)
+        if len(hist) > MAX_HISTORY:
+            del hist[: len(hist) - MAX_HISTORY]
         page["index"] = len(hist) - 1
         page["url"] = url
         page["by"] = doc.client_id

@@ -21,6 +21,7 @@ def normalize_url(url: str) -> str:
     """The canonical form of a web address, as browsers report it: ``example.org`` becomes
     ``https://example.org/``; non-web schemes and addresses without a host are refused."""
     url = url.strip()
+    _schema.check_url(url)
     scheme = re.match(r"^([a-zA-Z][a-zA-Z0-9+.-]*):(?!\d)", url)
     if scheme is None:
         url = "https://" + url  # a bare host, maybe with a port

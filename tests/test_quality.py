@@ -29,7 +29,7 @@ def test_mypy() -> None:
     run(sys.executable, "-m", "mypy")
 
 
-@pytest.mark.parametrize("script", ["check-format", "lint"])
+@pytest.mark.parametrize("script", ["check-format", "lint", "test"])
 def test_javascript(script: str) -> None:
     if shutil.which("npm") is None or not (REPO / "js" / "node_modules" / "eslint").is_dir():
         pytest.fail("npm and js/node_modules are needed (pip install builds them)")

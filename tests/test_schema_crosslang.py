@@ -69,3 +69,33 @@ def test_python_and_js_read_each_others_documents(node: str) -> None:
     assert scroll["url"] == "https://d.example/"
     assert json.loads(scroll["anchor"]) == {"locator": None, "ratio": 0.5, "fraction": 0.25}
     assert int(scroll["by"]) > 0
+
+
+def test_both_sides_keep_the_latest_history_entries(node: str) -> None:
+    doc = Doc()
+    for i in range(_schema.MAX_HISTORY + 50):
+        _schema.navigate(doc, f"https://py.example/{i}")
+    assert len(_schema.history(doc)) == _schema.MAX_HISTORY
+
+    extra = [f"https://js.example/{i}" for i in range(30)]
+    out = _run_js(node, doc, navigate=extra, back=False)
+    assert out["seen"]["index"] == _schema.MAX_HISTORY - 1
+    assert out["seen"]["history"][0] == "https://py.example/50"
+    assert len(out["seen"]["history"]) == _schema.MAX_HISTORY
+
+    back = Doc()
+    back.apply_update(base64.b64decode(out["update"]))
+    entries = _schema.history(back)
+    assert len(entries) == _schema.MAX_HISTORY
+    assert entries[0] == "https://py.example/80"
+    assert entries[-1] == extra[-1] == _schema.current_url(back)
+    page, _, _ = _schema.roots(back)
+    assert int(page["index"]) == _schema.MAX_HISTORY - 1
+    assert _schema.go(back, -1) and _schema.current_url(back) == extra[-2]
+
+
+def test_overlong_urls_are_refused() -> None:
+    doc = Doc()
+    with pytest.raises(ValueError, match="limited to 8192 characters"):
+        _schema.navigate(doc, "https://e.example/" + "a" * _schema.MAX_URL)
+    assert _schema.history(doc) == []

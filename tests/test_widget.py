@@ -64,6 +64,16 @@ def test_a_widget_of_its_own_starts_on_its_url_and_navigates() -> None:
     assert not cb.forward()
 
 
+def test_overlong_addresses_are_refused_with_a_clear_error() -> None:
+    long = DEMO_URL + "a" * 8192
+    with pytest.raises(ValueError, match="limited to 8192 characters"):
+        CoBrowser(long)
+    cb = CoBrowser(DEMO_URL)
+    with pytest.raises(ValueError, match="limited to 8192 characters"):
+        cb.goto(long)
+    assert cb.history == [DEMO_URL]
+
+
 def test_named_room_takes_the_page_from_the_room() -> None:
     cb = CoBrowser(DEMO_URL, room="web-101")
     assert cb.room == "web-101"

@@ -1,4 +1,14 @@
 // The shared Y.Doc layout (docs/protocol.md); mirrors cobrowse_widget/_schema.py.
+import { MAX_HISTORY, MAX_URL, RESULT_ID } from "./protocol/limits.js";
+
+/** The longest scroll anchor kept (JSON); a validated anchor is far shorter. */
+export const MAX_ANCHOR = 16384;
+
+const checkUrl = (url) => {
+  if (typeof url !== "string" || url.length > MAX_URL) {
+    throw new RangeError(`a shared URL is a string of at most ${MAX_URL} characters`);
+  }
+};
 
 export const roots = (doc) => ({
   page: doc.getMap("page"),
@@ -16,8 +26,11 @@ export const currentResult = (doc) => {
 };
 
 /** Go to `url` (with `result`, the id of a kept form result to show there, or null): drop forward
- * history, append it and make it current, in one transaction. */
+ * history, append it and make it current, in one transaction. The history keeps the latest
+ * MAX_HISTORY entries. */
 export function navigate(doc, url, result = null) {
+  checkUrl(url);
+  if (result !== null && !RESULT_ID.test(result)) throw new RangeError("not a result id");
   const { page, history } = roots(doc);
   doc.transact(() => {
     if (currentResult(doc) !== result) page.set("result", result);
@@ -29,6 +42,7 @@ export function navigate(doc, url, result = null) {
     }
     if (index + 1 < history.length) history.delete(index + 1, history.length - index - 1);
     history.push([url]);
+    if (history.length > MAX_HISTORY) history.delete(0, history.length - MAX_HISTORY);
     page.set("index", history.length - 1);
     page.set("url", url);
     page.set("by", doc.clientID);
@@ -41,6 +55,7 @@ export const navigatedBy = (doc) => Number(roots(doc).page.get("by") ?? -1);
 /** Replace the current entry (a redirect landed somewhere else); only the client that navigated
  * does this, so concurrent participants do not each insert a copy. */
 export function replace(doc, url) {
+  checkUrl(url);
   const { page, history } = roots(doc);
   doc.transact(() => {
     const index = historyIndex(doc);
@@ -67,10 +82,13 @@ export function go(doc, delta) {
 
 /** Record a scroll anchor for `url` made by this client. */
 export function setScroll(doc, url, anchor) {
+  checkUrl(url);
+  const json = JSON.stringify(anchor);
+  if (json.length > MAX_ANCHOR) throw new RangeError("scroll anchor too long");
   const { scroll } = roots(doc);
   doc.transact(() => {
     scroll.set("url", url);
-    scroll.set("anchor", JSON.stringify(anchor));
+    scroll.set("anchor", json);
     scroll.set("by", doc.clientID);
   });
 }
@@ -79,7 +97,7 @@ export function setScroll(doc, url, anchor) {
 export function getScroll(doc) {
   const { scroll } = roots(doc);
   const raw = scroll.get("anchor");
-  if (typeof raw !== "string") return null;
+  if (typeof raw !== "string" || raw.length > MAX_ANCHOR) return null;
   try {
     return {
       url: String(scroll.get("url") ?? ""),

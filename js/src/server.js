@@ -20,7 +20,8 @@ function authHeaders(server) {
   return headers;
 }
 
-/** Ask the server for the room's proxy session: `{prefix, user}`. */
+/** Ask the server for the room's proxy session: `{prefix, user, write}`; `write` is false for a
+ * participant who may only watch (servers that do not say are older ones: everyone writes). */
 export async function openSession(server, room) {
   const response = await fetch(new URL("cobrowse/api/session", server.baseUrl), {
     method: "POST",
@@ -32,7 +33,11 @@ export async function openSession(server, room) {
     throw new Error(`the server answered ${response.status} ${response.statusText}`);
   }
   const session = await response.json();
-  return { prefix: new URL(session.prefix, window.location.origin).href, user: session.user };
+  return {
+    prefix: new URL(session.prefix, window.location.origin).href,
+    user: session.user,
+    write: session.permissions?.write !== false,
+  };
 }
 
 /** The websocket URL of a room. */

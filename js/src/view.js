@@ -33,6 +33,11 @@ export function buildView(el, height) {
     placeholder: "Type an address and press Enter",
     ariaLabel: "Address",
   });
+  const watching = element("span", "cobrowse-watching", {
+    textContent: "View only",
+    title: "You follow this room's page; you cannot navigate it for others.",
+    hidden: true,
+  });
   const people = element("ul", "cobrowse-people", { ariaLabel: "Participants" });
   const status = element("div", "cobrowse-status", { role: "status" });
   const frame = element("iframe", "cobrowse-frame", { title: "Shared page" });
@@ -40,7 +45,7 @@ export function buildView(el, height) {
   frame.setAttribute("referrerpolicy", "no-referrer");
   frame.style.height = `${height}px`;
 
-  toolbar.append(back, forward, reload, address, people);
+  toolbar.append(back, forward, reload, address, watching, people);
   root.append(style, toolbar, status, frame);
   el.append(root);
 
@@ -67,6 +72,7 @@ export function buildView(el, height) {
   forward.addEventListener("click", () => handlers.forward());
   reload.addEventListener("click", () => handlers.reload());
 
+  let readOnly = false;
   let errorText = null;
   let statusText = "";
   const showStatus = () => {
@@ -82,8 +88,16 @@ export function buildView(el, height) {
       if (document.activeElement !== address) address.value = url;
     },
     setHistoryButtons(index, length) {
-      back.disabled = index <= 0;
-      forward.disabled = index < 0 || index >= length - 1;
+      back.disabled = readOnly || index <= 0;
+      forward.disabled = readOnly || index < 0 || index >= length - 1;
+    },
+    /** A reader watches and follows: no address bar, no back or forward for everyone. */
+    setReadOnly(value) {
+      readOnly = value;
+      address.readOnly = value;
+      address.placeholder = value ? "" : "Type an address and press Enter";
+      watching.hidden = !value;
+      if (value) back.disabled = forward.disabled = true;
     },
     setParticipants(list) {
       people.replaceChildren(

@@ -6,18 +6,15 @@ import { RoomConnection } from "./room.js";
 import { KernelLink } from "./kernel.js";
 import { buildView } from "./view.js";
 import * as schema from "./schema.js";
+import { RATES } from "./protocol/limits.js";
+import { coalesced, tokenBucket } from "./protocol/rate.js";
+import { agentMessage, toPointers, toWebUrl } from "./protocol/validate.js";
 
-/** Turn what someone typed in the address bar into an http(s) URL, or null. */
+/** Turn what someone typed in the address bar into an http(s) URL of bounded length, or null. */
 export function normalizeUrl(text) {
-  let url = text.trim();
+  const url = text.trim();
   if (!url) return null;
-  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) url = `https://${url}`;
-  try {
-    const parsed = new URL(url);
-    return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.href : null;
-  } catch {
-    return null;
-  }
+  return toWebUrl(/^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `https://${url}`);
 }
 
 function render({ model, el }) {
@@ -29,6 +26,7 @@ function render({ model, el }) {
   let room = null;
   let session = null;
   let port = null; // MessagePort to the agent of the page currently shown
+  let writer = false; // a reader watches and follows: it never writes to the doc
   // What the iframe shows (as its agent last reported) and what we asked it to load: an upstream
   // URL, plus the id of a kept form result when the page is one.
   let shown = { url: "", result: null };
@@ -80,7 +78,7 @@ function render({ model, el }) {
         pointer: state.pointer,
       });
     });
-    return pointers;
+    return toPointers(pointers); // peers' data, bounded before it reaches the page's realm
   };
 
   const sendToAgent = (message) => port?.postMessage(message);
@@ -101,42 +99,61 @@ function render({ model, el }) {
     awareness.setLocalState({ ...awareness.getLocalState(), url, pointer: null });
   };
 
-  const validUrl = (url) => typeof url === "string" && normalizeUrl(url) !== null;
+  // Everything from the agent is checked (a page can forge it) and capped: scrolls and pointers
+  // coalesce to the latest, navigations past the cap are not shared.
+  const now = () => performance.now();
+  const navigations = tokenBucket(RATES.navigation, now());
+  const mayNavigate = () => writer && navigations.take(now());
+  const shareScroll = coalesced(({ url, anchor }) => {
+    if (url === shownUrl()) schema.setScroll(doc, url, anchor);
+  }, RATES.scroll);
+  const sharePointer = coalesced(({ url, pointer }) => {
+    if (url === shownUrl()) awareness.setLocalStateField("pointer", pointer);
+  }, RATES.pointer);
+  cleanups.push(
+    () => shareScroll.cancel(),
+    () => sharePointer.cancel(),
+  );
 
-  const onAgentMessage = ({ data }) => {
-    if (!data || typeof data !== "object") return;
-    if (data.type === "hello" && validUrl(data.url)) {
-      const result = typeof data.result === "string" ? data.result : null;
+  const onAgentMessage = (data, channel) => {
+    const message = agentMessage(data);
+    if (!message) return;
+    const hello = message.type === "hello";
+    if (hello === channel.greeted) return; // one hello per page load, and nothing before it
+    if (hello) {
+      channel.greeted = true;
+      const { url, result } = message;
       const expected = pending;
       pending = null;
-      nowShowing(data.url, result);
+      nowShowing(url, result);
       shownFor = expected ?? shown;
-      const moved = data.url !== schema.currentUrl(doc) || result !== schema.currentResult(doc);
+      const moved = url !== schema.currentUrl(doc) || result !== schema.currentResult(doc);
       if (expected === null && moved) {
-        schema.navigate(doc, data.url, result); // the user followed a link or sent a form
+        // The user followed a link or sent a form (a reader's own moves are not shared: it is
+        // brought back to the room's page below).
+        if (mayNavigate()) schema.navigate(doc, url, result);
       } else if (
         expected !== null &&
-        data.url !== expected.url &&
+        url !== expected.url &&
         schema.currentUrl(doc) === expected.url &&
-        schema.navigatedBy(doc) === doc.clientID
+        schema.navigatedBy(doc) === doc.clientID &&
+        mayNavigate()
       ) {
-        schema.replace(doc, data.url); // our navigation was redirected
+        schema.replace(doc, url); // our navigation was redirected
       }
       showPage(); // the room may have moved on while this page loaded
       applyRemoteScroll({ onLoad: true });
       sendToAgent({ type: "pointers", pointers: remotePointers() });
-    } else if (data.type === "navigated" && validUrl(data.url) && data.url !== shown.url) {
-      nowShowing(data.url, null); // pushState or a fragment: the same document moved
+    } else if (message.type === "navigated" && message.url !== shown.url) {
+      const { url, active } = message;
+      nowShowing(url, null); // pushState or a fragment: the same document moved
       shownFor = shown;
-      const ours = data.active !== false || schema.navigatedBy(doc) === doc.clientID;
-      if (ours && data.url !== schema.currentUrl(doc)) schema.navigate(doc, data.url);
-    } else if (data.type === "scroll" && data.anchor && typeof data.anchor === "object") {
-      schema.setScroll(doc, shownUrl(), data.anchor);
-    } else if (data.type === "pointer") {
-      awareness.setLocalStateField(
-        "pointer",
-        data.pointer && typeof data.pointer === "object" ? data.pointer : null,
-      );
+      const ours = active || schema.navigatedBy(doc) === doc.clientID;
+      if (ours && url !== schema.currentUrl(doc) && mayNavigate()) schema.navigate(doc, url);
+    } else if (message.type === "scroll" && writer) {
+      shareScroll.call({ url: shownUrl(), anchor: message.anchor });
+    } else if (message.type === "pointer") {
+      sharePointer.call({ url: shownUrl(), pointer: message.pointer });
     }
   };
 
@@ -145,7 +162,8 @@ function render({ model, el }) {
     dropPort();
     const channel = new MessageChannel();
     port = channel.port1;
-    port.onmessage = onAgentMessage;
+    const state = { greeted: false };
+    port.onmessage = ({ data }) => onAgentMessage(data, state);
     view.frame.contentWindow?.postMessage({ cobrowse: "connect" }, "*", [channel.port2]);
   };
   view.frame.addEventListener("load", onFrameLoad);
@@ -172,12 +190,13 @@ function render({ model, el }) {
     if (awareness.getLocalState()?.pointer) awareness.setLocalStateField("pointer", null);
   });
   view.onNavigate((text) => {
+    if (!writer) return;
     const url = normalizeUrl(text);
     if (url) schema.navigate(doc, url);
-    else view.setError(`"${text}" is not a web address (http or https).`);
+    else view.setError(`"${text.slice(0, 200)}" is not a web address (http or https).`);
   });
-  view.onBack(() => schema.go(doc, -1));
-  view.onForward(() => schema.go(doc, 1));
+  view.onBack(() => writer && schema.go(doc, -1));
+  view.onForward(() => writer && schema.go(doc, 1));
   view.onReload(() => load({ url: schema.currentUrl(doc), result: schema.currentResult(doc) }));
 
   const onHeight = () => view.setHeight(model.get("height"));
@@ -190,11 +209,14 @@ function render({ model, el }) {
     .then((s) => {
       if (disposed) return;
       session = s;
+      writer = s.write;
+      view.setReadOnly(!writer);
       awareness.setLocalState({ user: s.user, url: "", pointer: null });
       room = new RoomConnection(server, model.get("room"), doc, awareness, {
         onSynced: () => {
           // A room of the widget's own starts from the kernel; a named room may need a first page.
-          if (!model.get("own_room") && !schema.currentUrl(doc) && model.get("start_url")) {
+          const fresh = !model.get("own_room") && !schema.currentUrl(doc);
+          if (writer && fresh && model.get("start_url")) {
             schema.navigate(doc, model.get("start_url"));
           }
           showPage();

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from playwright.sync_api import Page
+from playwright.sync_api import Frame, Page
 
 
 def messages(page: Page, kind: str) -> list[Any]:
@@ -17,3 +17,23 @@ def wait_for_message(page: Page, kind: str, count: int = 1) -> None:
         arg=[kind, count],
         timeout=5000,
     )
+
+
+# The overlay's shadow root is closed; a test that looks inside installs this before the agent
+# runs (an init script), and then finds the root at `window.cobrowseOverlayRoot`.
+OVERLAY_HOOK = """(() => {
+    const attach = Element.prototype.attachShadow;
+    Element.prototype.attachShadow = function (init) {
+        const root = attach.call(this, init);
+        if (this.id === 'cobrowse-overlay') window.cobrowseOverlayRoot = root;
+        return root;
+    };
+})();"""
+
+
+def expose_overlay(page: Page, frame: Frame) -> None:
+    """Reload the stand-in widget's page with OVERLAY_HOOK installed; waits for the new hello."""
+    page.context.add_init_script(OVERLAY_HOOK)
+    count = len(messages(page, "hello"))
+    frame.evaluate("location.reload()")
+    wait_for_message(page, "hello", count + 1)

@@ -228,3 +228,40 @@ def wait_for_address(page: Page, url: str, timeout_ms: int = 15_000) -> None:
         arg=url,
         timeout=timeout_ms,
     )
+
+
+READER_CONFIG = '''
+from jupyter_server.auth import Authorizer, IdentityProvider, User
+
+TOKENS = {tokens!r}
+
+
+class TokenUsers(IdentityProvider):
+    """Each test token logs in its own user (then the login cookie keeps them); the server's
+    own token still works."""
+
+    async def get_user_token(self, handler):
+        username = TOKENS.get(self.get_token(handler) or "")
+        if username:
+            return User(username=username, display_name=username.title())
+        return await super().get_user_token(handler)
+
+
+class ReadOnlyCoBrowsing(Authorizer):
+    """The reader may only read the "cobrowse" resource; everything else is allowed."""
+
+    async def is_authorized(self, handler, user, action, resource):
+        return not (user.username == "reader" and resource == "cobrowse" and action != "read")
+
+
+c.ServerApp.identity_provider_class = TokenUsers
+c.ServerApp.authorizer_class = ReadOnlyCoBrowsing
+'''
+
+
+def write_reader_config(tmp: Path, tokens: dict[str, str]) -> None:
+    """Before ``running_lab(tmp, ...)``: log in users by token (``{token: username}``); the user
+    named "reader" may only read co-browsing (an async Authorizer)."""
+    config = tmp / "config"
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "jupyter_server_config.py").write_text(READER_CONFIG.format(tokens=tokens))

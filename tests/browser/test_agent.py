@@ -5,7 +5,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Browser, Frame, Page
 
-from .agent_messages import messages, wait_for_message
+from .agent_messages import expose_overlay, messages, wait_for_message
 from .conftest import PROXIED_SITE
 
 pytestmark = pytest.mark.browser
@@ -22,11 +22,10 @@ def scroll_settled(page: Page, frame: Frame) -> None:
         page.wait_for_timeout(150)
 
 
-def pointer_labels(frame: Frame) -> list[dict[str, str]]:
+def pointer_labels(frame: Frame) -> list[str]:
     return frame.evaluate(
-        """() => [...document.getElementById('cobrowse-overlay').shadowRoot
-                  .querySelectorAll('.cobrowse-pointer')]
-                .map((label) => ({ name: label.dataset.name, text: label.textContent }))"""
+        """() => [...window.cobrowseOverlayRoot.querySelectorAll('.cobrowse-pointer')]
+                .map((label) => label.textContent)"""
     )
 
 
@@ -143,6 +142,7 @@ def test_pointer_moves_are_reported(open_page: Callable[..., tuple[Page, Frame]]
 def test_remote_pointers_are_drawn(open_page: Callable[..., tuple[Page, Frame]]) -> None:
     page_a, frame_a = open_page(800, 600)
     page_b, frame_b = open_page(500, 500)
+    expose_overlay(page_b, frame_b)
     target = frame_a.evaluate(
         "() => { const p = document.getElementById('p3'); p.scrollIntoView({ block: 'center' });"
         " const r = p.getBoundingClientRect();"
@@ -168,24 +168,20 @@ def test_remote_pointers_are_drawn(open_page: Callable[..., tuple[Page, Frame]])
     ]
     page_b.evaluate("(pointers) => sendToAgent({ type: 'pointers', pointers })", pointers)
     frame_b.wait_for_function(
-        "document.getElementById('cobrowse-overlay')?.shadowRoot"
-        ".querySelectorAll('.cobrowse-pointer').length === 2"
+        "window.cobrowseOverlayRoot?.querySelectorAll('.cobrowse-pointer').length === 2"
     )
-    assert pointer_labels(frame_b) == [
-        {"name": "Ann", "text": "Ann"},
-        {"name": evil, "text": evil + MISSING},
-    ]
+    assert pointer_labels(frame_b) == ["Ann", evil + MISSING]
     state = frame_b.evaluate(
         """() => {
           // Drawn before this scroll: pointers sit in document coordinates and move with it.
           document.getElementById('p3').scrollIntoView({ block: 'center' });
           const host = document.getElementById('cobrowse-overlay');
-          const [ann, lost] = host.shadowRoot.querySelectorAll('.cursor');
+          const [ann, lost] = window.cobrowseOverlayRoot.querySelectorAll('.cursor');
           const arrow = ann.getBoundingClientRect();
           const p3 = document.getElementById('p3').getBoundingClientRect();
           return {
             images: document.querySelectorAll('img').length
-              + host.shadowRoot.querySelectorAll('img').length,
+              + window.cobrowseOverlayRoot.querySelectorAll('img').length,
             pointerEvents: getComputedStyle(host).pointerEvents,
             hit: document.elementFromPoint(arrow.left + 3, arrow.top + 4).id,
             dx: arrow.left - (p3.left + p3.width / 4),
@@ -211,8 +207,7 @@ def test_remote_pointers_are_drawn(open_page: Callable[..., tuple[Page, Frame]])
         pointer,
     )
     frame_b.wait_for_function(
-        "document.getElementById('cobrowse-overlay').shadowRoot"
-        ".querySelectorAll('.cobrowse-pointer').length === 1"
+        "window.cobrowseOverlayRoot.querySelectorAll('.cobrowse-pointer').length === 1"
     )
 
 

@@ -11,6 +11,7 @@ from typing import ClassVar
 import pytest
 from playwright.sync_api import Browser, Frame, Page
 
+from .agent_messages import OVERLAY_HOOK
 from .lab import (
     ARTIFACTS,
     REPO,
@@ -78,6 +79,7 @@ def users(browser: Browser, lab: Lab) -> Iterator[tuple[Page, Page]]:
     the same notebook."""
     one = browser.new_context(viewport={"width": 1400, "height": 1000})
     two = browser.new_context(viewport={"width": 1000, "height": 900})
+    two.add_init_script(OVERLAY_HOOK)  # the overlay's shadow root is closed to page scripts
     page1, page2 = one.new_page(), two.new_page()
     errors: list[str] = []
     for page in (page1, page2):
@@ -176,10 +178,9 @@ def test_other_user_sees_the_pointer_with_a_name(users: tuple[Page, Page]) -> No
         page1.mouse.move(box["x"] + 100 + step * 20, box["y"] + 120)
         page1.wait_for_timeout(50)
     names = """() => {
-        const host = document.getElementById('cobrowse-overlay');
-        const root = host && (host.shadowRoot || host);
+        const root = window.cobrowseOverlayRoot;
         return root ? Array.from(root.querySelectorAll('.cobrowse-pointer'))
-            .map(el => el.dataset.name) : [];
+            .map(el => el.textContent) : [];
     }"""
     has_me = f"() => ({names})().includes({json.dumps(me)})"
     _wait_for(lambda: _demo_frame(page2, "tour.html"), page2, has_me, True)

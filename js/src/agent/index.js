@@ -2,6 +2,7 @@
 // the client runtime (URL mapping, cookie and storage stand-ins) everywhere. In the frame the
 // widget embeds, once the widget connects, it also reports the user's scroll, pointer and
 // same-document navigation and applies the room's, over one MessagePort.
+import { listen, messageData, postToPort, startPort, userHasActed } from "./natives.js";
 import { awaitConnect } from "./connect.js";
 import { describe, resolve } from "./locator.js";
 import { remotePointers } from "./overlay.js";
@@ -9,7 +10,8 @@ import { trackPointer } from "./pointers.js";
 import { installRuntime } from "./runtime/index.js";
 import { syncScroll } from "./scroll.js";
 import { upstreamMapper } from "./urls.js";
-import { toAnchor, toPointers } from "./validate.js";
+import { widgetMessage } from "../protocol/validate.js";
+import { RESULT_ID } from "../protocol/limits.js";
 
 const RUNTIME = Symbol.for("cobrowse-runtime");
 const LOADED = Symbol.for("cobrowse-agent");
@@ -21,9 +23,7 @@ function main(script) {
   const data = script?.dataset ?? {};
   const { cobrowseUrl: url = "", cobrowsePrefix: prefix = "" } = data;
   const cookies = data.cobrowseCookies ?? "";
-  const result = /^[A-Za-z0-9_-]{8,64}$/.test(data.cobrowseResult ?? "")
-    ? data.cobrowseResult
-    : null;
+  const result = RESULT_ID.test(data.cobrowseResult ?? "") ? data.cobrowseResult : null;
   const runtime = installRuntime({ url, prefix, cookies });
   // Top-level, or a page's own srcdoc document (never the widget's frame): the runtime only.
   if (window.parent === window || LOADED in window || location.protocol === "about:") return;
@@ -33,7 +33,7 @@ function main(script) {
 }
 
 function start(port, runtime, mapUrl, result) {
-  const send = (message) => port.postMessage(message);
+  const send = (message) => postToPort(port, message);
   const locate = {
     describe: (element) => describe(element, mapUrl),
     resolve: (locator) => resolve(locator, document, mapUrl),
@@ -41,22 +41,18 @@ function start(port, runtime, mapUrl, result) {
   send({ type: "hello", url: runtime.currentUrl(), title: document.title, result });
   // Whether the user has acted on this page: a script that rewrites the address by itself (per
   // language, with a timestamp...) must not drag everyone else along.
-  const active = () => navigator.userActivation?.hasBeenActive ?? true;
   runtime.onNavigated(({ url, title }) =>
-    send({ type: "navigated", url, title, active: active() }),
+    send({ type: "navigated", url, title, active: userHasActed() }),
   );
   const scrollTo = syncScroll({ send: (anchor) => send({ type: "scroll", anchor }), ...locate });
   trackPointer({ send: (pointer) => send({ type: "pointer", pointer }), ...locate });
   const drawPointers = remotePointers(locate.resolve);
-  port.onmessage = ({ data }) => {
-    if (data?.type === "scroll-to") {
-      const anchor = toAnchor(data.anchor);
-      if (anchor) scrollTo(anchor);
-    } else if (data?.type === "pointers") {
-      const pointers = toPointers(data.pointers);
-      if (pointers) drawPointers(pointers);
-    }
-  };
+  listen(port, "message", (event) => {
+    const message = widgetMessage(messageData(event));
+    if (message?.type === "scroll-to") scrollTo(message.anchor);
+    else if (message?.type === "pointers") drawPointers(message.pointers);
+  });
+  startPort(port);
 }
 
 main(document.currentScript);

@@ -1,6 +1,8 @@
-// The room's pointers, drawn over the page in a shadow-DOM overlay that page CSS cannot restyle and
-// that never takes clicks. Everything drawn comes from peers: names are set as text only.
+// The room's pointers, drawn over the page in a closed shadow-DOM overlay that page CSS cannot
+// restyle, page scripts cannot read (others' names and pointers) and that never takes clicks.
+// Everything drawn comes from peers: names are set as text only.
 import { scroller } from "./layout.js";
+import { attachShadow, setText } from "./natives.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const ARROW = "M1 1 L1 17 L5.5 12.5 L8.5 19 L11 18 L8 11.5 L14 11.5 Z";
@@ -26,6 +28,7 @@ const STYLE = `
 /** Returns `draw(pointers)`, which replaces the drawn set with `pointers` (already validated). */
 export function remotePointers(resolve) {
   let host = null;
+  let shadow = null;
   const drawn = new Map(); // id -> {cursor, label, pointer, key, element}
 
   const place = (entry) => {
@@ -49,7 +52,7 @@ export function remotePointers(resolve) {
       y = pointer.fy * root.scrollHeight - window.scrollY - origin.top;
     }
     entry.cursor.classList.toggle("missing", !found);
-    entry.label.textContent = found ? entry.name : entry.name + MISSING;
+    setText(entry.label, found ? entry.name : entry.name + MISSING);
     entry.cursor.style.transform = `translate(${x}px, ${y}px)`;
   };
 
@@ -64,7 +67,7 @@ export function remotePointers(resolve) {
 
   return function draw(pointers) {
     if (!host) {
-      host = createHost();
+      [host, shadow] = createHost();
       addEventListener("resize", schedule);
       new ResizeObserver(schedule).observe(document.body ?? document.documentElement);
     }
@@ -75,12 +78,11 @@ export function remotePointers(resolve) {
       let entry = drawn.get(id);
       if (!entry) {
         entry = createCursor();
-        host.shadowRoot.append(entry.cursor);
+        shadow.append(entry.cursor);
         drawn.set(id, entry);
       }
       entry.name = name;
       entry.pointer = pointer;
-      entry.label.dataset.name = name;
       entry.cursor.style.setProperty("--color", color);
       place(entry);
     }
@@ -98,8 +100,9 @@ function createHost() {
   host.style.cssText = HOST_STYLE;
   const style = document.createElement("style");
   style.textContent = STYLE;
-  host.attachShadow({ mode: "open" }).append(style);
-  return host;
+  const shadow = attachShadow(host, { __proto__: null, mode: "closed" });
+  shadow.append(style);
+  return [host, shadow];
 }
 
 function createCursor() {

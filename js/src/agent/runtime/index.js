@@ -6,6 +6,7 @@ import { standInCookie } from "./cookies.js";
 import { patchElements } from "./elements.js";
 import { patchHistory } from "./history.js";
 import { patchNetwork } from "./network.js";
+import { keepNamePerSite } from "./name.js";
 import { guard } from "./patch.js";
 import { stubServiceWorker } from "./service-worker.js";
 import { standInStorage } from "./storage.js";
@@ -43,5 +44,6 @@ export function installRuntime({ url, prefix, cookies }) {
   guard("cookie", () => standInCookie({ initial: cookies, endpoint, currentUrl }));
   guard("storage", standInStorage);
   guard("serviceWorker", stubServiceWorker);
+  guard("name", () => keepNamePerSite(document.currentScript?.dataset.cobrowseSite ?? ""));
   return { currentUrl, onNavigated: (listener) => onNavigated(listener) };
 }

@@ -1,0 +1,28 @@
+// Bounds on everything a page, a peer or a modified client can put into the shared state
+// (docs/protocol.md, "Bounds"); cobrowse_widget/_schema.py holds the same numbers.
+
+/** The longest URL shared: what common servers accept in a request line. */
+export const MAX_URL = 8192;
+/** History entries kept in the room; the oldest are dropped. */
+export const MAX_HISTORY = 100;
+/** A kept form result's id, as the proxy makes them. */
+export const RESULT_ID = /^[A-Za-z0-9_-]{8,64}$/;
+/** Strings inside a locator (id, attribute values). */
+export const MAX_STRING = 512;
+/** A locator's text fingerprint. */
+export const MAX_TEXT = 200;
+/** Steps in a locator's path from <body>, and a tag name's length. */
+export const MAX_DEPTH = 128;
+export const MAX_TAG = 64;
+/** Remote pointers drawn at once, and a participant's name as drawn. */
+export const MAX_POINTERS = 64;
+export const MAX_NAME = 64;
+/** A page title. */
+export const MAX_TITLE = 512;
+
+/** Sustained rate and burst of each kind of agent message the widget acts on (per second). */
+export const RATES = {
+  scroll: { rate: 30, burst: 30 },
+  pointer: { rate: 60, burst: 60 },
+  navigation: { rate: 3, burst: 6 }, // hello and navigated: loads and same-document moves
+};

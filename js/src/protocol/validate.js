@@ -1,0 +1,170 @@
+// Every message between the agent and the widget is untrusted data: a page can forge the agent's
+// (docs/protocol.md, "Agent <-> widget"). These return clean copies of the shapes there, or null
+// when a value does not fit. Shared by both bundles: the widget checks what agents send, the
+// agent what the widget sends. Only own properties are read and only captured built-ins are
+// called, so that in the agent's realm page scripts never get hold of the values; the copies have
+// no prototype for the same reason.
+import {
+  append,
+  charCodeAt,
+  hasOwn,
+  isArray,
+  isFinite,
+  isInteger,
+  max,
+  min,
+  slice,
+  trim,
+} from "./captured.js";
+import * as limits from "./limits.js";
+
+const ATTRIBUTES = ["name", "aria-label", "href", "src"];
+export const DEFAULT_COLOR = "#e8590c";
+
+const own = (value, key) => (hasOwn(value, key) ? value[key] : undefined);
+const isObject = (value) => typeof value === "object" && value !== null && !isArray(value);
+const isText = (value, most = limits.MAX_STRING) =>
+  typeof value === "string" && value.length > 0 && value.length <= most;
+const unit = (value) => (isFinite(value) ? min(1, max(0, value)) : null);
+
+/** `#rgb` or `#rrggbb`, checked character by character (no RegExp: its methods are patchable). */
+function isColor(value) {
+  if (typeof value !== "string" || (value.length !== 4 && value.length !== 7)) return false;
+  if (value[0] !== "#") return false;
+  for (let i = 1; i < value.length; i++) {
+    const code = charCodeAt(value, i) | 0x20; // lower case for letters
+    if (!((code >= 0x30 && code <= 0x39) || (code >= 0x61 && code <= 0x66))) return false;
+  }
+  return true;
+}
+
+/** An http(s) URL of bounded length, as the browser spells it; null otherwise. */
+export function toWebUrl(value) {
+  if (typeof value !== "string" || value.length > limits.MAX_URL) return null;
+  let url;
+  try {
+    url = new URL(value);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return null;
+  return url.href.length <= limits.MAX_URL ? url.href : null;
+}
+
+export function toLocator(value) {
+  if (!isObject(value)) return null;
+  const steps = own(value, "path");
+  if (!isArray(steps) || steps.length > limits.MAX_DEPTH) return null;
+  const path = [];
+  for (let i = 0; i < steps.length; i++) {
+    const step = own(steps, i);
+    if (!isArray(step) || step.length !== 2) return null;
+    const tag = own(step, 0);
+    const index = own(step, 1);
+    if (!isText(tag, limits.MAX_TAG) || !isInteger(index) || index < 0) return null;
+    append(path, [tag, index]);
+  }
+  const locator = { __proto__: null, path };
+  const id = own(value, "id");
+  if (isText(id)) locator.id = id;
+  const given = own(value, "attrs");
+  if (isObject(given)) {
+    const attrs = { __proto__: null };
+    let any = false;
+    for (let i = 0; i < ATTRIBUTES.length; i++) {
+      const text = own(given, ATTRIBUTES[i]);
+      if (isText(text)) {
+        attrs[ATTRIBUTES[i]] = text;
+        any = true;
+      }
+    }
+    if (any) locator.attrs = attrs;
+  }
+  const text = own(value, "text");
+  if (isText(text, limits.MAX_TEXT)) locator.text = text;
+  return locator;
+}
+
+export function toAnchor(value) {
+  if (!isObject(value)) return null;
+  const ratio = unit(own(value, "ratio"));
+  const fraction = unit(own(value, "fraction"));
+  if (ratio === null || fraction === null) return null;
+  return { __proto__: null, locator: toLocator(own(value, "locator")), ratio, fraction };
+}
+
+export function toPointer(value) {
+  if (!isObject(value)) return null;
+  const rx = unit(own(value, "rx"));
+  const ry = unit(own(value, "ry"));
+  const fx = unit(own(value, "fx"));
+  const fy = unit(own(value, "fy"));
+  if (rx === null || ry === null || fx === null || fy === null) return null;
+  return { __proto__: null, locator: toLocator(own(value, "locator")), rx, ry, fx, fy };
+}
+
+/** The drawable entries of a `pointers` list (those with a valid id and position). */
+export function toPointers(value) {
+  if (!isArray(value)) return null;
+  const pointers = [];
+  for (let i = 0; i < min(value.length, limits.MAX_POINTERS); i++) {
+    const item = own(value, i);
+    if (!isObject(item)) continue;
+    const id = own(item, "id");
+    if (!(isText(id, 128) || isFinite(id))) continue;
+    const pointer = toPointer(own(item, "pointer"));
+    if (!pointer) continue;
+    const given = own(item, "name");
+    const name = typeof given === "string" ? trim(slice(given, 0, limits.MAX_NAME)) : "";
+    const color = own(item, "color");
+    append(pointers, {
+      __proto__: null,
+      id: `${id}`,
+      name: name || "Someone",
+      color: isColor(color) ? color : DEFAULT_COLOR,
+      pointer,
+    });
+  }
+  return pointers;
+}
+
+const toTitle = (value) => (typeof value === "string" ? slice(value, 0, limits.MAX_TITLE) : "");
+
+/** An agent -> widget message, checked and copied; null when it does not fit. */
+export function agentMessage(data) {
+  if (!isObject(data)) return null;
+  const type = own(data, "type");
+  if (type === "hello" || type === "navigated") {
+    const url = toWebUrl(own(data, "url"));
+    if (url === null) return null;
+    const title = toTitle(own(data, "title"));
+    if (type === "navigated") return { type, url, title, active: own(data, "active") !== false };
+    const result = own(data, "result");
+    return { type, url, title, result: limits.RESULT_ID.test(result ?? "") ? result : null };
+  }
+  if (type === "scroll") {
+    const anchor = toAnchor(own(data, "anchor"));
+    return anchor && { type, anchor };
+  }
+  if (type === "pointer") {
+    const given = own(data, "pointer");
+    const pointer = given === null ? null : toPointer(given);
+    return given === null || pointer ? { type, pointer } : null;
+  }
+  return null;
+}
+
+/** A widget -> agent message, checked and copied; null when it does not fit. */
+export function widgetMessage(data) {
+  if (!isObject(data)) return null;
+  const type = own(data, "type");
+  if (type === "scroll-to") {
+    const anchor = toAnchor(own(data, "anchor"));
+    return anchor && { __proto__: null, type, anchor };
+  }
+  if (type === "pointers") {
+    const pointers = toPointers(own(data, "pointers"));
+    return pointers && { __proto__: null, type, pointers };
+  }
+  return null;
+}

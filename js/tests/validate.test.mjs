@@ -1,0 +1,91 @@
+// The shared validator: what a page can make its agent send is bounded and copied.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { MAX_DEPTH, MAX_URL } from "../src/protocol/limits.js";
+import { agentMessage, toWebUrl, widgetMessage } from "../src/protocol/validate.js";
+
+const plain = (value) => JSON.parse(JSON.stringify(value));
+const anchor = { locator: { path: [["main", 0]], id: "x" }, ratio: 0.5, fraction: 0.25 };
+
+test("URLs are http(s) and bounded", () => {
+  assert.equal(toWebUrl("https://example.org"), "https://example.org/");
+  assert.equal(toWebUrl("javascript:alert(1)"), null);
+  assert.equal(toWebUrl("data:text/html,x"), null);
+  assert.equal(toWebUrl(`https://example.org/${"a".repeat(MAX_URL)}`), null);
+  assert.equal(toWebUrl({ toString: () => "https://example.org/" }), null);
+});
+
+test("hello and navigated carry only checked fields", () => {
+  const hello = agentMessage({
+    type: "hello",
+    url: "https://a.example/",
+    title: 7,
+    extra: "x".repeat(1e5),
+  });
+  assert.deepEqual(hello, { type: "hello", url: "https://a.example/", title: "", result: null });
+  assert.equal(agentMessage({ type: "hello", url: "file:///etc/passwd" }), null);
+  const navigated = agentMessage({
+    type: "navigated",
+    url: "https://a.example/#b",
+    title: "t".repeat(1e5),
+  });
+  assert.equal(navigated.title.length, 512);
+  assert.equal(navigated.active, true);
+  assert.equal(
+    agentMessage({ type: "hello", url: "https://a.example/", result: "../x" }).result,
+    null,
+  );
+});
+
+test("oversized anchors lose what does not fit; deep ones are refused", () => {
+  const big = "x".repeat(100_000);
+  const message = agentMessage({
+    type: "scroll",
+    anchor: { ...anchor, locator: { path: [["p", 1]], id: big, text: big, attrs: { href: big } } },
+  });
+  assert.deepEqual(plain(message), {
+    type: "scroll",
+    anchor: { locator: { path: [["p", 1]] }, ratio: 0.5, fraction: 0.25 },
+  });
+  assert.ok(JSON.stringify(message).length < 200);
+  const deep = Array.from({ length: MAX_DEPTH + 1 }, () => ["div", 0]);
+  const refused = agentMessage({ type: "scroll", anchor: { ...anchor, locator: { path: deep } } });
+  assert.equal(refused.anchor.locator, null);
+  assert.equal(agentMessage({ type: "scroll", anchor: { ratio: "x", fraction: 0 } }), null);
+});
+
+test("pointers: null clears, junk is refused, unknown types are dropped", () => {
+  assert.deepEqual(agentMessage({ type: "pointer", pointer: null }), {
+    type: "pointer",
+    pointer: null,
+  });
+  assert.equal(agentMessage({ type: "pointer", pointer: { rx: 1 } }), null);
+  assert.equal(agentMessage({ type: "eval", code: "1" }), null);
+  assert.equal(agentMessage([]), null);
+});
+
+test("only own properties are read", () => {
+  const inherited = Object.create({ type: "scroll", anchor });
+  assert.equal(agentMessage(inherited), null);
+  const sparse = [];
+  sparse.length = 1;
+  assert.equal(widgetMessage({ type: "pointers", pointers: sparse }).pointers.length, 0);
+});
+
+test("remote pointers are capped and their names and colours cleaned", () => {
+  const pointer = { locator: null, rx: 0, ry: 0, fx: 0.5, fy: 2 };
+  const pointers = Array.from({ length: 100 }, (_, id) => ({
+    id,
+    name: ` ${"n".repeat(99)}`,
+    color: "red",
+    pointer,
+  }));
+  const { pointers: drawn } = widgetMessage({ type: "pointers", pointers });
+  assert.equal(drawn.length, 64);
+  assert.equal(drawn[0].name, "n".repeat(63));
+  assert.equal(drawn[0].color, "#e8590c");
+  assert.equal(drawn[0].pointer.fy, 1);
+  const ok = widgetMessage({ type: "pointers", pointers: [{ id: "a", color: "#AbC", pointer }] });
+  assert.equal(ok.pointers[0].color, "#AbC");
+  assert.equal(ok.pointers[0].name, "Someone");
+});
