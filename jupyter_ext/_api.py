@@ -64,10 +64,11 @@ class SessionHandler(APIHandler):
         except TooManySessions as exc:
             raise web.HTTPError(503, str(exc)) from exc
         self.browser_pass.give(self, self.base_url)
+        entry = session.token if write else session.reader_token  # a reader's tokens only read
         self.finish(
             {
                 "room": room,
-                "prefix": proxy_prefix(self.base_url, session.token),
+                "prefix": proxy_prefix(self.base_url, entry),
                 "user": participant(user),
                 "permissions": {"write": bool(write)},
             }

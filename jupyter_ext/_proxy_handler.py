@@ -170,6 +170,8 @@ class ProxyHandler(web.RequestHandler):
         if capability is None:
             return self._text(404, "cobrowse proxy: unknown or expired session.\n")
         session = capability.session
+        if capability.read_only and self.request.method not in SAFE:
+            return self._text(403, "cobrowse proxy: a view-only participant only reads pages.\n")
         prefix = proxy_prefix(self.settings.get("base_url", "/"), token)
         rest = self.request.path[len(prefix) :]
         if rest.startswith(OWN):
@@ -182,7 +184,7 @@ class ProxyHandler(web.RequestHandler):
             return self._text(400, "cobrowse proxy: WebSocket addresses need a WebSocket.\n")
         site = site_of(url)
         if site != capability.site and self._may_move():
-            return self._move_to_site(session, site, rest, from_site=capability.site is not None)
+            return self._move_to_site(capability, site, rest, from_site=capability.site is not None)
         if is_demo(url):
             return self._demo(session, url, prefix)
         # Another site's resources load without the room's cookies, as third-party ones; a
@@ -192,15 +194,16 @@ class ProxyHandler(web.RequestHandler):
             token, self.request.uri or "", self.request.method or "GET", arrived
         )
         credentialed = site == capability.site
-        relay = _Relay(self, session, url, prefix, credentialed, cross_site)
+        relay = _Relay(self, capability, url, prefix, credentialed, cross_site)
         await relay.run(capability.site)
 
     def _move_to_site(
-        self, session: Session, site: str, rest: str, from_site: bool = False
+        self, capability: Capability, site: str, rest: str, from_site: bool = False
     ) -> None:
         """Send a navigation on to the target site's own capability (307 keeps a form's body).
         One that a page of another site started (``from_site``) is remembered as cross-site."""
-        token = self.cobrowse.sessions.site_token(session, site)
+        session = capability.session
+        token = self.cobrowse.sessions.site_token(session, site, capability.read_only)
         query = f"?{self.request.query}" if self.request.query else ""
         target = proxy_prefix(self.settings.get("base_url", "/"), token) + rest + query
         method = self.request.method or "GET"
@@ -236,7 +239,7 @@ class ProxyHandler(web.RequestHandler):
                     self.finish(result.body)
                     return
                 if self._may_move():
-                    return self._move_to_site(session, site, rest)
+                    return self._move_to_site(capability, site, rest)
                 return self._text(403, "cobrowse proxy: that result belongs to another site.\n")
             # Anything else under a kept result (its relative links) lives at its usual place.
             query = f"?{self.request.query}" if self.request.query else ""
@@ -269,14 +272,15 @@ class _Relay:
     def __init__(
         self,
         handler: ProxyHandler,
-        session: Session,
+        capability: Capability,
         url: str,
         prefix: str,
         credentialed: bool,
         cross_site: bool = False,
     ) -> None:
         self.handler = handler
-        self.session = session
+        self.session = capability.session
+        self.read_only = capability.read_only  # a reader's loads never change the room's jar
         self.url = url
         self.prefix = prefix
         self.method = handler.request.method or "GET"
@@ -342,7 +346,7 @@ class _Relay:
                     lookup = None
         except Exception as exc:
             return self._failed(exc)
-        if self.credentialed and isinstance(response, UpstreamResponse):
+        if self.credentialed and not self.read_only and isinstance(response, UpstreamResponse):
             self.session.jar.store(self.url, response.headers.get_list("Set-Cookie"))
         if self.method not in SAFE and response.code < 400:
             self.session.cache.invalidate(self.url)

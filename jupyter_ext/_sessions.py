@@ -3,6 +3,8 @@
 A room's entry token only starts navigations: the proxy sends each one on to the token of the
 target's site. Pages of a site only ever learn their own site's token, and a token carries the
 room's cookies only to its own site, so one proxied site cannot read another's logged-in pages.
+Readers of the room get tokens of their own, which only read: no form posts, no other unsafe
+methods, and nothing they load changes the room's cookies.
 """
 
 from __future__ import annotations
@@ -46,7 +48,8 @@ class Session:
     cache_size: int = 0
     kept: KeptBytes | None = None  # the server's budget for caches and results
     token: str = field(default_factory=_token)  # the entry token
-    site_tokens: dict[str, str] = field(default_factory=dict)
+    reader_token: str = field(default_factory=_token)  # the entry token of readers
+    site_tokens: dict[tuple[str, bool], str] = field(default_factory=dict)  # (site, read-only)
     jar: SessionCookieJar = field(default_factory=SessionCookieJar)
     last_used: float = field(default_factory=time.monotonic)
     results: ResultStore = field(init=False)
@@ -90,11 +93,12 @@ class Session:
 
 @dataclass(frozen=True)
 class Capability:
-    """What a token grants: a session, and the one site it may carry cookies to (None for the
-    entry token)."""
+    """What a token grants: a session, the one site it may carry cookies to (None for the entry
+    token), and whether it only reads."""
 
     session: Session
     site: str | None
+    read_only: bool = False
 
 
 class SessionStore:
@@ -133,6 +137,7 @@ class SessionStore:
             session = Session(room, self.max_concurrent, self.cache_size, self.kept)
             self._by_room[room] = session
             self._by_token[session.token] = Capability(session, None)
+            self._by_token[session.reader_token] = Capability(session, None, read_only=True)
         session.last_used = time.monotonic()
         return session
 
@@ -160,12 +165,13 @@ class SessionStore:
                 raise TooManySessions(f"{self.max_sessions} rooms are in use on this server")
             self._end(min(idle, key=lambda session: session.last_used))
 
-    def site_token(self, session: Session, site: str) -> str:
-        """The session's token for ``site``, created on first use."""
-        token = session.site_tokens.get(site)
+    def site_token(self, session: Session, site: str, read_only: bool = False) -> str:
+        """The session's token for ``site`` (for readers: one that only reads), created on
+        first use."""
+        token = session.site_tokens.get((site, read_only))
         if token is None:
-            token = session.site_tokens[site] = _token()
-            self._by_token[token] = Capability(session, site)
+            token = session.site_tokens[(site, read_only)] = _token()
+            self._by_token[token] = Capability(session, site, read_only)
         return token
 
     def find(self, token: str) -> Capability | None:
@@ -186,7 +192,7 @@ class SessionStore:
         return True
 
     def _end(self, session: Session) -> None:
-        for token in (session.token, *session.site_tokens.values()):
+        for token in (session.token, session.reader_token, *session.site_tokens.values()):
             self._by_token.pop(token, None)
         if self._by_room.get(session.room) is session:
             del self._by_room[session.room]
