@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from functools import cache
+from functools import cache, lru_cache
 from urllib.parse import urlsplit
 
 from publicsuffixlist import PublicSuffixList
@@ -25,4 +25,15 @@ def site_of(url: str) -> str:
         return f"{scheme}://{host}"
     except ValueError:
         pass
-    return f"{scheme}://{_suffixes().privatesuffix(host) or host}"
+    return f"{scheme}://{registrable_domain(host)}"
+
+
+@lru_cache(maxsize=4096)  # bounded: pages name as many hosts as they like
+def registrable_domain(host: str) -> str:
+    """``www.example.co.uk`` -> ``example.co.uk``; a public suffix or a single name is itself."""
+    return _suffixes().privatesuffix(host) or host
+
+
+def is_public_suffix(host: str) -> bool:
+    """Whether ``host`` is a public suffix (``co.uk``, ``github.io``) by the list."""
+    return bool(_suffixes().is_public(host))
