@@ -341,9 +341,19 @@ async def _start_origin() -> tuple[Origin, httpserver.HTTPServer]:
 
 @pytest.fixture
 def jp_server_config() -> dict:
+    return server_config()
+
+
+def server_config(server: dict | None = None, **cobrowse) -> dict:
+    """The test server's settings: the extension on, the test origins allowed, and more
+    ``ServerApp`` and ``CoBrowse`` settings where a test needs them."""
     return {
-        "ServerApp": {"jpserver_extensions": {"jupyter_ext": True}},
-        "CoBrowse": {"allowed_private_hosts": [ORIGIN_HOST, OTHER_HOST], "request_timeout": 5.0},
+        "ServerApp": {"jpserver_extensions": {"jupyter_ext": True}, **(server or {})},
+        "CoBrowse": {
+            "allowed_private_hosts": [ORIGIN_HOST, OTHER_HOST],
+            "request_timeout": 5.0,
+            **cobrowse,
+        },
     }
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from pycrdt import Doc, create_sync_message
 
-from .conftest import ORIGIN_HOST, OTHER_HOST, as_browser, get, proxied
+from .conftest import as_browser, get, proxied, server_config
 
 ROOMS = 150
 MB = 1_000_000
@@ -22,14 +22,8 @@ STYLE = "/cacheable?type=text/css&cc=max-age%3D600&pad=1000000"  # 1 MB, kept by
 
 @pytest.fixture
 def jp_server_config() -> dict:
-    return {
-        "ServerApp": {"jpserver_extensions": {"jupyter_ext": True}},
-        "CoBrowse": {
-            "allowed_private_hosts": [ORIGIN_HOST, OTHER_HOST],
-            "room_linger": 0.05,
-            "server_cache_size": 1024 * 1024 * 1024,  # so that only the rooms' end frees it
-        },
-    }
+    # A large server budget, so that only the rooms' end frees what they keep.
+    return server_config(room_linger=0.05, server_cache_size=1024 * 1024 * 1024)
 
 
 async def test_dropped_rooms_give_back_their_memory(

@@ -13,7 +13,7 @@ from tornado import httpserver, web, websocket
 from tornado.httpclient import HTTPClientError
 from tornado.websocket import websocket_connect
 
-from .conftest import ORIGIN_HOST, OTHER_HOST, get, proxied
+from .conftest import ORIGIN_HOST, OTHER_HOST, get, proxied, server_config
 
 # Spellings of this machine that reach a server listening on 127.0.0.1 (or on every address).
 THIS_MACHINE = ["127.0.0.1", "localhost", "127.1", "2130706433", "0.0.0.0", "[::ffff:127.0.0.1]"]
@@ -23,17 +23,10 @@ THIS_MACHINE = ["127.0.0.1", "localhost", "127.1", "2130706433", "0.0.0.0", "[::
 def jp_server_config() -> dict:
     """README's local-development allow-list, and a Jupyter without a token: a page that reached
     it could run code in its kernels."""
-    return {
-        "ServerApp": {
-            "jpserver_extensions": {"jupyter_ext": True},
-            "token": "",
-            "disable_check_xsrf": True,  # the test client posts no _xsrf
-        },
-        "CoBrowse": {
-            "allowed_private_hosts": ["127.0.0.1", "localhost", ORIGIN_HOST, OTHER_HOST],
-            "request_timeout": 5.0,
-        },
-    }
+    return server_config(
+        {"token": "", "disable_check_xsrf": True},  # the test client posts no _xsrf
+        allowed_private_hosts=["127.0.0.1", "localhost", ORIGIN_HOST, OTHER_HOST],
+    )
 
 
 class _Hello(web.RequestHandler):

@@ -10,25 +10,20 @@ import pytest
 
 from jupyter_ext import _proxy_handler
 
-from .conftest import ORIGIN_HOST, OTHER_HOST, get, proxied
+from .conftest import get, proxied, server_config
 
 KIB = 1024
 
 
 @pytest.fixture
 def jp_server_config() -> dict:
-    return {
-        "ServerApp": {"jpserver_extensions": {"jupyter_ext": True}},
-        "CoBrowse": {
-            "allowed_private_hosts": [ORIGIN_HOST, OTHER_HOST],
-            "request_timeout": 5.0,
-            "max_request_size": 64 * KIB,
-            "max_page_size": 1024 * KIB,
-            "page_timeout": 0.5,
-            "max_concurrent_requests": 2,
-            "in_flight_size": 3 * 1024 * KIB,
-        },
-    }
+    return server_config(
+        max_request_size=64 * KIB,
+        max_page_size=1024 * KIB,
+        page_timeout=0.5,
+        max_concurrent_requests=2,
+        in_flight_size=3 * 1024 * KIB,
+    )
 
 
 @pytest.fixture

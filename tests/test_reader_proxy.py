@@ -7,7 +7,7 @@ import json
 import pytest
 from jupyter_server.auth import Authorizer
 
-from .conftest import ORIGIN_HOST, OTHER_HOST, PASS_COOKIE, as_browser, get, proxied
+from .conftest import PASS_COOKIE, as_browser, get, proxied, server_config
 
 
 class AsyncReader(Authorizer):
@@ -19,13 +19,7 @@ class AsyncReader(Authorizer):
 
 @pytest.fixture
 def jp_server_config() -> dict:
-    return {
-        "ServerApp": {
-            "jpserver_extensions": {"jupyter_ext": True},
-            "authorizer_class": AsyncReader,
-        },
-        "CoBrowse": {"allowed_private_hosts": [ORIGIN_HOST, OTHER_HOST]},
-    }
+    return server_config({"authorizer_class": AsyncReader})
 
 
 async def test_a_readers_tokens_only_read(
