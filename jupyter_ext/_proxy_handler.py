@@ -28,7 +28,7 @@ from ._proxy import (
     upstream_request_headers,
 )
 from ._results import Result
-from ._sessions import Capability, Session, proxy_prefix
+from ._sessions import Capability, proxy_prefix
 from ._sites import site_of
 from ._urls import from_proxy
 
@@ -75,6 +75,8 @@ class ProxyHandler(web.RequestHandler):
         self.upload = bytearray()
         self._held = 0  # bytes of the server's in-flight budget this request holds
         self._refused: OverLimit | None = None
+        self._started = False  # the method runs (after the whole request body arrived)
+        self.gone = False  # the browser closed the connection
 
     def prepare(self) -> None:
         cookie = self.request.path.endswith("/" + COOKIE)
@@ -103,12 +105,17 @@ class ProxyHandler(web.RequestHandler):
         return True
 
     def on_finish(self) -> None:
+        self._give_back()
+
+    def on_connection_close(self) -> None:
+        self.gone = True
+        if not self._started:  # an upload cut off: the method never runs to give it back
+            self._give_back()
+
+    def _give_back(self) -> None:
         self.cobrowse.in_flight.give_back(self._held)
         self._held = 0
         self.upload = bytearray()
-
-    def on_connection_close(self) -> None:
-        self.on_finish()
 
     def set_default_headers(self) -> None:
         for name, value in SECURITY_HEADERS.items():
@@ -130,13 +137,17 @@ class ProxyHandler(web.RequestHandler):
         self.finish(f"cobrowse proxy: {status_code} {self._reason}\n")
 
     async def get(self, token: str) -> None:
-        await self._handle(token)
+        self._started = True
+        try:
+            await self._handle(token)
+        finally:  # the bytes held are given back when the work is done, not when the browser
+            self._give_back()  # leaves: a page being read goes on holding memory till then
 
     head = post = put = delete = patch = get
 
     async def options(self, token: str) -> None:
         if "Access-Control-Request-Method" not in self.request.headers:
-            return await self._handle(token)
+            return await self.get(token)
         # A CORS preflight from the page (its origin is opaque): answered here, never forwarded.
         self.set_header("Access-Control-Allow-Methods", ", ".join(self.SUPPORTED_METHODS))
         requested = self.request.headers.get("Access-Control-Request-Headers")
@@ -183,27 +194,36 @@ class ProxyHandler(web.RequestHandler):
         if not url.startswith(("http://", "https://")):
             return self._text(400, "cobrowse proxy: WebSocket addresses need a WebSocket.\n")
         site = site_of(url)
-        if site != capability.site and self._may_move():
-            return self._move_to_site(capability, site, rest, from_site=capability.site is not None)
+        if site != capability.site and self._is_navigation():
+            if self._may_move():  # the participant's frame: to the site's own token
+                return self._move_to_site(capability, site, rest, capability.site is not None)
+            if capability.site is not None:  # a frame a page embeds: never under this token
+                return self._move_to_site(capability, site, rest, anonymous=True)
         if is_demo(url):
-            return self._demo(session, url, prefix)
+            return self._demo(capability, url, prefix)
         # Another site's resources load without the room's cookies, as third-party ones; a
         # navigation another site's page started gets them as SameSite allows.
         arrived = time.time() - self.request.request_time()  # before a long body was read
         cross_site = self._is_navigation() and session.crossed(
             token, self.request.uri or "", self.request.method or "GET", arrived
         )
-        credentialed = site == capability.site
+        credentialed = site == capability.site and capability.credentialed
         relay = _Relay(self, capability, url, prefix, credentialed, cross_site)
-        await relay.run(capability.site)
+        # An anonymous frame's answers are kept apart from those fetched with cookies.
+        await relay.run(
+            f"{capability.site} (anonymous)" if capability.anonymous else capability.site
+        )
 
     def _move_to_site(
-        self, capability: Capability, site: str, rest: str, from_site: bool = False
-    ) -> None:
-        """Send a navigation on to the target site's own capability (307 keeps a form's body).
-        One that a page of another site started (``from_site``) is remembered as cross-site."""
+        self, capability: Capability, site: str, rest: str, from_site: bool = False,
+        anonymous: bool = False,
+    ) -> None:  # fmt: skip
+        """Send a navigation on to the target site's own capability (307 keeps a form's body),
+        or its ``anonymous`` one. One that a page of another site started (``from_site``) is
+        remembered as cross-site."""
         session = capability.session
-        token = self.cobrowse.sessions.site_token(session, site, capability.read_only)
+        sessions = self.cobrowse.sessions
+        token = sessions.site_token(session, site, capability.read_only, anonymous)
         query = f"?{self.request.query}" if self.request.query else ""
         target = proxy_prefix(self.settings.get("base_url", "/"), token) + rest + query
         method = self.request.method or "GET"
@@ -223,7 +243,7 @@ class ProxyHandler(web.RequestHandler):
             url = parse_qs(self.request.query).get("url", [""])[0]
             if not url.startswith(("http://", "https://")):
                 return self._text(400, "cobrowse proxy: cookie needs the page's url.\n")
-            if site_of(url) != capability.site:
+            if site_of(url) != capability.site or not capability.credentialed:
                 return self._text(403, "cobrowse proxy: a page sets cookies of its own site.\n")
             session.jar.store_from_script(url, self.upload.decode("utf-8", "replace"))
             self.set_status(204)
@@ -253,16 +273,25 @@ class ProxyHandler(web.RequestHandler):
         except ValueError:
             return False
 
-    def _demo(self, session: Session, url: str, prefix: str) -> None:
+    def _demo(self, capability: Capability, url: str, prefix: str) -> None:
         found = demo_file(url)
         if found is None:
             return self._text(404, error_text(url, "the demo site has no such page"))
         body, content_type = found
         self.set_header("Content-Type", content_type)
         if rewritable(content_type):
-            tags = agent_tags(self.cobrowse.agent, url, prefix, session.jar.for_scripts(url))
+            cookies = script_cookies(capability, url)
+            tags = agent_tags(self.cobrowse.agent, url, prefix, cookies)
             body = rewrite_body(body, content_type, url, prefix, tags)
         self.finish(b"" if self.request.method == "HEAD" else body)
+
+
+def script_cookies(capability: Capability, url: str) -> str:
+    """What ``document.cookie`` shows a document at ``url`` served under ``capability``: the
+    room's cookies only for its own site's pages under a token that carries them."""
+    if site_of(url) != capability.site or not capability.credentialed:
+        return ""
+    return capability.session.jar.for_scripts(url)
 
 
 class _Relay:
@@ -384,6 +413,8 @@ class _Relay:
         async def read() -> None:
             nonlocal size
             async for chunk in response.chunks():
+                if handler.gone:
+                    raise ConnectionAbortedError("the browser went away")
                 size += len(chunk)
                 if size > limit:
                     raise OverLimit(502, f"the page is larger than the {limit} bytes it may have")
@@ -408,6 +439,24 @@ class _Relay:
         return response.code >= 500 and self.navigation
 
     async def _stream(self, response: UpstreamResponse | _Kept, lookup: Lookup | None) -> None:
+        """Stream the body on a connection of the pool, which every room shares: a room, and
+        all rooms together, may only keep part of it streaming (503 past that, rather than
+        holding a connection while waiting), and a browser that stops reading is cut off."""
+        handler = self.handler
+        counts = [self.session.open_streams, handler.cobrowse.streams]
+        if not isinstance(response, UpstreamResponse):
+            counts = []  # a kept answer holds no connection
+        if any(count.locked() for count in counts):
+            raise OverLimit(503, "too many answers are streaming at once")
+        for count in counts:
+            await count.acquire()  # not locked: no wait
+        try:
+            await self._stream_body(response, lookup)
+        finally:
+            for count in counts:
+                count.release()
+
+    async def _stream_body(self, response: UpstreamResponse | _Kept, lookup: Lookup | None) -> None:
         handler = self.handler
         self._release_slot()
         self._start_response(response)
@@ -421,18 +470,15 @@ class _Relay:
         await asyncio.wait_for(handler.flush(), STALL)
         kept: list[bytes] | None = [] if lookup is not None and lookup.wants_body else None
         size = 0
-        # The connection pool is shared by every room: a room, and all rooms together, may only
-        # keep part of it streaming, and a browser that stops reading is cut off.
-        async with self.session.open_streams, handler.cobrowse.streams:
-            async for chunk in response.chunks():
-                handler.write(chunk)
-                await asyncio.wait_for(handler.flush(), STALL)  # a slow browser slows the site
-                if kept is not None:
-                    size += len(chunk)
-                    if size > self.session.cache.max_entry:
-                        kept = None  # too large to keep
-                    else:
-                        kept.append(chunk)
+        async for chunk in response.chunks():
+            handler.write(chunk)
+            await asyncio.wait_for(handler.flush(), STALL)  # a slow browser slows the site
+            if kept is not None:
+                size += len(chunk)
+                if size > self.session.cache.max_entry or not handler.hold(len(chunk)):
+                    kept = None  # too large to keep, or the server holds too much already
+                else:
+                    kept.append(chunk)
         if kept is not None and lookup is not None:
             lookup.keep(response.code, response.reason, b"".join(kept))
         handler.finish()
@@ -461,7 +507,7 @@ class _Relay:
                 handler.cobrowse.agent,
                 self.url,
                 self.prefix,
-                self.session.jar.for_scripts(self.url),
+                self.session.jar.for_scripts(self.url) if self.credentialed else "",
                 result_id,
             )
             args = (body, content_type, self.url, self.prefix, tags)

@@ -4,7 +4,10 @@ A room's entry token only starts navigations: the proxy sends each one on to the
 target's site. Pages of a site only ever learn their own site's token, and a token carries the
 room's cookies only to its own site, so one proxied site cannot read another's logged-in pages.
 Readers of the room get tokens of their own, which only read: no form posts, no other unsafe
-methods, and nothing they load changes the room's cookies.
+methods, and nothing they load changes the room's cookies. A frame that a page embeds from
+another site loads under that site's *anonymous* token, which never carries the room's cookies
+(as browsers that block third-party cookies do), so it can neither read nor act on the
+embedding site, nor its own, in the room's name.
 """
 
 from __future__ import annotations
@@ -49,7 +52,8 @@ class Session:
     kept: KeptBytes | None = None  # the server's budget for caches and results
     token: str = field(default_factory=_token)  # the entry token
     reader_token: str = field(default_factory=_token)  # the entry token of readers
-    site_tokens: dict[tuple[str, bool], str] = field(default_factory=dict)  # (site, read-only)
+    # (site, read-only, anonymous) -> token
+    site_tokens: dict[tuple[str, bool, bool], str] = field(default_factory=dict)
     jar: SessionCookieJar = field(default_factory=SessionCookieJar)
     last_used: float = field(default_factory=time.monotonic)
     results: ResultStore = field(init=False)
@@ -93,12 +97,18 @@ class Session:
 
 @dataclass(frozen=True)
 class Capability:
-    """What a token grants: a session, the one site it may carry cookies to (None for the entry
-    token), and whether it only reads."""
+    """What a token grants: a session, the one site it serves (None for the entry token),
+    whether it only reads, and whether it is anonymous (never carries the room's cookies)."""
 
     session: Session
     site: str | None
     read_only: bool = False
+    anonymous: bool = False
+
+    @property
+    def credentialed(self) -> bool:
+        """Whether requests to its own site carry the room's cookies."""
+        return self.site is not None and not self.anonymous
 
 
 class SessionStore:
@@ -165,13 +175,16 @@ class SessionStore:
                 raise TooManySessions(f"{self.max_sessions} rooms are in use on this server")
             self._end(min(idle, key=lambda session: session.last_used))
 
-    def site_token(self, session: Session, site: str, read_only: bool = False) -> str:
-        """The session's token for ``site`` (for readers: one that only reads), created on
-        first use."""
-        token = session.site_tokens.get((site, read_only))
+    def site_token(
+        self, session: Session, site: str, read_only: bool = False, anonymous: bool = False
+    ) -> str:
+        """The session's token for ``site`` (for readers: one that only reads; ``anonymous``:
+        one that never carries cookies), created on first use."""
+        key = (site, read_only, anonymous)
+        token = session.site_tokens.get(key)
         if token is None:
-            token = session.site_tokens[(site, read_only)] = _token()
-            self._by_token[token] = Capability(session, site, read_only)
+            token = session.site_tokens[key] = _token()
+            self._by_token[token] = Capability(session, site, read_only, anonymous)
         return token
 
     def find(self, token: str) -> Capability | None:

@@ -68,7 +68,8 @@ class ProxyWebSocketHandler(WebSocketHandler):
             if name in self.request.headers:
                 headers[name] = self.request.headers[name]
         # A reader's page may show a site's live updates, but not act in the room's name there.
-        same_site = site_of(url) == capability.site and not capability.read_only
+        same_site = site_of(url) == capability.site and capability.credentialed
+        same_site = same_site and not capability.read_only
         cookie = session.jar.header_for(origin + (parts.path or "/")) if same_site else None
         if cookie:
             headers["Cookie"] = cookie

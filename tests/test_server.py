@@ -285,28 +285,71 @@ async def test_a_client_outside_the_browser_cannot_move_to_another_sites_token(
 ):
     """A hostile site's server knows its own token (its page can read its address). Forging
     `Sec-Fetch-Mode: navigate` on it, to a path on another site, must not hand out that site's
-    token, which carries the room's (HttpOnly) cookies there: moves need the browser pass."""
+    token, which carries the room's (HttpOnly) cookies there: moves need the browser pass.
+    Without it, the navigation goes to the site's anonymous token, which carries no cookies."""
     entry = await open_session("outside")
     await fetch_proxied(proxied(entry, origin.url("/setcookie")))  # the room logs in there
+    victim = await site_prefix(entry, origin.url("/"))
     hostile = await site_prefix(entry, origin.other_url("/"))
     forged = {"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "iframe", "Cookie": "x=1"}
-    for method, body in (("GET", None), ("POST", "a=1")):
-        response = await get(
+    for method, body, wrong_pass in (("GET", None, False), ("POST", "a=1", False),
+                                     ("GET", None, True)):  # fmt: skip
+        cookie = f"{PASS_COOKIE}=guess" if wrong_pass else "x=1"
+        moved = await get(
             http_server_client,
             proxied(hostile, origin.url("/echo")),
             method=method,
             body=body,
-            headers=forged,
+            headers={**forged, "Cookie": cookie},
             follow_redirects=False,
         )
-        assert response.code == 200, response.code  # relayed as a third-party request
-        assert "Location" not in response.headers
+        assert moved.code in (302, 307), moved.code
+        location = moved.headers["Location"]
+        assert not location.startswith(victim) and not location.startswith(hostile)
+        answer = await get(
+            http_server_client, location, method=method, body=body, headers=forged,
+            follow_redirects=False,
+        )  # fmt: skip
+        assert answer.code == 200 and origin.requests[-1]["_method"] == method
         assert "cookie" not in origin.requests[-1]
-    # A wrong pass is no pass.
-    wrong = await get(
+
+
+async def test_a_frame_a_page_embeds_from_another_site_never_runs_under_its_token(
+    open_session, origin, fetch_proxied, site_prefix, http_server_client
+):
+    """Chromium sends the browser pass with the widget frame's navigations only, not with those
+    of frames nested in the (opaque) page. Such a frame from another site (an ad, an embed) must
+    not be served under the embedding site's token, whose requests to that site carry the
+    room's cookies: it goes to its own site's anonymous token, which carries none anywhere."""
+    entry = await open_session("embeds")
+    await fetch_proxied(proxied(entry, origin.url("/setcookie")))  # logged in on the page's site
+    page = await site_prefix(entry, origin.url("/"))
+    nested = {"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "iframe"}  # no pass
+    moved = await get(
         http_server_client,
-        proxied(hostile, origin.url("/echo")),
-        headers={**forged, "Cookie": f"{PASS_COOKIE}=guess"},
+        proxied(page, origin.other_url("/page")),
+        headers=nested,
         follow_redirects=False,
     )
-    assert wrong.code == 200 and "cookie" not in origin.requests[-1]
+    assert moved.code == 302
+    frame = moved.headers["Location"].split("/http/", 1)[0] + "/"
+    framed = await get(
+        http_server_client, proxied(frame, origin.other_url("/page")), headers=nested
+    )
+    assert framed.code == 200 and f'data-cobrowse-prefix="{frame}"' in framed.body.decode()
+    assert page not in framed.body.decode()
+    # The embedded page's scripts, under its token, reach the embedding site and its own
+    # without the room's cookies (they used to be served under the page's token: logged in).
+    for url in (origin.url("/echo"), origin.other_url("/echo")):
+        await get(http_server_client, proxied(frame, url), headers={"Sec-Fetch-Mode": "cors"})
+        assert "cookie" not in origin.requests[-1]
+    refused = await get(
+        http_server_client, f"{frame}_/cookie?url={origin.other_url('/')}", method="POST",
+        body="x=1",
+    )  # fmt: skip
+    assert refused.code == 403
+    # The embedding page's own requests are still logged in.
+    await get(
+        http_server_client, proxied(page, origin.url("/echo")), headers={"Sec-Fetch-Mode": "cors"}
+    )
+    assert origin.requests[-1]["cookie"] == "sid=s3cret"
