@@ -12,6 +12,7 @@ from jupyter_server.auth.decorator import ws_authenticated
 from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.base.websocket import WebSocketMixin
 from jupyter_server.utils import ensure_async
+from pycrdt import YMessageType, YSyncMessageType
 from tornado import web
 from tornado.iostream import StreamClosedError
 from tornado.websocket import WebSocketClosedError, WebSocketHandler
@@ -21,6 +22,7 @@ from ._rooms import Refused, Room, RoomHub
 from ._throttle import Throttle
 
 POLICY_VIOLATION, UNSUPPORTED_DATA, TRY_AGAIN_LATER = 1008, 1003, 1013
+SYNC_STEP1 = bytes([YMessageType.SYNC, YSyncMessageType.SYNC_STEP1])
 
 
 class RoomHandler(WebSocketMixin, WebSocketHandler, JupyterHandler):
@@ -74,7 +76,10 @@ class RoomHandler(WebSocketMixin, WebSocketHandler, JupyterHandler):
     async def on_message(self, message: str | bytes) -> None:
         if self.room is None or isinstance(message, str):
             return
-        delay = self.throttle.delay(len(message), time.monotonic())
+        cost = len(message)
+        if message[:2] == SYNC_STEP1:  # a few bytes that the room answers with the document
+            cost += self.room.doc_size
+        delay = self.throttle.delay(cost, time.monotonic())
         if delay:
             await asyncio.sleep(delay)
         if self.room is None:

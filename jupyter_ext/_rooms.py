@@ -87,6 +87,11 @@ class Room:
         self._sender: Peer | None = None
         self.doc.observe(self._on_update)
 
+    @property
+    def doc_size(self) -> int:
+        """About how many bytes a whole-document sync step 2 takes (an upper estimate)."""
+        return self._doc_bytes
+
     def join(self, peer: Peer, user: dict[str, str], read_only: bool = False) -> None:
         """Start syncing a new peer: ask for its state and tell it who is here."""
         if len(self.peers) >= self.limits.max_peers:

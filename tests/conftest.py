@@ -212,12 +212,18 @@ class _Trickle(_Recorder):
     async def get(self) -> None:
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.write("<html><head></head><body>")
-        await self.flush()
-        while not self.origin.release.is_set():
-            self.write("<p>")
+        self.origin.open_streams += 1
+        try:
             await self.flush()
-            await asyncio.sleep(0.05)
-        self.finish("</body></html>")
+            while not self.origin.release.is_set():
+                self.write("<p>")
+                await self.flush()
+                await asyncio.sleep(0.05)
+            self.finish("</body></html>")
+        except StreamClosedError:
+            pass
+        finally:
+            self.origin.open_streams -= 1
 
 
 class _Endless(_Recorder):

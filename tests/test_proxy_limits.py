@@ -134,3 +134,70 @@ async def test_a_browser_that_stops_reading_is_cut_off(
     assert origin.open_streams == 0
     assert session.open_streams._value == 2 * cobrowse.max_concurrent_requests
     sock.close()
+
+
+async def _raw_get(port: int, path: str) -> socket.socket:
+    """A request from a client that never reads its answer."""
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+    return sock
+
+
+async def _until(condition, timeout: float = 10.0) -> None:
+    for _ in range(int(timeout / 0.05)):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("condition not reached")
+
+
+async def test_streams_past_the_rooms_share_are_refused_not_queued(
+    open_session, origin, site_prefix, jp_http_port, http_server_client, monkeypatch
+):
+    """A room's streams are bounded (here 2 x 2): one more is answered 503 at once instead of
+    waiting while it keeps an upstream connection of the shared pool."""
+    monkeypatch.setattr(_proxy_handler, "STALL", 30.0)
+    prefix = await site_prefix(await open_session("streams"), origin.url("/"))
+    path = proxied(prefix, origin.url("/endless"))
+    held = [await _raw_get(jp_http_port, path) for _ in range(4)]
+    await _until(lambda: origin.open_streams == 4)
+    one_more = await asyncio.wait_for(get(http_server_client, path), 5)
+    assert one_more.code == 503 and "streaming at once" in one_more.body.decode()
+    await _until(lambda: origin.open_streams == 4)  # its upstream connection was let go
+    for sock in held:
+        sock.close()
+    await _until(lambda: origin.open_streams == 0)
+
+
+async def test_a_page_nobody_waits_for_is_not_read_on(
+    open_session, origin, site_prefix, jp_http_port, cobrowse
+):
+    """A browser that leaves while a page is being read whole: reading stops (the bytes held
+    were counted until then), instead of going on outside the budget until page_timeout."""
+    cobrowse.page_timeout = 30.0
+    prefix = await site_prefix(await open_session("left"), origin.url("/"))
+    sock = await _raw_get(jp_http_port, proxied(prefix, origin.url("/trickle")))
+    await _until(lambda: origin.open_streams == 1 and cobrowse.in_flight.used > 0)
+    sock.close()
+    await _until(lambda: origin.open_streams == 0, timeout=3)
+    await _until(lambda: cobrowse.in_flight.used == 0)
+
+
+async def test_a_streamed_answer_is_kept_only_within_the_budget(
+    open_session, origin, site_prefix, http_server_client, cobrowse
+):
+    """A cacheable download copied for the room's cache counts against the server's in-flight
+    bytes: when they are spent it is streamed but not kept."""
+    prefix = await site_prefix(await open_session("kept"), origin.url("/"))
+    url = proxied(prefix, origin.url("/cacheable?type=application/octet-stream&pad=500000"))
+    spare = 100 * KIB
+    assert cobrowse.in_flight.take(cobrowse.in_flight.max_bytes - spare)
+    try:
+        for _ in range(2):
+            answer = await get(http_server_client, url, headers={"Sec-Fetch-Mode": "no-cors"})
+            assert answer.code == 200 and len(answer.body) > 500_000
+    finally:
+        cobrowse.in_flight.give_back(cobrowse.in_flight.max_bytes - spare)
+    assert len([r for r in origin.requests if r["_path"].startswith("/cacheable")]) == 2
+    assert cobrowse.in_flight.used == 0

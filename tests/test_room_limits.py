@@ -140,3 +140,24 @@ def test_a_large_message_is_admitted_then_paid_for():
     throttle = Throttle(messages_per_second=100, bytes_per_second=1000)
     assert throttle.delay(500, 0.0) == 0.0
     assert throttle.delay(3000, 0.0) == pytest.approx(1.5)
+
+
+async def test_asking_for_the_document_again_and_again_is_paced(mount):
+    """A sync step 1 is a few bytes the room answers with its whole document: it is paced as if
+    it cost the document's size, so one connection cannot make the server send gigabytes."""
+    hub, connect = mount(bytes_per_second=1 * MiB)
+    writer = await connect()
+    update: list[bytes] = []
+    writer.doc.observe(lambda event: update.append(event.update))
+    writer.doc.get("page", type=Map)["blob"] = "x" * (300 * KiB)
+    await writer.ws.write_message(create_update_message(update[-1]), binary=True)
+    await _until(lambda: hub.rooms["r"].doc_size > 300 * KiB)
+    asker = await connect()
+    start = time.monotonic()
+    for _ in range(12):  # 3.6 MB of answers: 2 MiB of burst, then 1 MiB a second
+        await asker.ws.write_message(create_sync_message(Doc()), binary=True)
+    answers = 0
+    while answers < 12:
+        message = await asyncio.wait_for(asker.ws.read_message(), 10)
+        answers += message[:2] == b"\x00\x01"
+    assert time.monotonic() - start > 1.0
