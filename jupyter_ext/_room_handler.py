@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from asyncio import Future
+from collections.abc import Awaitable
 from functools import partial
 from typing import Any
 
@@ -73,15 +74,25 @@ class RoomHandler(WebSocketMixin, WebSocketHandler, JupyterHandler):
             return
         self.room = room
 
-    async def on_message(self, message: str | bytes) -> None:
+    def on_message(self, message: str | bytes) -> Awaitable[None] | None:
+        """Handle a message now, or after the pause its sender's pace calls for (tornado
+        reads nothing more from this socket until then)."""
         if self.room is None or isinstance(message, str):
-            return
+            return None
         cost = len(message)
         if message[:2] == SYNC_STEP1:  # a few bytes that the room answers with the document
             cost += self.room.doc_size
         delay = self.throttle.delay(cost, time.monotonic())
         if delay:
-            await asyncio.sleep(delay)
+            return self._handle_later(delay, message)
+        self._handle(message)  # no coroutine on the common path: it costs an event-loop turn
+        return None
+
+    async def _handle_later(self, delay: float, message: bytes) -> None:
+        await asyncio.sleep(delay)
+        self._handle(message)
+
+    def _handle(self, message: bytes) -> None:
         if self.room is None:
             return
         try:
