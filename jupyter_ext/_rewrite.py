@@ -69,7 +69,22 @@ _ATTR_KINDS = {
     "http-equiv": "http-equiv",
     "integrity": "integrity",
     "srcdoc": "srcdoc",
+    # SMIL: <set attributeName="href" to="..."> and <animate ... values="a;b"> load URLs too.
+    **dict.fromkeys(("to", "from", "by"), "smil"),
+    "values": "smil-values",
 }
+_ANIMATIONS = frozenset({"set", "animate"})
+# Elements whose content is foreign (SVG, MathML): a <style> in them is not raw text, so the
+# parser decodes character references in its CSS.
+_FOREIGN = frozenset({"svg", "math"})
+# HTML start tags that close every open SVG and MathML element (HTML, "in foreign content").
+_BREAKOUT = frozenset({
+    "b", "big", "blockquote", "body", "br", "center", "code", "dd", "div", "dl", "dt", "em",
+    "embed", "h1", "h2", "h3", "h4", "h5", "h6", "head", "hr", "i", "img", "li", "listing",
+    "menu", "meta", "nobr", "ol", "p", "pre", "ruby", "s", "small", "span", "strong", "strike",
+    "sub", "sup", "table", "tt", "u", "ul", "var",
+})  # fmt: skip
+_ANIMATED_URLS = frozenset({"href", "xlink:href"})
 # Elements whose `target` / `formtarget` navigates; `_top` and `_parent` would leave the iframe.
 _TARGET_TAGS = frozenset({"a", "area", "form", "base"})
 _FORMTARGET_TAGS = frozenset({"button", "input"})
@@ -497,6 +512,19 @@ class _Page:
     def srcset(self, value: str) -> str:
         return _rewrite_srcset(value, self.url)
 
+    def foreign_css(self, text: str) -> str:
+        """The CSS of a <style> in SVG or MathML, whose character references the parser decodes:
+        rewritten decoded, and written back escaped if anything changed."""
+        if "&" not in text:
+            return self.css(text)
+        decoded = html.unescape(text)
+        new = self.css(decoded)
+        return text if new == decoded else new.replace("&", "&amp;").replace("<", "&lt;")
+
+    def url_list(self, value: str) -> str:
+        """A SMIL ``values`` list: URLs separated by semicolons."""
+        return ";".join(self.url(part) for part in value.split(";"))
+
     def ping(self, value: str) -> str:
         return _NON_SPACE.sub(self._url_match, value)
 
@@ -513,6 +541,9 @@ class _Page:
         equiv = ""
         if name == "meta":
             equiv = _unescape_attr(_first_value(attrs, "http-equiv") or "").strip().lower()
+        animated = ""
+        if name in _ANIMATIONS:
+            animated = _unescape_attr(_first_value(attrs, "attributename") or "").strip().lower()
         out: list[str] = []
         pos = start
         srcdoc_seen = False  # HTML keeps an attribute's first value, ignores later duplicates
@@ -546,6 +577,10 @@ class _Page:
                 new = _rewrite_attr(value, quote, self.refresh)
             elif kind == "http-equiv" and equiv == "content-security-policy":
                 new = neutralise_csp(value)
+            elif kind == "smil" and animated in _ANIMATED_URLS:
+                new = _rewrite_attr(value, quote, self.url)
+            elif kind == "smil-values" and animated in _ANIMATED_URLS:
+                new = _rewrite_attr(value, quote, self.url_list)
             else:
                 continue
             if new is None:
@@ -664,7 +699,7 @@ def _skip_pattern(ups: int) -> re.Pattern[str]:
         + value
         + ")?))"
     )
-    special = _alternation({*_RAW_TEXT, "plaintext", "head", "html", "base", "meta"})
+    special = _alternation({*_RAW_TEXT, *_FOREIGN, "plaintext", "head", "html", "base", "meta"})
     start_tag = (
         "<(?!"
         + special
@@ -674,7 +709,11 @@ def _skip_pattern(ups: int) -> re.Pattern[str]:
         + sep
         + ">"
     )
-    end_tag = r"</[A-Za-z][^\t\n\f\r />]*(?>" + sep + name + "(?:" + value + ")?)*+" + sep + ">"
+    foreign_end = "(?!(?i:" + _alternation(_FOREIGN) + r")(?![^\t\n\f\r />]))"
+    end_tag = (
+        "</" + foreign_end + r"[A-Za-z][^\t\n\f\r />]*(?>" + sep + name + "(?:" + value + ")?)*+"
+        + sep + ">"
+    )  # fmt: skip
     comment = r"<!--(?:>|->|(?s:.*?)--!?>)|<!\[CDATA\[(?s:.*?)\]\]>|<(?:!(?!--|\[CDATA\[)|\?)[^>]*>"
     return re.compile(
         r"(?:[^<]+|<(?![A-Za-z!?/])|(?>"
@@ -723,8 +762,9 @@ def _rewrite_page(page: _Page, html_text: str, head_inject: str = "") -> str:
     html_at: int | None = None
     leading_at = len(out)  # the end of the leading doctype, comments and whitespace
     leading = True
+    foreign = 0  # open <svg> and <math> elements
     while True:
-        if _SKIP is not None and not leading:
+        if _SKIP is not None and not leading and not foreign:  # in SVG, see every tag
             run = _SKIP(min(page.ups, _SKIP_UPS)).match(html_text, pos)
             if run is not None and run.end() > pos:  # always matches, possibly empty
                 out.append(html_text[pos : run.end()])
@@ -757,11 +797,13 @@ def _rewrite_page(page: _Page, html_text: str, head_inject: str = "") -> str:
             assert attr is not None
             attrs.append(attr)
             pos = attr.end()
+        name = tag[2].lower()
         if tag[1]:
             out.append(html_text[lt : close.end()])
             pos = close.end()
+            if name in _FOREIGN and foreign:
+                foreign -= 1
             continue
-        name = tag[2].lower()
         out += [
             tag.group(),
             page.tag(html_text, tag.end(), name, attrs),
@@ -769,6 +811,10 @@ def _rewrite_page(page: _Page, html_text: str, head_inject: str = "") -> str:
         ]
         pos = close.end()
         complete = close.group().endswith(">")
+        if name in _FOREIGN and not close.group().rstrip(">").endswith("/"):
+            foreign += 1
+        elif name in _BREAKOUT:  # an HTML element ends foreign content
+            foreign = 0
         if name == "head" and head_at is None and complete:
             head_at = len(out)
         elif name == "html" and html_at is None and complete:
@@ -776,7 +822,7 @@ def _rewrite_page(page: _Page, html_text: str, head_inject: str = "") -> str:
         elif name == "plaintext":
             out.append(html_text[pos:])
             pos = len(html_text)
-        elif name in _RAW_TEXT:
+        elif name in _RAW_TEXT and not foreign:
             closing = _raw_text_end(name).search(html_text, pos)
             text_end = closing.start() if closing else len(html_text)
             text = html_text[pos:text_end]
@@ -785,6 +831,11 @@ def _rewrite_page(page: _Page, html_text: str, head_inject: str = "") -> str:
             elif name == "script":
                 text = page.script(attrs, text)
             out.append(text)
+            pos = text_end
+        elif name == "style":  # in SVG or MathML its content is markup; its text is the CSS
+            text_end = html_text.find("<", pos)
+            text_end = text_end if text_end >= 0 else len(html_text)
+            out.append(page.foreign_css(html_text[pos:text_end]))
             pos = text_end
     out.append(html_text[pos:])
     inject = head_inject + page.module_map()

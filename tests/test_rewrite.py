@@ -878,3 +878,49 @@ def test_refresh_css_and_srcset_load_what_they_meant_upstream(value: str) -> Non
             out = re.fullmatch(found, rewrite_css(css, BASE, P))
             assert out is not None, css
             assert ada_url.join_url(here, _rewrite._css_unescape(out[1])) == meant, css
+
+
+@pytest.mark.parametrize(
+    ("markup", "expected"),
+    [
+        ('<set attributeName="href" to="https://evil.example/a.png">',
+         '<set attributeName="href" to="/p/https/evil.example/a.png">'),
+        ("<animate attributename='xlink:href' from='/a.png' by='//evil.example/b'>",
+         "<animate attributename='xlink:href' from='/p/https/site.test/a.png' "
+         "by='/p/https/evil.example/b'>"),
+        ('<animate attributeName="href" values="https://a.example/1; /2 ;x">',
+         '<animate attributeName="href" values="/p/https/a.example/1; /p/https/site.test/2 ;x">'),
+        # Other animated attributes and other elements' `to`/`values` are not URLs.
+        ('<animate attributeName="x" values="https://a.example/1">', None),
+        ('<feColorMatrix values="https://a.example/1">', None),
+        ('<set to="https://a.example/1">', None),
+    ],
+)  # fmt: skip
+def test_svg_animations_of_href_load_through_the_proxy(markup: str, expected: str | None):
+    """SMIL can animate an element's href: the values it sets are URLs the browser loads."""
+    page = f"<svg><image>{markup}</image></svg>"
+    out = rewrite_html(page, "https://site.test/dir/page.html", "/p/")
+    assert out == (page if expected is None else page.replace(markup, expected))
+
+
+BASE_SVG = "https://site.test/dir/page.html"
+
+
+@pytest.mark.parametrize(
+    ("page", "expected"),
+    [
+        # In SVG a <style> is not raw text: the parser decodes its references before CSS does.
+        ("<svg><style>a{fill:url(&#104;ttps://evil.example/x)}</style></svg>",
+         "<svg><style>a{fill:url(/p/https/evil.example/x)}</style></svg>"),
+        ("<svg><style>@import '&#x2f;&#x2f;evil.example/a.css';</style></svg>",
+         "<svg><style>@import '/p/https/evil.example/a.css';</style></svg>"),
+        # ...and an SVG <title> holds markup, whose URLs load.
+        ('<svg><title><img src="https://evil.example/i.png"></title></svg>',
+         '<svg><title><img src="/p/https/evil.example/i.png"></title></svg>'),
+        # Out of SVG again, a <style> is raw text: references stay as the browser reads them.
+        ("<svg></svg><style>a{b:url(&#104;ttps://x.example/)}</style>", None),
+        ("<svg><p>x</p><style>a{b:url(&#104;ttps://x.example/)}</style></svg>", None),
+    ],
+)  # fmt: skip
+def test_svg_content_is_rewritten_as_the_parser_reads_it(page: str, expected: str | None):
+    assert rewrite_html(page, BASE_SVG, "/p/") == (page if expected is None else expected)
