@@ -124,7 +124,8 @@ class ProxyHandler(web.RequestHandler):
         origin = self.request.headers.get("Origin")
         if origin:
             # Pages fetch with credentials too: that needs their (opaque, "null") origin named.
-            # Safe because the proxy never reads the browser's cookies: the token is the key.
+            # Safe because the token is the key: the only cookie the proxy reads, the browser
+            # pass, counts with navigations only, which scripts cannot make their requests.
             self.set_header("Access-Control-Allow-Origin", origin)
             self.set_header("Access-Control-Allow-Credentials", "true")
             self.add_header("Vary", "Origin")
