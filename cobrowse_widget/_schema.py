@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 from pycrdt import Array, Doc, Map
 
-ROOM_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")  # what the widget and the server accept
+from ._shared import ROOM_NAME as ROOM_NAME  # the widget reads it from here
 
 PAGE = "page"
 HISTORY = "history"

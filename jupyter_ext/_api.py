@@ -10,7 +10,7 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import ensure_async
 from tornado import web
 
-from cobrowse_widget._schema import ROOM_NAME
+from cobrowse_widget._shared import ROOM_NAME
 
 from ._browser_pass import BrowserPass
 from ._sessions import SessionStore, TooManySessions, proxy_prefix

@@ -7,7 +7,7 @@ import re
 from importlib import resources
 from urllib.parse import urlsplit
 
-from cobrowse_widget._demo import DEMO_HOST
+from cobrowse_widget._shared import DEMO_HOST
 
 _SAFE_PART = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]*$")  # no "..", drives or separators
 

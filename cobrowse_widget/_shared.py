@@ -1,0 +1,12 @@
+"""What the kernel's widget, the server extension and (later) the hub service share: the room-name
+rule and the demo site's address. Importable without anywidget, ipywidgets or pycrdt, so that the
+server extension never loads the widget's dependencies."""
+
+from __future__ import annotations
+
+import re
+
+ROOM_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")  # what the widget and the server accept
+
+DEMO_HOST = "demo.cobrowse.invalid"  # .invalid never resolves: only the proxy can serve it
+DEMO_URL = f"https://{DEMO_HOST}/"

@@ -1,0 +1,25 @@
+"""The server extension loads what it serves with, not the widget's front-end dependencies."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+WIDGET_ONLY = ("anywidget", "ipywidgets", "IPython")
+
+
+def _loaded_after(statement: str) -> list[str]:
+    code = (
+        f"import sys\n{statement}\nprint(' '.join(m for m in {WIDGET_ONLY!r} if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return done.stdout.split()
+
+
+def test_the_server_extension_does_not_import_the_widget():
+    assert _loaded_after("import jupyter_ext") == []
+
+
+def test_the_widget_is_imported_when_asked_for():
+    assert _loaded_after("import cobrowse_widget") == []
+    assert _loaded_after("from cobrowse_widget import CoBrowser") == list(WIDGET_ONLY)
