@@ -9,7 +9,7 @@ from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
 from tornado.ioloop import PeriodicCallback
-from traitlets import Float, Int, List, TraitError, Unicode, validate
+from traitlets import Float, Int, List, Unicode, validate
 
 from ._api import SessionHandler
 from ._browser_pass import BrowserPass
@@ -45,12 +45,17 @@ class CoBrowse(ExtensionApp):
 
     @validate("allowed_private_hosts")
     def _check_allowed_private_hosts(self, proposal: dict[str, Any]) -> list[str]:
-        """A bad entry stops the extension before it starts, with the entry and what is wrong."""
-        try:
-            AddressPolicy(proposal["value"])
-        except ValueError as e:
-            raise TraitError(f"c.CoBrowse.allowed_private_hosts: {e}") from e
-        return list(proposal["value"])
+        """An entry that cannot be read is left out (what it meant to allow stays refused),
+        with one clear line naming the setting, the entry and what is wrong."""
+        entries = []
+        for entry in proposal["value"]:
+            try:
+                AddressPolicy([entry])
+            except ValueError as e:
+                self.log.error("c.CoBrowse.allowed_private_hosts: %s; it is left out", e)
+            else:
+                entries.append(entry)
+        return entries
 
     request_timeout = Float(
         30.0, help="Seconds a site may take to start answering (its response's headers)."

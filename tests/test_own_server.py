@@ -158,12 +158,20 @@ async def test_own_websockets_are_refused(
 
 
 async def test_an_invalid_entry_is_a_clear_error(jp_configurable_serverapp, capfd) -> None:
-    """A bad entry stops the extension at start-up with a message naming the entry and why."""
+    """A bad entry is one line at start-up naming the setting, the entry and why, not a
+    traceback; it is left out (refused), the others and the extension work."""
     config = {
         "ServerApp": {"jpserver_extensions": {"jupyter_ext": True}},
-        "CoBrowse": {"allowed_private_hosts": ["localhost:99999"]},
+        "CoBrowse": {"allowed_private_hosts": ["localhost:99999", "127.0.0.2:8000"]},
     }
-    jp_configurable_serverapp(config=config)
-    assert "invalid allowed host 'localhost:99999': a port is a number from 1 to 65535" in (
-        capfd.readouterr().err
-    )
+    app = jp_configurable_serverapp(config=config)
+    err = capfd.readouterr().err
+    assert (
+        "c.CoBrowse.allowed_private_hosts: invalid allowed host 'localhost:99999': a port is a "
+        "number from 1 to 65535; it is left out"
+    ) in err
+    assert "Traceback" not in err
+    cobrowse = app.extension_manager.extension_apps["jupyter_ext"].pop()
+    assert cobrowse.allowed_private_hosts == ["127.0.0.2:8000"]
+    assert cobrowse.upstream.policy.allows("x", "127.0.0.2", 8000)
+    assert not cobrowse.upstream.policy.allows("localhost", "127.0.0.1", 99)
