@@ -9,7 +9,7 @@ from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
 from tornado.ioloop import PeriodicCallback
-from traitlets import Float, Int, List, Unicode, validate
+from traitlets import Float, Int, List, Set, Unicode, validate
 
 from ._api import SessionHandler
 from ._browser_pass import BrowserPass
@@ -43,6 +43,8 @@ class CoBrowse(ExtensionApp):
         every port. Jupyter's own port on this machine is never reached, whatever is listed.""",
     ).tag(config=True)
 
+    _left_out = Set(help="Allow-list entries already reported as unreadable.")
+
     @validate("allowed_private_hosts")
     def _check_allowed_private_hosts(self, proposal: dict[str, Any]) -> list[str]:
         """An entry that cannot be read is left out (what it meant to allow stays refused),
@@ -52,7 +54,9 @@ class CoBrowse(ExtensionApp):
             try:
                 AddressPolicy([entry])
             except ValueError as e:
-                self.log.error("c.CoBrowse.allowed_private_hosts: %s; it is left out", e)
+                if entry not in self._left_out:  # the setting is applied more than once
+                    self._left_out.add(entry)
+                    self.log.error("c.CoBrowse.allowed_private_hosts: %s; it is left out", e)
             else:
                 entries.append(entry)
         return entries
