@@ -8,7 +8,9 @@ from importlib import resources
 from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
+from jupyter_server.utils import url_path_join
 from tornado.ioloop import PeriodicCallback
+from tornado.routing import Rule
 from traitlets import Float, Int, List, Set, Unicode, validate
 
 from ._api import SessionHandler
@@ -22,7 +24,7 @@ from ._room_handler import RoomHandler
 from ._rooms import RoomHub, RoomLimits
 from ._sessions import SessionStore
 from ._ssrf import AddressPolicy
-from ._ws_proxy import ProxyWebSocketHandler
+from ._ws_proxy import ProxyWebSocketHandler, WebSocketUpgrade
 
 
 class CoBrowse(ExtensionApp):
@@ -197,6 +199,13 @@ class CoBrowse(ExtensionApp):
 
     def initialize_handlers(self) -> None:
         kwargs = {"cobrowse": self}
+        # A websocket opened on any proxied address reaches the site's websocket (scripts build
+        # socket addresses from `location`): routed by the Upgrade header, ahead of the proxy.
+        assert self.serverapp is not None
+        base_url = self.serverapp.web_app.settings["base_url"]
+        pattern = url_path_join(base_url, r"/cobrowse/proxy/([A-Za-z0-9_-]{16,})/https?/.*")
+        upgrade = Rule(WebSocketUpgrade(pattern), ProxyWebSocketHandler, kwargs)
+        self.serverapp.web_app.add_handlers(".*$", [upgrade])
         session = {"sessions": self.sessions, "browser_pass": self.browser_pass}
         self.handlers.extend(
             [

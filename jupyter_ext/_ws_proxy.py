@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 
 from tornado import web
 from tornado.httpclient import HTTPRequest
+from tornado.httputil import HTTPServerRequest
+from tornado.routing import Matcher, PathMatches
 from tornado.websocket import (
     WebSocketClientConnection,
     WebSocketClosedError,
@@ -17,12 +19,28 @@ from tornado.websocket import (
     websocket_connect,
 )
 
-from ._sessions import proxy_prefix
+from ._sessions import Capability, proxy_prefix
 from ._sites import site_of
 from ._urls import from_proxy
 
 if TYPE_CHECKING:
     from ._app import CoBrowse
+
+
+SOCKET_SCHEMES = {"http": "ws", "https": "wss"}  # a socket opened on a page's own address
+
+
+class WebSocketUpgrade(Matcher):
+    """Matches a websocket handshake on a path: the proxy's http(s) addresses serve pages, and
+    sockets too when the request asks to upgrade."""
+
+    def __init__(self, path: str) -> None:
+        self.path = PathMatches(path)
+
+    def match(self, request: HTTPServerRequest) -> dict[str, Any] | None:
+        if request.headers.get("Upgrade", "").lower() != "websocket":
+            return None
+        return self.path.match(request)
 
 
 class ProxyWebSocketHandler(WebSocketHandler):
@@ -56,11 +74,24 @@ class ProxyWebSocketHandler(WebSocketHandler):
         for count in streams:
             await count.acquire()
             self._streams.append(count)
+        try:
+            await self._connect(token, capability)
+            await super().get(token, *args, **kwargs)
+        finally:
+            if self.ws_connection is None:  # no socket with the browser: let everything go
+                self.on_close()
+
+    async def _connect(self, token: str, capability: Capability) -> None:
+        """Open the site's websocket for this request (``http(s)`` paths are the site's
+        ``ws(s)`` ones: pages build socket addresses from ``location``)."""
+        session = capability.session
         prefix = proxy_prefix(self.settings.get("base_url", "/"), token)
         try:
             url = from_proxy(self.request.path[len(prefix) :], self.request.query)
         except ValueError as exc:
             raise web.HTTPError(400, f"not a proxied address ({exc})") from exc
+        scheme, sep, rest = url.partition("://")
+        url = f"{SOCKET_SCHEMES.get(scheme, scheme)}{sep}{rest}"
         parts = urlsplit(url)
         origin = f"{'https' if parts.scheme == 'wss' else 'http'}://{parts.netloc}"
         headers = {"Origin": origin}
@@ -87,11 +118,6 @@ class ProxyWebSocketHandler(WebSocketHandler):
         except Exception as exc:
             self.cobrowse.log.info("cobrowse: websocket %s failed: %r", url, exc)
             raise web.HTTPError(502, "the site's websocket could not be reached") from exc
-        try:
-            await super().get(token, *args, **kwargs)
-        finally:
-            if self.ws_connection is None:  # the browser's handshake failed: let the site go
-                self.on_close()
 
     def select_subprotocol(self, subprotocols: list[str]) -> str | None:
         return self.upstream.selected_subprotocol if self.upstream else None

@@ -201,6 +201,22 @@ async def test_websockets_are_proxied_with_the_sites_subprotocol(
     assert "cookie" not in seen
 
 
+async def test_a_websocket_on_a_pages_own_address_reaches_the_sites_socket(
+    open_session, origin, jp_http_port, site_prefix, http_server_client
+):
+    """Scripts build socket addresses from `location` (Streamlit's `_stcore/stream`): a
+    websocket opened on a proxied http(s) address reaches the site's ws(s) one, while a page
+    load of the same address is still a page load."""
+    prefix = await site_prefix(await open_session(), origin.url("/"))
+    url = f"ws://127.0.0.1:{jp_http_port}{prefix}http/{ORIGIN_HOST}:{origin.port}/socket"
+    ws = await websocket_connect(HTTPRequest(url, headers={"Origin": "null"}))
+    await ws.write_message("built from location")
+    assert await ws.read_message() == "built from location"
+    ws.close()
+    page = await get(http_server_client, proxied(prefix, origin.url("/page")))
+    assert page.code == 200 and b"Origin page" in page.body
+
+
 async def test_websocket_needs_a_valid_capability(http_server_client, jp_http_port, jp_base_url):
     url = f"ws://127.0.0.1:{jp_http_port}{jp_base_url}cobrowse/proxy/{'x' * 43}/ws/h:1/socket"
     with pytest.raises(HTTPClientError) as err:

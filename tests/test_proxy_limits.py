@@ -7,10 +7,12 @@ import asyncio
 import socket
 
 import pytest
+from tornado.httpclient import HTTPClientError
+from tornado.websocket import websocket_connect
 
 from jupyter_ext import _proxy_handler
 
-from .conftest import get, proxied, server_config
+from .conftest import ORIGIN_HOST, get, proxied, server_config
 
 KIB = 1024
 
@@ -201,3 +203,16 @@ async def test_a_streamed_answer_is_kept_only_within_the_budget(
         cobrowse.in_flight.give_back(cobrowse.in_flight.max_bytes - spare)
     assert len([r for r in origin.requests if r["_path"].startswith("/cacheable")]) == 2
     assert cobrowse.in_flight.used == 0
+
+
+async def test_a_page_websocket_that_fails_gives_its_stream_back(
+    open_session, origin, site_prefix, jp_http_port, cobrowse
+):
+    prefix = await site_prefix(await open_session("sockets"), origin.url("/"))
+    session = cobrowse.sessions.find(prefix.rstrip("/").rsplit("/", 1)[1]).session
+    full = session.open_streams._value
+    for rest in (f"ws/{ORIGIN_HOST}:9/socket", "ws/bad host/socket", f"http/{ORIGIN_HOST}:9/x"):
+        with pytest.raises(HTTPClientError):
+            await websocket_connect(f"ws://127.0.0.1:{jp_http_port}{prefix}{rest}")
+    assert session.open_streams._value == full
+    assert cobrowse.streams._value == cobrowse.upstream.max_connections // 2
