@@ -16,7 +16,7 @@ from tornado.httpclient import HTTPClientError
 from tornado.simple_httpclient import HTTPTimeoutError
 
 from ._mime import extract_mime_type
-from ._rewrite import rewrite_css, rewrite_html, rewrite_refresh
+from ._rewrite import rewrite_css, rewrite_html, rewrite_refresh, rewrite_sitemap
 from ._sites import site_of
 from ._ssrf import BlockedAddressError
 from ._urls import rewrite_location
@@ -60,6 +60,9 @@ RESPONSE_HEADERS = frozenset(
         "Vary",
     )
 )
+
+_HTML = ("text/html", "application/xhtml+xml")
+_XML = ("application/xml", "text/xml")  # rewritten when they are sitemaps
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": SANDBOX,
@@ -139,18 +142,28 @@ def rewritable(content_type: str) -> bool:
     body with no valid type is not: under ``X-Content-Type-Options: nosniff``, which the proxy
     always sends, browsers never sniff it as HTML (WHATWG MIME Sniffing, sniff-scriptable
     unset; Chromium renders it as text/plain)."""
-    return media_type(content_type) in ("text/html", "application/xhtml+xml", "text/css")
+    return media_type(content_type) in (*_HTML, "text/css", *_XML)
 
 
 def rewrite_body(
-    body: bytes, content_type: str, base_url: str, prefix: str, tags: tuple[str, str]
+    body: bytes,
+    content_type: str,
+    base_url: str,
+    prefix: str,
+    tags: tuple[str, str],
+    origin: str = "",
 ) -> bytes:
     """Rewrite an HTML or CSS body so every URL in it goes through the proxy; ``tags`` (see
-    ``agent_tags``) go first in an HTML page's head and in its srcdoc documents'."""
+    ``agent_tags``) go first in an HTML page's head and in its srcdoc documents'. A sitemap's
+    addresses become absolute proxied ones on ``origin`` (the proxy's, as the browser sees it):
+    pages compare them with their own links (mkdocs-material's instant navigation)."""
     codec = _text_codec(content_type, body)
     text = body.decode(codec, errors="surrogateescape")
-    if media_type(content_type) == "text/css":
+    kind = media_type(content_type)
+    if kind == "text/css":
         text = rewrite_css(text, base_url, prefix)
+    elif kind in _XML:
+        text = rewrite_sitemap(text, base_url, origin + prefix)
     else:
         text = rewrite_html(text, base_url, prefix, *tags)
     return text.encode(codec, errors="surrogateescape")

@@ -511,7 +511,8 @@ class _Relay:
                 self.session.jar.for_scripts(self.url) if self.credentialed else "",
                 result_id,
             )
-            args = (body, content_type, self.url, self.prefix, tags)
+            origin = f"{handler.request.protocol}://{handler.request.host}"
+            args = (body, content_type, self.url, self.prefix, tags, origin)
             if len(body) > INLINE_REWRITE:  # other rooms' pages and sockets must not wait
                 rewriters = handler.cobrowse.rewriters
                 body = await asyncio.get_running_loop().run_in_executor(

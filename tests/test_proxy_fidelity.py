@@ -553,3 +553,19 @@ async def test_backslashed_redirects_stay_in_the_proxy(
     assert response.code == 302
     assert response.headers["Location"] == f"{prefix}https/evil.example/x"
     assert response.headers["Refresh"] == f"0; url={prefix}http/evil.example/y"
+
+
+async def test_a_sitemap_lists_pages_on_the_proxys_origin(
+    open_session, origin, site_prefix, http_server_client, jp_http_port
+):
+    """mkdocs-material's instant navigation takes over a link only if the sitemap lists it; it
+    compares absolute addresses, so the sitemap's become the proxy's, on its origin."""
+    prefix = await site_prefix(await open_session(), origin.url("/"))
+    answer = await get(
+        http_server_client,
+        proxied(prefix, origin.url("/files/sitemap.xml")),
+        headers={"Sec-Fetch-Mode": "cors"},
+    )
+    assert answer.code == 200 and answer.headers["Content-Type"].startswith("application/xml")
+    body = answer.body.decode()
+    assert f"<loc>http://127.0.0.1:{jp_http_port}{prefix}http/127.0.0.2/docs/second/</loc>" in body

@@ -924,3 +924,22 @@ BASE_SVG = "https://site.test/dir/page.html"
 )  # fmt: skip
 def test_svg_content_is_rewritten_as_the_parser_reads_it(page: str, expected: str | None):
     assert rewrite_html(page, BASE_SVG, "/p/") == (page if expected is None else expected)
+
+
+SITEMAP = """<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">
+  <url><loc> https://docs.example/guide/?a=1&amp;b=2 </loc><lastmod>2026-12-03</lastmod>
+    <xhtml:link rel="alternate" hreflang="de" href="https://docs.example/de/guide/"/></url>
+</urlset>"""
+
+
+def test_sitemaps_list_the_pages_as_the_page_sees_its_links():
+    """A page that reads the sitemap to decide which links it handles itself compares them with
+    its own (proxied, absolute) links: the sitemap's addresses take the same form."""
+    prefix = "http://127.0.0.1:8888/cobrowse/proxy/T/"
+    out = _rewrite.rewrite_sitemap(SITEMAP, "https://docs.example/sitemap.xml", prefix)
+    assert f"<loc> {prefix}https/docs.example/guide/?a=1&amp;b=2 </loc>" in out
+    assert f'href="{prefix}https/docs.example/de/guide/"' in out
+    assert out.replace(prefix + "https/", "https://") == SITEMAP  # nothing else changes
+    feed = '<?xml version="1.0"?><rss><channel><link>https://x.example/</link></channel></rss>'
+    assert _rewrite.rewrite_sitemap(feed, "https://x.example/rss", prefix) == feed
