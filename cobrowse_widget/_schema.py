@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pycrdt import Array, Doc, Map
 
-from ._shared import ROOM_NAME as ROOM_NAME  # the widget reads it from here
-
 PAGE = "page"
 HISTORY = "history"
 SCROLL = "scroll"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pathlib
 import re
 import uuid
+import warnings
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -13,8 +14,11 @@ import traitlets
 
 from . import _schema
 from ._replica import Replica
+from ._shared import ROOM_NAME
 
 STATIC = pathlib.Path(__file__).parent / "static"
+MAX_REASON = 1000  # characters of a view's failure reason that reach the warning
+_server_warned = False  # a server that cannot co-browse is said once per kernel, not per view
 
 
 def normalize_url(url: str) -> str:
@@ -63,7 +67,7 @@ class CoBrowser(anywidget.AnyWidget):
     height = traitlets.Int(480, help="Height of the page area in pixels.").tag(sync=True)
 
     def __init__(self, url: str, *, room: str | None = None, height: int = 480, **kwargs: Any):
-        if room is not None and not _schema.ROOM_NAME.match(room):
+        if room is not None and not ROOM_NAME.match(room):
             raise ValueError("room must be 1-128 letters, digits or _.:-")
         start_url = normalize_url(url)
         super().__init__(height=height, **kwargs)
@@ -116,7 +120,21 @@ class CoBrowser(anywidget.AnyWidget):
         self.send({"kind": "sync"}, buffers=[message])
 
     def _on_custom_msg(self, _: Any, content: Any, buffers: list[Any]) -> None:
-        if not isinstance(content, dict) or content.get("kind") != "sync" or not buffers:
+        if not isinstance(content, dict):
             return
-        for reply in self._replica.receive(bytes(buffers[0])):
-            self._send_sync(reply)
+        if content.get("kind") == "server" and content.get("ok") is False:
+            _warn_server(content.get("reason"))
+        elif content.get("kind") == "sync" and buffers:
+            for reply in self._replica.receive(bytes(buffers[0])):
+                self._send_sync(reply)
+
+
+def _warn_server(reason: Any) -> None:
+    """A view could not start co-browsing (most often: Jupyter runs without the server
+    extension); say why from Python too, once per process."""
+    global _server_warned
+    if _server_warned:
+        return
+    _server_warned = True
+    text = str(reason)[:MAX_REASON] if reason else "no reason given"
+    warnings.warn(f"CoBrowser could not start co-browsing: {text}", stacklevel=2)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Callable
+
 import pytest
 import traitlets
 from pycrdt import Array, Doc, create_sync_message, create_update_message, handle_sync_message
 
-from cobrowse_widget import DEMO_URL, CoBrowser, _schema
+from cobrowse_widget import DEMO_URL, CoBrowser, _schema, _widget
 from cobrowse_widget._replica import Replica
 from cobrowse_widget._widget import normalize_url
 
@@ -121,3 +124,41 @@ def test_replica_ignores_non_sync_messages() -> None:
     assert replica.receive(b"") == []
     assert replica.receive(b"\x01\x00") == []
     assert sent == []
+
+
+def _from_front_end(cb: CoBrowser, content: dict[str, object]) -> None:
+    """Deliver a custom message as the comm does when a view sends one."""
+    cb._handle_msg({"content": {"data": {"method": "custom", "content": content}}, "buffers": []})
+
+
+def _warnings_from(deliver: Callable[[], None]) -> list[str]:
+    """The warnings (every one, not once per place) raised while ``deliver`` runs."""
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        deliver()
+    return [str(w.message) for w in seen]
+
+
+def test_a_server_without_the_extension_warns_once_per_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_widget, "_server_warned", False)
+    reason = "The cobrowse-widget server extension is not running in this Jupyter server: ..."
+    one, two = CoBrowser(DEMO_URL), CoBrowser(DEMO_URL, room="web-101")
+
+    def views_report() -> None:
+        _from_front_end(one, {"kind": "server", "ok": False, "reason": reason})
+        _from_front_end(one, {"kind": "server", "ok": False, "reason": reason})
+        _from_front_end(two, {"kind": "server", "ok": False, "reason": "another view"})
+
+    assert _warnings_from(views_report) == [f"CoBrowser could not start co-browsing: {reason}"]
+
+
+def test_the_warning_is_bounded_and_ignores_good_news(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_widget, "_server_warned", False)
+    cb = CoBrowser(DEMO_URL)
+    good = [{"kind": "server", "ok": True}, {"kind": "server"}, {"kind": "other", "ok": False}]
+    assert _warnings_from(lambda: [_from_front_end(cb, m) for m in good]) == []
+    bad = {"kind": "server", "ok": False, "reason": "x" * 100_000}
+    (message,) = _warnings_from(lambda: _from_front_end(cb, bad))
+    assert len(message) < _widget.MAX_REASON + 100

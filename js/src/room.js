@@ -10,12 +10,16 @@ const AWARENESS = 1;
 export const ROOM_ORIGIN = "room";
 
 export class RoomConnection {
-  constructor(server, room, doc, awareness, { onSynced, onStatus }) {
+  /** `onReconnect` runs each time the socket opens again after a loss (the server may have
+   * restarted, and the room's proxy session with it). */
+  constructor(server, room, doc, awareness, { onSynced, onStatus, onReconnect = () => {} }) {
     this.url = roomSocketUrl(server, room);
     this.doc = doc;
     this.awareness = awareness;
     this.onSynced = onSynced;
     this.onStatus = onStatus;
+    this.onReconnect = onReconnect;
+    this.opened = false;
     this.socket = null;
     this.retries = 0;
     this.closed = false;
@@ -43,6 +47,8 @@ export class RoomConnection {
       this.onStatus("");
       this.send(SYNC, (e) => syncProtocol.writeSyncStep1(e, this.doc));
       this.sendOwnState();
+      if (this.opened) this.onReconnect();
+      this.opened = true;
     };
     socket.onmessage = (event) => this.receive(new Uint8Array(event.data));
     socket.onclose = () => {

@@ -20,6 +20,12 @@ function authHeaders(server) {
   return headers;
 }
 
+/** What a 404 from our API means: Jupyter runs without the server extension. */
+export const NO_EXTENSION =
+  "The cobrowse-widget server extension is not running in this Jupyter server: install " +
+  "cobrowse-widget in the environment that runs Jupyter (pip install cobrowse-widget), then " +
+  "restart Jupyter.";
+
 /** Ask the server for the room's proxy session: `{prefix, user, write}`; `write` is false for a
  * participant who may only watch (servers that do not say are older ones: everyone writes). */
 export async function openSession(server, room) {
@@ -29,6 +35,7 @@ export async function openSession(server, room) {
     headers: { "Content-Type": "application/json", ...authHeaders(server) },
     body: JSON.stringify({ room }),
   });
+  if (response.status === 404) throw new Error(NO_EXTENSION);
   if (!response.ok) {
     throw new Error(`the server answered ${response.status} ${response.statusText}`);
   }

@@ -92,11 +92,16 @@ function render({ model, el }) {
     }
   };
 
-  // A new page (or a same-document navigation) is shown: our pointer was on the old one.
-  const nowShowing = (url, result) => {
+  // The frame shows another document (or a same-document navigation moved it): our pointer was
+  // on the old one.
+  const setShown = (url, result) => {
     shown = { url, result };
+    const state = awareness.getLocalState();
+    if (state) awareness.setLocalState({ ...state, url, pointer: null });
+  };
+  const nowShowing = (url, result) => {
+    setShown(url, result);
     view.setError(null);
-    awareness.setLocalState({ ...awareness.getLocalState(), url, pointer: null });
   };
 
   // Everything from the agent is checked (a page can forge it) and capped: scrolls and pointers
@@ -160,6 +165,11 @@ function render({ model, el }) {
   // Each page load gets a fresh channel; only this iframe's agent ever holds the other end.
   const onFrameLoad = () => {
     dropPort();
+    // Until its agent says hello the frame shows none of the room's pages, and a page without an
+    // agent (the proxy's error pages) never will: the room's page must load again when it is
+    // asked for, even if it is the one shown before.
+    setShown("", null);
+    shownFor = null;
     const channel = new MessageChannel();
     port = channel.port1;
     const state = { greeted: false };
@@ -197,7 +207,7 @@ function render({ model, el }) {
   });
   view.onBack(() => writer && schema.go(doc, -1));
   view.onForward(() => writer && schema.go(doc, 1));
-  view.onReload(() => load({ url: schema.currentUrl(doc), result: schema.currentResult(doc) }));
+  const reloadPage = () => load({ url: schema.currentUrl(doc), result: schema.currentResult(doc) });
 
   const onHeight = () => view.setHeight(model.get("height"));
   model.on("change:height", onHeight);
@@ -205,12 +215,31 @@ function render({ model, el }) {
 
   let disposed = false;
   const server = jupyterServer();
+  const useSession = (s) => {
+    session = s;
+    writer = s.write;
+    view.setReadOnly(!writer);
+  };
+  // A server restart, or a session left unused past its time, ends the room's proxy session:
+  // ask again (the server answers with the same one while it lives) and load the page under the
+  // new prefix when it changed.
+  const renewSession = async ({ reload }) => {
+    const before = session?.prefix;
+    try {
+      const s = await openSession(server, model.get("room"));
+      if (disposed) return;
+      useSession(s);
+      if (reload || s.prefix !== before) reloadPage();
+    } catch (err) {
+      if (!disposed) view.setError(`Could not renew the co-browsing session: ${err.message}`);
+    }
+  };
+  view.onReload(() => renewSession({ reload: true }));
+
   openSession(server, model.get("room"))
     .then((s) => {
       if (disposed) return;
-      session = s;
-      writer = s.write;
-      view.setReadOnly(!writer);
+      useSession(s);
       awareness.setLocalState({ user: s.user, url: "", pointer: null });
       room = new RoomConnection(server, model.get("room"), doc, awareness, {
         onSynced: () => {
@@ -222,11 +251,17 @@ function render({ model, el }) {
           showPage();
         },
         onStatus: (text) => view.setStatus(text),
+        onReconnect: () => renewSession({ reload: false }),
       });
       kernel.start();
       showPage();
     })
-    .catch((err) => view.setError(`Could not start co-browsing: ${err.message}`));
+    .catch((err) => {
+      if (disposed) return;
+      view.setError(`Could not start co-browsing: ${err.message}`);
+      view.frame.hidden = true; // no page will show: the message is all there is
+      model.send({ kind: "server", ok: false, reason: err.message }); // Python warns once
+    });
 
   return () => {
     disposed = true;

@@ -11,9 +11,9 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from playwright.sync_api import Frame, Page
@@ -40,6 +40,9 @@ class Lab:
     token: str
     root: Path
     log: Path
+    restart: Callable[[], None] = field(repr=False)
+    """Stop the server and start it again on the same port, token and directories (every
+    session and room it held is gone)."""
 
     def open(self, page: Page, workspace: str, path: str) -> None:
         """Open ``path`` in ``workspace`` as a logged-in user and wait for JupyterLab."""
@@ -90,18 +93,34 @@ def running_lab(
         "--LabApp.expose_app_in_browser=True",
         *(f"--CoBrowse.allowed_private_hosts={host}" for host in allowed_private_hosts),
     ]
-    with open(log, "wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}"
+    processes: list[subprocess.Popen] = []
+
+    def start() -> None:
+        with open(log, "ab") as out:
+            processes.append(
+                subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
+            )
+        _wait_until_up(f"{url}/api/status?token={token}", processes[-1], log)
+
+    def restart() -> None:
+        _stop(processes[-1])
+        start()
+
     try:
-        _wait_until_up(f"{url}/api/status?token={token}", process, log)
-        yield Lab(url, token, root, log)
+        start()
+        yield Lab(url, token, root, log, restart)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        if processes:
+            _stop(processes[-1])
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
 
 
 def _wait_until_up(status_url: str, process: subprocess.Popen, log: Path) -> None:

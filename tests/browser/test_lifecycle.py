@@ -1,0 +1,154 @@
+"""The widget through a server's life: a restart, pages without an agent, a missing extension."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Frame, Page
+
+from .lab import (
+    ARTIFACTS,
+    free_port,
+    kernel_eval,
+    proxied_frame,
+    run_all_cells,
+    running_lab,
+    write_notebook,
+)
+
+pytestmark = pytest.mark.browser
+
+SITE_HOST = "127.0.0.2"  # an allowed private host, apart from Jupyter's cookies
+
+
+class _Pages(BaseHTTPRequestHandler):
+    """Every path is a small page whose heading names it."""
+
+    def do_GET(self) -> None:
+        body = f"<!doctype html><title>{self.path}</title><h1>page {self.path}</h1>".encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[str]:
+    server = ThreadingHTTPServer((SITE_HOST, 0), _Pages)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://{SITE_HOST}:{server.server_address[1]}"
+    server.shutdown()
+
+
+def _widget_notebook(tmp: Path, url: str) -> Path:
+    return write_notebook(
+        tmp / "nb" / "lifecycle.ipynb",
+        f"from cobrowse_widget import CoBrowser\ncb = CoBrowser({url!r})\ncb",
+    )
+
+
+def _lab_dir(tmp: Path) -> Path:
+    lab_dir = tmp / "lab"
+    lab_dir.mkdir()
+    return lab_dir
+
+
+def _heading(page: Page, path: str, timeout_ms: int = 30_000) -> Frame:
+    """The proxied frame of ``path`` once its page (not an error page) shows with its agent."""
+    frame = proxied_frame(page, path, timeout_ms=timeout_ms, exact=True)
+    frame.wait_for_function(
+        "(path) => document.querySelector('h1')?.textContent === 'page ' + path",
+        arg=path,
+        timeout=timeout_ms,
+    )
+    return frame
+
+
+def _token(frame: Frame) -> str:
+    """The capability token a proxied frame was loaded with."""
+    return frame.url.split("/cobrowse/proxy/", 1)[1].split("/", 1)[0]
+
+
+def test_a_page_without_an_agent_does_not_stick(
+    browser: Browser, site: str, tmp_path: Path
+) -> None:
+    """The room goes to an unreachable site (the proxy's plain-text error page, no agent) and
+    back: the widget loads the room's page again."""
+    closed = f"http://{SITE_HOST}:{free_port(SITE_HOST)}/"
+    notebook = _widget_notebook(tmp_path, f"{site}/a.html")
+    with running_lab(_lab_dir(tmp_path), [notebook], [SITE_HOST]) as lab:
+        context = browser.new_context(viewport={"width": 1200, "height": 900})
+        page = context.new_page()
+        lab.open(page, "lifecycle", notebook.name)
+        run_all_cells(page)
+        _heading(page, "/a.html")
+        kernel_eval(page, f"cb.url = {closed!r}")
+        error = proxied_frame(page, closed.split("//", 1)[1])
+        assert "could not be loaded" in error.evaluate("() => document.body.innerText")
+        kernel_eval(page, f"cb.url = {site + '/a.html'!r}")
+        _heading(page, "/a.html", timeout_ms=10_000)
+        context.close()
+
+
+def test_the_session_is_renewed_after_a_server_restart(
+    browser: Browser, site: str, tmp_path: Path
+) -> None:
+    """After the server restarts (every proxy session gone), the widget gets a new session when
+    its room socket reconnects and shows the page again without re-running the cell."""
+    notebook = _widget_notebook(tmp_path, f"{site}/a.html")
+    with running_lab(_lab_dir(tmp_path), [notebook], [SITE_HOST]) as lab:
+        context = browser.new_context(viewport={"width": 1200, "height": 900})
+        page = context.new_page()
+        lab.open(page, "lifecycle", notebook.name)
+        run_all_cells(page)
+        shown = _token(_heading(page, "/a.html"))
+        src = page.locator(".cobrowse-frame").get_attribute("src")
+        lab.restart()
+        page.wait_for_function(
+            "(src) => document.querySelector('.cobrowse-frame').getAttribute('src') !== src",
+            arg=src,
+            timeout=30_000,
+        )
+        assert _token(_heading(page, "/a.html")) != shown
+        page.get_by_role("button", name="Reload this view").click()
+        _heading(page, "/a.html")
+        context.close()
+
+
+def test_a_server_without_the_extension_says_what_to_do(browser: Browser, tmp_path: Path) -> None:
+    """JupyterLab runs without the server extension: the widget says what is wrong and how to
+    fix it, and tells the kernel (which warns once)."""
+    lab_dir = _lab_dir(tmp_path)
+    config = lab_dir / "config"
+    config.mkdir()
+    disabled = {"ServerApp": {"jpserver_extensions": {"jupyter_ext": False}}}
+    (config / "jupyter_server_config.json").write_text(json.dumps(disabled))
+    notebook = _widget_notebook(tmp_path, "https://example.org/")
+    with running_lab(lab_dir, [notebook], []) as lab:
+        context = browser.new_context(viewport={"width": 1200, "height": 700})
+        page = context.new_page()
+        lab.open(page, "lifecycle", notebook.name)
+        run_all_cells(page)
+        status = page.locator(".cobrowse-status.cobrowse-error")
+        status.wait_for(timeout=30_000)
+        text = status.inner_text()
+        assert page.locator(".cobrowse-frame").is_hidden()
+        assert "server extension is not running" in text
+        assert "pip install cobrowse-widget" in text and "restart Jupyter" in text
+        assert "404" not in text
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.locator(".cobrowse").screenshot(path=str(ARTIFACTS / "no-extension.png"))
+        warned = "import cobrowse_widget._widget as w; w._server_warned"
+        # The view's message went to the kernel before this request, on the same channel.
+        assert kernel_eval(page, warned) == "True"
+        context.close()
