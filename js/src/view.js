@@ -27,6 +27,7 @@ export function buildView(el, height) {
   const back = button("◀", "Back (for everyone)");
   const forward = button("▶", "Forward (for everyone)");
   const reload = button("⟳", "Reload this view");
+  const share = button("⇪", "Share this room: the line a colleague runs to join it");
   const address = element("input", "cobrowse-address", {
     type: "text",
     spellcheck: false,
@@ -40,13 +41,14 @@ export function buildView(el, height) {
   });
   const people = element("ul", "cobrowse-people", { ariaLabel: "Participants" });
   const status = element("div", "cobrowse-status", { role: "status" });
+  const invite = element("div", "cobrowse-share", { hidden: true });
   const frame = element("iframe", "cobrowse-frame", { title: "Shared page" });
   frame.setAttribute("sandbox", FRAME_SANDBOX);
   frame.setAttribute("referrerpolicy", "no-referrer");
   frame.style.height = `${height}px`;
 
-  toolbar.append(back, forward, reload, address, watching, people);
-  root.append(style, toolbar, status, frame);
+  toolbar.append(back, forward, reload, share, address, watching, people);
+  root.append(style, toolbar, status, invite, frame);
   el.append(root);
 
   const handlers = {
@@ -54,6 +56,7 @@ export function buildView(el, height) {
     back: () => {},
     forward: () => {},
     reload: () => {},
+    share: () => {},
     outside: () => {},
   };
   root.addEventListener("pointerover", (event) => event.target !== frame && handlers.outside());
@@ -71,6 +74,10 @@ export function buildView(el, height) {
   back.addEventListener("click", () => handlers.back());
   forward.addEventListener("click", () => handlers.forward());
   reload.addEventListener("click", () => handlers.reload());
+  share.addEventListener("click", () => {
+    invite.hidden = !invite.hidden;
+    if (!invite.hidden) handlers.share();
+  });
 
   let readOnly = false;
   let errorText = null;
@@ -119,6 +126,11 @@ export function buildView(el, height) {
       errorText = text;
       showStatus();
     },
+    /** Show how to join (text only: the address in it comes from the room). */
+    showInvite(intro, code) {
+      const line = element("code", "cobrowse-share-code", { textContent: code });
+      invite.replaceChildren(element("span", "", { textContent: intro }), line);
+    },
     setHeight(px) {
       frame.style.height = `${px}px`;
     },
@@ -126,6 +138,7 @@ export function buildView(el, height) {
     onBack: (fn) => (handlers.back = fn),
     onForward: (fn) => (handlers.forward = fn),
     onReload: (fn) => (handlers.reload = fn),
+    onShare: (fn) => (handlers.share = fn),
     onPointerOutsidePage: (fn) => (handlers.outside = fn),
     destroy() {
       root.remove();

@@ -17,6 +17,12 @@ export function normalizeUrl(text) {
   return toWebUrl(/^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `https://${url}`);
 }
 
+/** The Python a colleague runs to join `room` (JSON strings are valid Python string literals). */
+export function joinCode(url, room) {
+  const call = `CoBrowser(${JSON.stringify(url)}, room=${JSON.stringify(room)})`;
+  return `from cobrowse_widget import CoBrowser\n${call}`;
+}
+
 function render({ model, el }) {
   const view = buildView(el, model.get("height"));
   const doc = new Y.Doc();
@@ -235,6 +241,14 @@ function render({ model, el }) {
     }
   };
   view.onReload(() => renewSession({ reload: true }));
+  view.onShare(() => {
+    const url = schema.currentUrl(doc) || model.get("start_url");
+    const code = joinCode(url, model.get("room"));
+    const copied = navigator.clipboard?.writeText(code);
+    const intro = "A colleague on this Jupyter server joins by running: ";
+    view.showInvite(copied ? `Copied. ${intro}` : intro, code);
+    copied?.catch(() => view.showInvite(intro, code));
+  });
 
   openSession(server, model.get("room"))
     .then((s) => {

@@ -200,6 +200,26 @@ def _probe(page: Page, frame_url_end: str) -> tuple[dict, dict]:
     return inside, alone
 
 
+def test_the_share_button_shows_the_line_that_joins_the_room(users: tuple[Page, Page]) -> None:
+    page1, _ = users
+    page1.locator(".cobrowse-button[title^='Share this room']").first.click()
+    invite = page1.locator(".cobrowse-share-code").first
+    invite.wait_for(timeout=5_000)
+    code = invite.inner_text()
+    room = page1.evaluate(
+        """() => { const el = document.querySelector('.cobrowse-share-code');
+                   return el.textContent.match(/room="([^"]+)"/)[1]; }"""
+    )
+    assert code.startswith('from cobrowse_widget import CoBrowser\nCoBrowser("https://')
+    # It is Python that joins the same room.
+    joined = kernel_eval(page1, code.replace("\n", "; x = ") + "; x.room")
+    assert joined == repr(room)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page1.locator(".cobrowse").first.screenshot(path=str(ARTIFACTS / "share-room.png"))
+    page1.locator(".cobrowse-button[title^='Share this room']").first.click()  # hides it again
+    page1.wait_for_function("document.querySelector('.cobrowse-share').hidden")
+
+
 def test_hostile_page_cannot_reach_jupyter(users: tuple[Page, Page], origin: str, lab: Lab) -> None:
     page1, _ = users
     jupyter_cookies = [c["name"] for c in page1.context.cookies() if c["domain"] == "127.0.0.1"]
