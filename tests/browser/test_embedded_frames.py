@@ -3,14 +3,14 @@ loads in real Chromium logged out, and its scripts cannot read the embedding sit
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import ClassVar
 
 import pytest
 from playwright.sync_api import Browser, Frame, Page
 
+from ..sites.static_site import serve
 from .lab import proxied_frame, run_all_cells, running_lab, write_notebook
 
 pytestmark = pytest.mark.browser
@@ -62,13 +62,11 @@ class _Sites(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def sites() -> Iterator[str]:
-    servers = [ThreadingHTTPServer((host, 0), _Sites) for host in (SITE, EMBED)]
-    for host, server in zip((SITE, EMBED), servers, strict=True):
-        _Sites.ports[host] = server.server_address[1]
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://{SITE}:{_Sites.ports[SITE]}/home"
-    for server in servers:
-        server.shutdown()
+    with serve(_Sites, SITE) as site, serve(_Sites, EMBED) as embed:
+        for url in (site, embed):
+            host, port = url.removeprefix("http://").split(":")
+            _Sites.ports[host] = int(port)
+        yield f"{site}/home"
 
 
 def _frame(page: Page, ending: str) -> Frame:

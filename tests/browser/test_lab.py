@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import ClassVar
 
 import pytest
 from playwright.sync_api import Browser, Frame, Page
 
+from ..sites.static_site import serve
 from .agent_messages import OVERLAY_HOOK
 from .lab import (
     ARTIFACTS,
@@ -59,11 +59,8 @@ class _Recorder(BaseHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def origin() -> Iterator[str]:
     """A loopback site serving the hostile page and recording every request's headers."""
-    server = ThreadingHTTPServer((ORIGIN_HOST, 0), _Recorder)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://{ORIGIN_HOST}:{server.server_address[1]}"
-    server.shutdown()
+    with serve(_Recorder, ORIGIN_HOST) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

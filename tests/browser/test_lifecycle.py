@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Frame, Page
 
+from ..sites.static_site import serve
 from .lab import (
     ARTIFACTS,
     free_port,
@@ -43,11 +43,8 @@ class _Pages(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def site() -> Iterator[str]:
-    server = ThreadingHTTPServer((SITE_HOST, 0), _Pages)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://{SITE_HOST}:{server.server_address[1]}"
-    server.shutdown()
+    with serve(_Pages, SITE_HOST) as url:
+        yield url
 
 
 def _widget_notebook(tmp: Path, url: str) -> Path:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 PYTHON_DOCS = Path("/usr/share/doc/python3-doc/html")
@@ -54,6 +54,20 @@ class _Handler(SimpleHTTPRequestHandler):
 
 
 @contextmanager
+def serve(handler: Callable[..., BaseHTTPRequestHandler], host: str = "127.0.0.2") -> Iterator[str]:
+    """Serve ``handler`` on a free port of ``host`` from a daemon thread; yields the base URL."""
+    server = ThreadingHTTPServer((host, 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://{host}:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
 def serve_directory(
     directory: Path, host: str = "127.0.0.2", headers: dict[str, str] | None = None
 ) -> Iterator[StaticSite]:
@@ -61,13 +75,6 @@ def serve_directory(
     to every response."""
     site = StaticSite(url="")
     handler = partial(_Handler, site=site, headers=headers or {}, directory=str(directory))
-    server = ThreadingHTTPServer((host, 0), handler)
-    server.daemon_threads = True
-    site.url = f"http://{host}:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serve(handler, host) as url:
+        site.url = url
         yield site
-    finally:
-        server.shutdown()
-        server.server_close()
