@@ -83,6 +83,7 @@ class Room:
         self.claims: dict[str, dict[int, None]] = {}
         self._claimed_by: dict[int, str] = {}
         self._state_bytes: dict[int, int] = {}
+        self._awareness_bytes = 0  # the sum of _state_bytes, kept as states change
         self._doc_bytes = len(self.doc.get_update())  # an upper bound, measured when crossed
         self._sender: Peer | None = None
         self.doc.observe(self._on_update)
@@ -110,7 +111,7 @@ class Room:
             return
         for cid in member.client_ids:
             del self.owners[cid]
-            self._state_bytes.pop(cid, None)
+            self._set_state_bytes(cid, 0)
         gone = [cid for cid in member.client_ids if cid in self.awareness.states]
         if gone:
             self.awareness.remove_awareness_states(gone, origin=peer)
@@ -170,10 +171,7 @@ class Room:
         self.awareness.apply_awareness_update(update, origin=peer)
         for e in stamped:
             state = self.awareness.states.get(e.client_id)
-            if state is None:
-                self._state_bytes.pop(e.client_id, None)
-            else:
-                self._state_bytes[e.client_id] = _json_size(state)
+            self._set_state_bytes(e.client_id, 0 if state is None else _json_size(state))
         self._broadcast(create_awareness_message(update), exclude=peer)
 
     def _claim(self, peer: Peer, member: Member, cid: int) -> None:
@@ -206,10 +204,16 @@ class Room:
 
     def _check_awareness_budget(self, entries: list[AwarenessState]) -> None:
         ids = {e.client_id for e in entries}
-        total = sum(size for cid, size in self._state_bytes.items() if cid not in ids)
+        total = self._awareness_bytes - sum(self._state_bytes.get(cid, 0) for cid in ids)
         total += sum(_json_size(e.state) for e in entries if e.state is not None)
         if total > self.limits.max_awareness_bytes:
             raise Refused("the room's awareness is full")
+
+    def _set_state_bytes(self, cid: int, size: int) -> None:
+        """Note the size of a participant's presence (0: gone), keeping the room's total."""
+        self._awareness_bytes += size - self._state_bytes.pop(cid, 0)
+        if size:
+            self._state_bytes[cid] = size
 
     def _on_update(self, event: TransactionEvent) -> None:
         self._broadcast(create_update_message(event.update), exclude=self._sender)

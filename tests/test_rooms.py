@@ -304,3 +304,25 @@ async def test_an_empty_room_is_dropped_after_it_lingers():
     hub.leave(room, peer)
     assert await asyncio.wait_for(dropped.get(), 5) == "brief"
     assert "brief" not in hub.rooms and dropped.empty()
+
+
+def test_the_rooms_presence_has_a_budget_that_participants_who_leave_give_back():
+    room = Room("r", RoomLimits(max_awareness_bytes=600))
+    peers = [Sink() for _ in range(4)]
+    for i, peer in enumerate(peers):
+        room.join(peer, {"username": f"u{i}", "name": f"U{i}", "color": "#123456"})
+
+    def presence() -> bytes:  # ~180 bytes once stamped
+        awareness = Awareness(Doc())
+        awareness.set_local_state({"pointer": "x" * 100})
+        return create_awareness_message(awareness.encode_awareness_update([awareness.client_id]))
+
+    for peer in peers[:3]:
+        room.receive(peer, presence())
+    refused = presence()
+    with pytest.raises(Refused, match="awareness is full"):
+        room.receive(peers[3], refused)
+    room.leave(peers[0])
+    room.receive(peers[3], refused)  # the space the first one held is free again
+    with pytest.raises(Refused, match="awareness is full"):
+        room.receive(peers[1], presence())
