@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from typing import Any
@@ -16,7 +17,7 @@ from traitlets import Float, Int, List, Set, Unicode, validate
 from ._api import SessionHandler
 from ._browser_pass import BrowserPass
 from ._budget import InFlightBytes, KeptBytes
-from ._fetch import Upstream
+from ._fetch import Upstream, trusting
 from ._proxy import inlinable
 from ._proxy_handler import ProxyHandler
 from ._redact import RedactTokens, server_loggers
@@ -62,6 +63,27 @@ class CoBrowse(ExtensionApp):
             else:
                 entries.append(entry)
         return entries
+
+    ca_certificates = Unicode(
+        "",
+        help="""A PEM file of certificate authorities the proxy trusts besides the system's:
+        a company's TLS-inspecting proxy, or internal sites signed by a private authority.""",
+    ).tag(config=True)
+
+    @validate("ca_certificates")
+    def _check_ca_certificates(self, proposal: dict[str, Any]) -> str:
+        """A file that cannot be read is left out (only the system's authorities are trusted),
+        with one clear line naming the setting and what is wrong."""
+        path = proposal["value"]
+        if path:
+            try:
+                trusting(path)
+            except (OSError, ssl.SSLError) as e:
+                self.log.error(
+                    "c.CoBrowse.ca_certificates: cannot use %r (%s); it is left out", path, e
+                )
+                return ""
+        return path
 
     request_timeout = Float(
         30.0, help="Seconds a site may take to start answering (its response's headers)."
@@ -188,6 +210,7 @@ class CoBrowse(ExtensionApp):
             self.request_timeout,
             self.max_body_size,
             self.stream_timeout,
+            ssl_context=trusting(self.ca_certificates),
         )
         # Streamed answers and page websockets of all rooms together may take half the
         # upstream connection pool: pages being loaded always find a connection.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import ssl
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -37,6 +38,15 @@ class _GuardedAiohttpResolver(AbstractResolver):
 
 
 _BROTLI_OK = b"\x8b\x00\x80ok\x03"  # "ok", Brotli-compressed
+
+
+def trusting(ca_file: str = "") -> ssl.SSLContext:
+    """The TLS context of upstream connections: the system's certificate authorities, and
+    those in ``ca_file`` (PEM) too when one is given."""
+    context = ssl.create_default_context()
+    if ca_file:
+        context.load_verify_locations(cafile=ca_file)
+    return context
 
 
 def accept_encoding() -> str:
@@ -88,8 +98,10 @@ class Upstream:
         max_body_size: int,
         stream_timeout: float,
         max_connections: int = 256,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.policy = policy
+        self.ssl_context = ssl_context or trusting()
         self.timeout = timeout  # until the answer's headers
         self.stream_timeout = stream_timeout  # for the whole exchange: downloads, streams
         self.max_body_size = max_body_size
@@ -103,6 +115,7 @@ class Upstream:
             connector = aiohttp.TCPConnector(
                 resolver=_GuardedAiohttpResolver(self.policy),
                 limit=self.max_connections,
+                ssl=self.ssl_context,
                 ttl_dns_cache=10,
             )
             self._session = aiohttp.ClientSession(

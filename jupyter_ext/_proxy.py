@@ -1,4 +1,4 @@
-"""Pure proxy logic: which headers cross the proxy, the security headers, and body rewriting."""
+"""Pure proxy logic: the security headers, body rewriting and the words of its error page."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import html
 import re
 import socket
 import ssl
-from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -16,50 +15,12 @@ from tornado.httpclient import HTTPClientError
 from tornado.simple_httpclient import HTTPTimeoutError
 
 from ._mime import extract_mime_type
-from ._rewrite import rewrite_css, rewrite_html, rewrite_refresh, rewrite_sitemap
+from ._rewrite import rewrite_css, rewrite_html, rewrite_sitemap
 from ._sites import site_of
 from ._ssrf import BlockedAddressError
-from ._urls import rewrite_location
 
 SANDBOX = "sandbox allow-scripts allow-forms allow-popups"
 AGENT_PATH = "_/agent.js"  # under a capability prefix: the agent bundle, for srcdoc documents
-
-# Browser request headers passed upstream; everything else (Cookie, Authorization, X-XSRFToken,
-# Origin, Referer, the Jupyter host) stays behind.
-REQUEST_HEADERS = frozenset(
-    h.lower()
-    for h in (
-        "Accept",
-        "Accept-Language",
-        "Cache-Control",
-        "Content-Type",
-        "If-Match",
-        "If-Modified-Since",
-        "If-None-Match",
-        "If-Range",
-        "Pragma",
-        "Range",
-        "User-Agent",
-    )
-)
-
-# Upstream response headers passed to the browser; CSP, X-Frame-Options, HSTS, Set-Cookie and
-# the rest are dropped.
-RESPONSE_HEADERS = frozenset(
-    h.lower()
-    for h in (
-        "Accept-Ranges",
-        "Cache-Control",
-        "Content-Disposition",
-        "Content-Language",
-        "Content-Range",
-        "Content-Type",
-        "ETag",
-        "Expires",
-        "Last-Modified",
-        "Vary",
-    )
-)
 
 _HTML = ("text/html", "application/xhtml+xml")
 _XML = ("application/xml", "text/xml")  # rewritten when they are sitemaps
@@ -74,33 +35,6 @@ SECURITY_HEADERS = {
 }
 
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
-
-
-def upstream_request_headers(browser: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """The browser's headers that may go upstream."""
-    return {name: value for name, value in browser if name.lower() in REQUEST_HEADERS}
-
-
-def browser_response_headers(
-    upstream: Iterable[tuple[str, str]], base_url: str, prefix: str
-) -> list[tuple[str, str]]:
-    """The upstream headers the browser gets, with Location and Refresh pointing into the proxy
-    and exactly one Content-Type: the one the proxy read the body as (see ``content_type``)."""
-    out = []
-    types = []
-    for name, value in upstream:
-        lower = name.lower()
-        if lower == "content-type":
-            types.append(value)
-        elif lower in RESPONSE_HEADERS:
-            out.append((name, value))
-        elif lower == "location":
-            out.append((name, rewrite_location(value, base_url, prefix)))
-        elif lower == "refresh":
-            out.append((name, rewrite_refresh(value, base_url, prefix)))
-    if types and (mime := extract_mime_type(types)) is not None:
-        out.append(("Content-Type", str(mime)))
-    return out
 
 
 def media_type(content_type: str) -> str:

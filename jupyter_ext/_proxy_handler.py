@@ -15,20 +15,20 @@ from tornado.httputil import HTTPHeaders
 from ._cache import Lookup, Stored
 from ._demo import demo_file, is_demo
 from ._fetch import UpstreamResponse
+from ._headers import browser_response_headers, tab_context, upstream_request_headers
 from ._mime import extract_mime_type
 from ._proxy import (
     AGENT_PATH,
     SECURITY_HEADERS,
     agent_tags,
-    browser_response_headers,
     error_text,
     failure_reason,
+    media_type,
     rewritable,
     rewrite_body,
-    upstream_request_headers,
 )
 from ._results import Result
-from ._sessions import Capability, proxy_prefix
+from ._sessions import Capability, Session, proxy_prefix
 from ._sites import site_of
 from ._urls import from_proxy
 
@@ -197,7 +197,8 @@ class ProxyHandler(web.RequestHandler):
         site = site_of(url)
         if site != capability.site and self._is_navigation():
             if self._may_move():  # the participant's frame: to the site's own token
-                return self._move_to_site(capability, site, rest, capability.site is not None)
+                from_site = token if capability.site is not None else None
+                return self._move_to_site(capability, site, rest, from_site)
             if capability.site is not None:  # a frame a page embeds: never under this token
                 return self._move_to_site(capability, site, rest, anonymous=True)
         if is_demo(url):
@@ -205,31 +206,40 @@ class ProxyHandler(web.RequestHandler):
         # Another site's resources load without the room's cookies, as third-party ones; a
         # navigation another site's page started gets them as SameSite allows.
         arrived = time.time() - self.request.request_time()  # before a long body was read
-        cross_site = self._is_navigation() and session.crossed(
-            token, self.request.uri or "", self.request.method or "GET", arrived
-        )
+        cross_site, referrer = False, None
+        if self._is_navigation():
+            method = self.request.method or "GET"
+            cross_site, referrer = session.crossed(token, self.request.uri or "", method, arrived)
         credentialed = site == capability.site and capability.credentialed
-        relay = _Relay(self, capability, url, prefix, credentialed, cross_site)
+        page = referrer if cross_site else self._requesting_page(session, token)
+        relay = _Relay(self, capability, url, prefix, credentialed, token, page, cross_site)
         # An anonymous frame's answers are kept apart from those fetched with cookies.
         await relay.run(
             f"{capability.site} (anonymous)" if capability.anonymous else capability.site
         )
 
+    def _requesting_page(self, session: Session, token: str) -> str | None:
+        """The page a request comes from, as far as the proxy knows: the last one loaded under
+        its token; none for a navigation the widget itself started (a typed address)."""
+        if self._is_navigation() and self.request.headers.get("Sec-Fetch-Site") == "same-origin":
+            return None
+        return session.documents.get(token)
+
     def _move_to_site(
-        self, capability: Capability, site: str, rest: str, from_site: bool = False,
+        self, capability: Capability, site: str, rest: str, from_site: str | None = None,
         anonymous: bool = False,
     ) -> None:  # fmt: skip
         """Send a navigation on to the target site's own capability (307 keeps a form's body),
-        or its ``anonymous`` one. One that a page of another site started (``from_site``) is
-        remembered as cross-site."""
+        or its ``anonymous`` one. One that a page of another site started (under the token
+        ``from_site``) is remembered as cross-site, with the page it came from."""
         session = capability.session
         sessions = self.cobrowse.sessions
         token = sessions.site_token(session, site, capability.read_only, anonymous)
         query = f"?{self.request.query}" if self.request.query else ""
         target = proxy_prefix(self.settings.get("base_url", "/"), token) + rest + query
         method = self.request.method or "GET"
-        if from_site:
-            session.crossing(token, target, method)
+        if from_site is not None:
+            session.crossing(token, target, method, self._requesting_page(session, from_site))
         self.redirect(target, status=302 if method in REPLAYABLE else 307)
 
     def _own(self, capability: Capability, prefix: str, rest: str) -> None:
@@ -306,9 +316,13 @@ class _Relay:
         url: str,
         prefix: str,
         credentialed: bool,
+        token: str,
+        page: str | None,
         cross_site: bool = False,
     ) -> None:
         self.handler = handler
+        self.token = token
+        self.page = page  # the page the request comes from, when known
         self.session = capability.session
         self.read_only = capability.read_only  # a reader's loads never change the room's jar
         self.url = url
@@ -324,8 +338,11 @@ class _Relay:
         starts streaming (a long download must not keep the room's other pages waiting).
         A sub-resource the room's cache (``partition``: the page's site) holds fresh is
         answered from it."""
-        browser = self.handler.request.headers.get_all()
-        headers = self._with_cookie(upstream_request_headers(browser))
+        request = self.handler.request
+        headers = upstream_request_headers(request.headers.get_all())
+        sends_origin = "Origin" in request.headers
+        headers |= tab_context(self.page, self.url, self.method, sends_origin)
+        headers = self._with_cookie(headers)
         lookup = None
         if (
             self.method == "GET"
@@ -489,7 +506,7 @@ class _Relay:
         handler.set_status(response.code, response.reason or "Unknown")
         handler.clear_header("Content-Type")  # tornado's default; the site's own (if any) follows
         for name, value in browser_response_headers(
-            response.headers.get_all(), self.url, self.prefix
+            response.headers.get_all(), self.url, self.prefix, self.navigation
         ):
             handler.add_header(name, value)
 
@@ -520,6 +537,8 @@ class _Relay:
                 )
             else:
                 body = rewrite_body(*args)
+        if self.navigation and media_type(content_type) in ("text/html", "application/xhtml+xml"):
+            self.session.loaded(self.token, self.url)
         if result_id is not None:
             kept_type = str(extract_mime_type([content_type]))  # HTML: rewritable, so valid
             self.session.results.keep(result_id, Result(self.url, kept_type, body))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -26,6 +27,7 @@ from ._cookies import SessionCookieJar
 from ._results import ResultStore
 
 CROSSING_WINDOW = 30.0  # seconds a moved navigation has to arrive
+MAX_DOCUMENTS = 64  # tokens of a session whose last page is remembered (for Origin and Referer)
 MAX_SESSIONS = 1000  # rooms with a proxy session on one server
 
 
@@ -60,8 +62,13 @@ class Session:
     cache: ResponseCache = field(init=False)
     upstream_slots: asyncio.Semaphore = field(init=False)
     open_streams: asyncio.Semaphore = field(init=False)
-    # Navigations pages of one site sent to another, until they arrive: when each was sent.
-    crossings: dict[tuple[str, str, str], list[float]] = field(default_factory=dict)
+    # Navigations pages of one site sent to another, until they arrive: when each was sent,
+    # and from which page.
+    crossings: dict[tuple[str, str, str], list[tuple[float, str | None]]] = field(
+        default_factory=dict
+    )
+    # token -> the page last loaded under it, most recent last: the page its requests come from
+    documents: OrderedDict[str, str] = field(default_factory=OrderedDict)
 
     def __post_init__(self) -> None:
         self.results = ResultStore(kept=self.kept)
@@ -74,25 +81,36 @@ class Session:
         self.cache.clear()
         self.results.clear()
         self.crossings.clear()
+        self.documents.clear()
 
-    def crossing(self, token: str, path: str, method: str) -> None:
-        """Note that a page of another site is sending the browser to ``path`` under ``token``
-        (once per move: two forms posting to the same place are two crossings)."""
+    def loaded(self, token: str, url: str) -> None:
+        """Note that the page at ``url`` was loaded under ``token``."""
+        self.documents[token] = url
+        self.documents.move_to_end(token)
+        while len(self.documents) > MAX_DOCUMENTS:
+            self.documents.popitem(last=False)
+
+    def crossing(self, token: str, path: str, method: str, page: str | None) -> None:
+        """Note that ``page``, of another site, is sending the browser to ``path`` under
+        ``token`` (once per move: two forms posting to the same place are two crossings)."""
         now = time.time()
         for key, times in list(self.crossings.items()):
-            times[:] = [at for at in times if now - at <= CROSSING_WINDOW]
+            times[:] = [(at, p) for at, p in times if now - at <= CROSSING_WINDOW]
             if not times:
                 del self.crossings[key]
-        self.crossings.setdefault((token, path, method), []).append(now)
+        self.crossings.setdefault((token, path, method), []).append((now, page))
 
-    def crossed(self, token: str, path: str, method: str, arrived: float) -> bool:
+    def crossed(
+        self, token: str, path: str, method: str, arrived: float
+    ) -> tuple[bool, str | None]:
         """Whether a navigation whose request began at ``arrived`` was started by a page of
-        another site; each crossing answers for one arrival."""
+        another site, and by which page (when known); each crossing answers for one arrival."""
         times = self.crossings.get((token, path, method), [])
         while times:
-            if arrived - times.pop(0) <= CROSSING_WINDOW:
-                return True
-        return False
+            at, page = times.pop(0)
+            if arrived - at <= CROSSING_WINDOW:
+                return True, page
+        return False, None
 
 
 @dataclass(frozen=True)

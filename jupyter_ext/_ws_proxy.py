@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from ada_url import URL
 from tornado import web
 from tornado.httpclient import HTTPRequest
 from tornado.httputil import HTTPServerRequest
@@ -19,6 +20,7 @@ from tornado.websocket import (
     websocket_connect,
 )
 
+from ._headers import upstream_request_headers
 from ._sessions import Capability, proxy_prefix
 from ._sites import site_of
 from ._urls import from_proxy
@@ -94,10 +96,9 @@ class ProxyWebSocketHandler(WebSocketHandler):
         url = f"{SOCKET_SCHEMES.get(scheme, scheme)}{sep}{rest}"
         parts = urlsplit(url)
         origin = f"{'https' if parts.scheme == 'wss' else 'http'}://{parts.netloc}"
-        headers = {"Origin": origin}
-        for name in ("User-Agent", "Accept-Language"):
-            if name in self.request.headers:
-                headers[name] = self.request.headers[name]
+        headers = upstream_request_headers(self.request.headers.get_all())
+        page = session.documents.get(token)  # a socket's Origin is always its page's
+        headers["Origin"] = URL(page).origin if page is not None else origin
         # A reader's page may show a site's live updates, but not act in the room's name there.
         same_site = site_of(url) == capability.site and capability.credentialed
         same_site = same_site and not capability.read_only
@@ -110,7 +111,12 @@ class ProxyWebSocketHandler(WebSocketHandler):
         try:
             async with session.upstream_slots:
                 self.upstream = await websocket_connect(
-                    HTTPRequest(url, headers=headers, connect_timeout=timeout),
+                    HTTPRequest(
+                        url,
+                        headers=headers,
+                        connect_timeout=timeout,
+                        ssl_options=self.cobrowse.upstream.ssl_context,
+                    ),
                     subprotocols=subprotocols,
                     resolver=self.cobrowse.upstream.resolver,
                     max_message_size=self.cobrowse.max_body_size,

@@ -95,6 +95,19 @@ class _Echo(_Recorder):
         self.finish({"headers": self.origin.requests[-1], "body": self.request.body.decode()})
 
 
+class _Headers(_Recorder):
+    """Answers with the headers its query names (``?Name=value``, repeatable) and its status
+    (``?status=401``)."""
+
+    def get(self) -> None:
+        for name, values in self.request.query_arguments.items():
+            for value in values:
+                if name != "status":
+                    self.add_header(name, value.decode())
+        self.set_status(int(self.get_argument("status", "200")))
+        self.finish("<!doctype html><title>headers</title>")
+
+
 class _SetCookie(_Recorder):
     def get(self) -> None:
         self.set_cookie("sid", "s3cret", httponly=True)
@@ -320,6 +333,7 @@ async def _start_origin() -> tuple[Origin, httpserver.HTTPServer]:
         [
             (r"/page", _Page, kwargs),
             (r"/echo", _Echo, kwargs),
+            (r"/headers", _Headers, kwargs),
             (r"/setcookie", _SetCookie, kwargs),
             (r"/redirect", _Redirect, kwargs),
             (r"/boom", _Boom, kwargs),

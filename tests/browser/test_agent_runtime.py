@@ -443,3 +443,29 @@ def test_what_chromium_renders_as_html(browser: Browser) -> None:
         "/two-lines": ["text/html", True],
         "/junk": ["text/plain", False],
     }
+
+
+def test_a_scripts_authorization_travels_renamed(
+    open_page: OpenPage, agent_site: AgentSite
+) -> None:
+    """The proxy leaves behind the Authorization the browser attaches for Jupyter's origin, so
+    a page script's own (fetch, Request, Headers, XMLHttpRequest, a worker) travels renamed;
+    the proxy restores it for the site (tests/test_header_rules.py)."""
+    agent_site.requests.clear()
+    _, frame = open_page(src=PROXIED_SITE + "runtime/authorization.html")
+    frame.wait_for_function("window.settled !== undefined")
+    settled = frame.evaluate("window.settled")
+    assert settled == ["fetch", "request", "mutated", "headers", "plain", "xhr", "worker"]
+    sent = {
+        r["path"].rsplit("/", 1)[-1]: r["headers"]
+        for r in agent_site.requests
+        if "/api/auth-" in r["path"] and r["method"] != "OPTIONS"
+    }
+    renamed = {name: headers.get("x-cobrowse-authorization") for name, headers in sent.items()}
+    assert renamed == {
+        "auth-fetch": "Bearer f", "auth-request": "Bearer r", "auth-mutated": "Bearer m",
+        "auth-headers": "Bearer h", "auth-none": None, "auth-xhr": "Bearer x",
+        "auth-worker": "Bearer w",
+    }  # fmt: skip
+    assert not any("authorization" in headers for headers in sent.values())
+    assert sent["auth-headers"]["x-other"] == sent["auth-none"]["x-other"] == "kept"

@@ -1,5 +1,7 @@
 // Everything page scripts use to reach a URL directly: fetch, Request, XMLHttpRequest, WebSocket,
-// EventSource, sendBeacon, window.open, the Navigation API and workers.
+// EventSource, sendBeacon, window.open, the Navigation API and workers; and the Authorization
+// header scripts set on fetch, Request and XMLHttpRequest.
+import { privateAuthorization, xhrHeaderName } from "./authorization.js";
 import { guard, wrapConstructor, wrapFunction } from "./patch.js";
 import { workerSource } from "./worker.js";
 
@@ -17,21 +19,33 @@ export function patchNetwork({ toProxy, root, upstreamBase }) {
     return toProxy(input);
   };
 
+  const mapRequest = (args) => {
+    if (!args.length) return;
+    args[0] = mapInput(args[0]);
+    const init = privateAuthorization(args[0], args[1]);
+    if (init !== args[1]) args[1] = init;
+  };
   guard("fetch", () =>
     wrapFunction(window, "fetch", (target, self, args) => {
-      if (args.length) args[0] = mapInput(args[0]);
+      mapRequest(args);
       return Reflect.apply(target, self, args);
     }),
   );
   guard("Request", () =>
     wrapConstructor(window, "Request", (target, args, newTarget) => {
-      if (args.length) args[0] = mapInput(args[0]);
+      mapRequest(args);
       return Reflect.construct(target, args, newTarget);
     }),
   );
   guard("XMLHttpRequest.open", () =>
     wrapFunction(window.XMLHttpRequest?.prototype, "open", (target, self, args) => {
       if (args.length > 1) args[1] = toProxy(args[1]);
+      return Reflect.apply(target, self, args);
+    }),
+  );
+  guard("XMLHttpRequest.setRequestHeader", () =>
+    wrapFunction(window.XMLHttpRequest?.prototype, "setRequestHeader", (target, self, args) => {
+      if (args.length) args[0] = xhrHeaderName(args[0]);
       return Reflect.apply(target, self, args);
     }),
   );
