@@ -53,9 +53,10 @@ class Lab:
 
 @contextmanager
 def running_lab(
-    tmp: Path, notebooks: list[Path], allowed_private_hosts: list[str]
+    tmp: Path, notebooks: list[Path], allowed_private_hosts: list[str], *settings: str
 ) -> Iterator[Lab]:
-    """Start JupyterLab on a free port with a random token; stop it afterwards."""
+    """Start JupyterLab on a free port with a random token, and more command-line ``settings``
+    (``--CoBrowse.ca_certificates=...``); stop it afterwards."""
     root = tmp / "root"
     root.mkdir()
     for notebook in notebooks:
@@ -92,6 +93,7 @@ def running_lab(
         "--LabApp.extension_manager=readonly",
         "--LabApp.expose_app_in_browser=True",
         *(f"--CoBrowse.allowed_private_hosts={host}" for host in allowed_private_hosts),
+        *settings,
     ]
     url = f"http://127.0.0.1:{port}"
     processes: list[subprocess.Popen] = []
