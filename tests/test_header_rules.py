@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from tornado.httpclient import HTTPRequest
+from tornado.websocket import websocket_connect
 
 from jupyter_ext._headers import (
     PAGE_AUTHORIZATION,
@@ -228,3 +230,15 @@ async def test_response_headers_reach_the_script_and_it_may_read_them(
     assert {"www-authenticate", "retry-after", "x-total-count", "link"} <= set(exposed)
     navigation = await fetch_proxied(url)
     assert navigation.code == 401 and "WWW-Authenticate" not in navigation.headers
+
+
+async def test_a_websocket_names_its_pages_origin(
+    open_session, origin, fetch_proxied, site_prefix, jp_http_port
+):
+    """Socket servers check Origin against their app's (Socket.IO, Phoenix, Action Cable)."""
+    mine = await site_prefix(await open_session("socket-origin"), origin.url("/"))
+    await fetch_proxied(proxied(mine, origin.url("/page")))
+    url = f"ws://127.0.0.1:{jp_http_port}{mine}ws/{OTHER_HOST}:{origin.other_port}/socket"
+    ws = await websocket_connect(HTTPRequest(url, headers={"Origin": "null"}))
+    ws.close()
+    assert origin.requests[-1]["origin"] == f"http://{ORIGIN_HOST}:{origin.port}"
