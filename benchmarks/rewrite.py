@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's jupyter_ext
 
-from jupyter_ext._rewrite import rewrite_html
+from jupyter_ext.rewrite._html import rewrite_html
 
 DOCS = Path("/usr/share/doc/python3-doc/html")
 PREFIX = "/cobrowse/proxy/TOKEN/"

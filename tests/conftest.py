@@ -16,7 +16,7 @@ import pytest
 from tornado import httpserver, web, websocket
 from tornado.iostream import StreamClosedError
 
-from jupyter_ext._browser_pass import COOKIE as PASS_COOKIE
+from jupyter_ext.proxy._browser_pass import COOKIE as PASS_COOKIE
 
 pytest_plugins = ["jupyter_server.pytest_plugin"]
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from jupyter_ext._budget import KeptBytes
-from jupyter_ext._cache import ResponseCache
+from jupyter_ext.proxy._budget import KeptBytes
+from jupyter_ext.proxy._cache import ResponseCache
 
 URL = "http://site.test/style.css"
 FRESH = [("Cache-Control", "max-age=60"), ("Content-Type", "text/css")]

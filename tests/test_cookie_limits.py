@@ -7,7 +7,7 @@ import tracemalloc
 
 import pytest
 
-from jupyter_ext._cookies import (
+from jupyter_ext.proxy._cookies import (
     MAX_AGE_SECONDS,
     MAX_ATTRIBUTE_OCTETS,
     MAX_NAME_VALUE_OCTETS,
@@ -15,7 +15,7 @@ from jupyter_ext._cookies import (
     MAX_PER_SITE,
     SessionCookieJar,
 )
-from jupyter_ext._sites import site_of
+from jupyter_ext.proxy._sites import site_of
 
 PAGE = "https://www.example.com/app/x"
 VALID_HEADER = re.compile(r"[^\x00-\x08\x0a-\x1f\x7f]*")

@@ -3,7 +3,7 @@ from email.utils import formatdate
 
 import pytest
 
-from jupyter_ext._cookies import SessionCookieJar
+from jupyter_ext.proxy._cookies import SessionCookieJar
 
 SET_AT = "https://www.example.com/app/login"
 

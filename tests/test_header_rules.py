@@ -9,7 +9,7 @@ import pytest
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
 
-from jupyter_ext._headers import (
+from jupyter_ext.proxy._headers import (
     PAGE_AUTHORIZATION,
     browser_response_headers,
     tab_context,

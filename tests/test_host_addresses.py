@@ -3,7 +3,12 @@ import sys
 
 import pytest
 
-from jupyter_ext._host_addresses import _linux_ipv4, _linux_ipv6, addresses_of, machine_addresses
+from jupyter_ext.proxy._host_addresses import (
+    _linux_ipv4,
+    _linux_ipv6,
+    addresses_of,
+    machine_addresses,
+)
 
 # /proc/net/fib_trie and /proc/net/if_inet6 as read on a test machine (one interface, eth0).
 FIB_TRIE = """Main:

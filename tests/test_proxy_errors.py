@@ -9,8 +9,8 @@ import pytest
 from tornado.httpclient import HTTPClientError
 from tornado.simple_httpclient import HTTPTimeoutError
 
-from jupyter_ext._proxy import error_text, failure_reason
-from jupyter_ext._ssrf import BlockedAddressError
+from jupyter_ext.proxy._pages import error_text, failure_reason
+from jupyter_ext.proxy._ssrf import BlockedAddressError
 
 URL = "https://docs.example.org/x"
 

@@ -132,7 +132,7 @@ async def test_a_large_page_is_rewritten_without_stopping_the_server(
 ):
     """Rewriting a page of megabytes happens off the event loop: the server's other work (here a
     timer on the same loop) goes on meanwhile instead of waiting for the whole rewrite."""
-    from jupyter_ext._proxy import rewrite_body
+    from jupyter_ext.rewrite import rewrite_body
 
     start = time.perf_counter()
     rewrite_body(BIG_PAGE, "text/html", origin.url("/big.html"), "/p/", ("", ""))
@@ -155,7 +155,7 @@ async def test_a_large_page_is_rewritten_without_stopping_the_server(
 def test_brotli_is_asked_for_only_where_it_decodes(monkeypatch) -> None:
     from aiohttp import compression_utils
 
-    from jupyter_ext._fetch import accept_encoding
+    from jupyter_ext.proxy._fetch import accept_encoding
 
     assert accept_encoding() == "gzip, deflate, br"
 
@@ -328,7 +328,7 @@ async def test_credentialed_requests_of_pages_are_readable(
 
 
 def test_the_built_agent_can_be_inlined() -> None:
-    from jupyter_ext._proxy import inlinable
+    from jupyter_ext.proxy._pages import inlinable
 
     agent = (resources.files("jupyter_ext") / "static" / "agent.js").read_text()
     assert inlinable(agent) == agent

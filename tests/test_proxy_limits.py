@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from dataclasses import replace
 
 import pytest
 from tornado.httpclient import HTTPClientError
 from tornado.websocket import websocket_connect
 
-from jupyter_ext import _proxy_handler
+from jupyter_ext.proxy import _exchange
 
 from .conftest import ORIGIN_HOST, get, proxied, server_config
 
@@ -115,7 +116,7 @@ async def test_a_browser_that_stops_reading_is_cut_off(
     open_session, origin, site_prefix, jp_http_port, cobrowse, monkeypatch
 ):
     """A streamed answer nobody reads gives back its upstream connection and stream count."""
-    monkeypatch.setattr(_proxy_handler, "STALL", 0.5)
+    monkeypatch.setattr(_exchange, "STALL", 0.5)
     prefix = await site_prefix(await open_session("stall"), origin.url("/"))
     session = cobrowse.sessions.find(prefix.rstrip("/").rsplit("/", 1)[1]).session
     sock = socket.create_connection(("127.0.0.1", jp_http_port))
@@ -159,7 +160,7 @@ async def test_streams_past_the_rooms_share_are_refused_not_queued(
 ):
     """A room's streams are bounded (here 2 x 2): one more is answered 503 at once instead of
     waiting while it keeps an upstream connection of the shared pool."""
-    monkeypatch.setattr(_proxy_handler, "STALL", 30.0)
+    monkeypatch.setattr(_exchange, "STALL", 30.0)
     prefix = await site_prefix(await open_session("streams"), origin.url("/"))
     path = proxied(prefix, origin.url("/endless"))
     held = [await _raw_get(jp_http_port, path) for _ in range(4)]
@@ -177,7 +178,7 @@ async def test_a_page_nobody_waits_for_is_not_read_on(
 ):
     """A browser that leaves while a page is being read whole: reading stops (the bytes held
     were counted until then), instead of going on outside the budget until page_timeout."""
-    cobrowse.page_timeout = 30.0
+    cobrowse.proxy.limits = replace(cobrowse.proxy.limits, page_timeout=30.0)
     prefix = await site_prefix(await open_session("left"), origin.url("/"))
     sock = await _raw_get(jp_http_port, proxied(prefix, origin.url("/trickle")))
     await _until(lambda: origin.open_streams == 1 and cobrowse.in_flight.used > 0)

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jupyter_ext import _rewrite
-from jupyter_ext._rewrite import rewrite_css, rewrite_html, rewrite_refresh
-from jupyter_ext._urls import to_proxy
+from jupyter_ext.rewrite import _html as _rewrite
+from jupyter_ext.rewrite._html import rewrite_css, rewrite_html, rewrite_refresh
+from jupyter_ext.rewrite._urls import to_proxy
 
 P = "/cobrowse/proxy/TOKEN/"
 BASE = "https://example.com/dir/page.html"

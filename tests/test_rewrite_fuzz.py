@@ -26,8 +26,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jupyter_ext import _rewrite
-from jupyter_ext._rewrite import rewrite_css, rewrite_html
+from jupyter_ext.rewrite import _html as _rewrite
+from jupyter_ext.rewrite._html import rewrite_css, rewrite_html
 
 P = "/cobrowse/proxy/TOKEN/"
 BASE = "https://example.com/dir/page.html"

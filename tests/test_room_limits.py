@@ -11,9 +11,9 @@ import pytest
 from jupyter_server.utils import url_path_join
 from pycrdt import Doc, Map, create_sync_message, create_update_message
 
-from jupyter_ext._room_handler import RoomHandler
-from jupyter_ext._rooms import KiB, MiB, RoomHub, RoomLimits
-from jupyter_ext._throttle import Bucket, Throttle
+from jupyter_ext.handlers._room import RoomHandler
+from jupyter_ext.rooms._hub import KiB, MiB, RoomHub, RoomLimits
+from jupyter_ext.rooms._throttle import Bucket, Throttle
 
 from ._room_client import Client
 

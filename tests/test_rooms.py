@@ -20,7 +20,7 @@ from pycrdt import (
 from tornado.httpclient import HTTPClientError
 from tornado.websocket import websocket_connect
 
-from jupyter_ext._rooms import Refused, Room, RoomHub, RoomLimits
+from jupyter_ext.rooms._hub import Refused, Room, RoomHub, RoomLimits
 
 from ._room_client import Client
 

@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from jupyter_ext._budget import KeptBytes
-from jupyter_ext._results import Result
-from jupyter_ext._sessions import SessionStore, TooManySessions
+from jupyter_ext.proxy._budget import KeptBytes
+from jupyter_ext.proxy._results import Result
+from jupyter_ext.proxy._sessions import SessionStore, TooManySessions
 
 
 def test_one_session_per_room_found_by_its_entry_token() -> None:

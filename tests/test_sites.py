@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from jupyter_ext._sites import site_of
+from jupyter_ext.proxy._sites import site_of
 
 
 @pytest.mark.parametrize(

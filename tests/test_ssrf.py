@@ -10,10 +10,10 @@ from tornado.netutil import bind_sockets
 from tornado.web import Application, RequestHandler
 from tornado.websocket import WebSocketHandler, websocket_connect
 
-from jupyter_ext._fetch import Upstream
-from jupyter_ext._host_addresses import machine_addresses
-from jupyter_ext._proxy import failure_reason
-from jupyter_ext._ssrf import AddressPolicy, BlockedAddressError, GuardedResolver, Refusal
+from jupyter_ext.proxy._fetch import Upstream
+from jupyter_ext.proxy._host_addresses import machine_addresses
+from jupyter_ext.proxy._pages import failure_reason
+from jupyter_ext.proxy._ssrf import AddressPolicy, BlockedAddressError, GuardedResolver, Refusal
 
 REFUSED = [
     "127.0.0.1",

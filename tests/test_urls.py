@@ -1,6 +1,6 @@
 import pytest
 
-from jupyter_ext._urls import from_proxy, rewrite_location, rewrite_url, to_proxy
+from jupyter_ext.rewrite._urls import from_proxy, rewrite_location, rewrite_url, to_proxy
 
 P = "/cobrowse/proxy/TOKEN/"
 BASE = "https://docs.python.org/3/tutorial/index.html"

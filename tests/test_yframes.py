@@ -23,7 +23,7 @@ from pycrdt import (
     write_var_uint,
 )
 
-from jupyter_ext._yframes import (
+from jupyter_ext.rooms._frames import (
     AwarenessState,
     FrameError,
     check_state_vector,
@@ -68,7 +68,7 @@ ATTACK = textwrap.dedent(
     package = types.ModuleType("jupyter_ext")  # the room alone, without the whole server
     package.__path__ = [sys.argv[1]]
     sys.modules["jupyter_ext"] = package
-    from jupyter_ext._rooms import Room
+    from jupyter_ext.rooms._hub import Room
     page = resource.getpagesize()
     size = int(open("/proc/self/statm").read().split()[0]) * page
     resource.setrlimit(resource.RLIMIT_AS, (size + 256 * 2**20, resource.RLIM_INFINITY))

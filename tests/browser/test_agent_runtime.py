@@ -11,7 +11,7 @@ import ada_url
 import pytest
 from playwright.sync_api import Browser, Frame, Page
 
-from jupyter_ext._urls import rewrite_url, to_proxy
+from jupyter_ext.rewrite._urls import rewrite_url, to_proxy
 
 from .agent_messages import messages, wait_for_message
 from .conftest import PROXIED_SITE, PROXY_PREFIX, AgentSite

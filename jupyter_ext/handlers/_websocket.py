@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from ada_url import URL
@@ -20,14 +20,8 @@ from tornado.websocket import (
     websocket_connect,
 )
 
-from ._headers import upstream_request_headers
-from ._sessions import Capability, proxy_prefix
-from ._sites import site_of
-from ._urls import from_proxy
-
-if TYPE_CHECKING:
-    from ._app import CoBrowse
-
+from ..proxy import Capability, ProxyServices, proxy_prefix, site_of, upstream_request_headers
+from ..rewrite import from_proxy
 
 SOCKET_SCHEMES = {"http": "ws", "https": "wss"}  # a socket opened on a page's own address
 
@@ -52,8 +46,8 @@ class ProxyWebSocketHandler(WebSocketHandler):
     An open socket counts as one of its room's streams and the server's; each message in
     transit counts against the server's in-flight bytes."""
 
-    def initialize(self, cobrowse: CoBrowse) -> None:
-        self.cobrowse = cobrowse
+    def initialize(self, services: ProxyServices) -> None:
+        self.services = services
         self.upstream: WebSocketClientConnection | None = None
         self._pump: asyncio.Future[None] | None = None
         self._streams: list[asyncio.Semaphore] = []  # the stream counts this socket holds
@@ -66,11 +60,11 @@ class ProxyWebSocketHandler(WebSocketHandler):
     async def get(self, token: str, *args: Any, **kwargs: Any) -> None:
         if self.request.headers.get("Upgrade", "").lower() != "websocket":
             raise web.HTTPError(400, "a WebSocket address needs a WebSocket")
-        capability = self.cobrowse.sessions.find(token)
+        capability = self.services.sessions.find(token)
         if capability is None:
             raise web.HTTPError(404, "unknown or expired session")
         session = capability.session
-        streams = [session.open_streams, self.cobrowse.streams]
+        streams = [session.open_streams, self.services.streams]
         if any(count.locked() for count in streams):
             raise web.HTTPError(503, "too many open streams")
         for count in streams:
@@ -107,7 +101,7 @@ class ProxyWebSocketHandler(WebSocketHandler):
             headers["Cookie"] = cookie
         offered = self.request.headers.get("Sec-WebSocket-Protocol", "")
         subprotocols = [p.strip() for p in offered.split(",") if p.strip()] or None
-        timeout = self.cobrowse.request_timeout
+        timeout = self.services.limits.request_timeout
         try:
             async with session.upstream_slots:
                 self.upstream = await websocket_connect(
@@ -115,14 +109,14 @@ class ProxyWebSocketHandler(WebSocketHandler):
                         url,
                         headers=headers,
                         connect_timeout=timeout,
-                        ssl_options=self.cobrowse.upstream.ssl_context,
+                        ssl_options=self.services.upstream.ssl_context,
                     ),
                     subprotocols=subprotocols,
-                    resolver=self.cobrowse.upstream.resolver,
-                    max_message_size=self.cobrowse.max_body_size,
+                    resolver=self.services.upstream.resolver,
+                    max_message_size=self.services.limits.max_body_size,
                 )
         except Exception as exc:
-            self.cobrowse.log.info("cobrowse: websocket %s failed: %r", url, exc)
+            self.services.log.info("cobrowse: websocket %s failed: %r", url, exc)
             raise web.HTTPError(502, "the site's websocket could not be reached") from exc
 
     def select_subprotocol(self, subprotocols: list[str]) -> str | None:
@@ -160,13 +154,13 @@ class ProxyWebSocketHandler(WebSocketHandler):
         """Hold a message's size against the server's in-flight budget while it is relayed;
         past the budget the socket closes (1013: try again later)."""
         size = len(message)
-        if not self.cobrowse.in_flight.take(size):
+        if not self.services.in_flight.take(size):
             self.close(1013, "the server is busy")
             raise WebSocketClosedError()
         try:
             yield
         finally:
-            self.cobrowse.in_flight.give_back(size)
+            self.services.in_flight.give_back(size)
 
     def on_close(self) -> None:
         while self._streams:

@@ -26,7 +26,7 @@ from pycrdt import (
     write_message,
 )
 
-from ._yframes import AwarenessState, encode_awareness, read_awareness, read_sync
+from ._frames import AwarenessState, encode_awareness, read_awareness, read_sync
 
 KiB, MiB = 1024, 1024 * 1024
 EMPTY_UPDATE = b"\x00\x00"

@@ -12,8 +12,7 @@ from tornado import web
 
 from cobrowse_widget._shared import ROOM_NAME
 
-from ._browser_pass import BrowserPass
-from ._sessions import SessionStore, TooManySessions, proxy_prefix
+from ..proxy import BrowserPass, SessionStore, TooManySessions, proxy_prefix
 
 AUTH_RESOURCE = "cobrowse"
 PALETTE = ("#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#0f8c8c", "#c2185b", "#6b8e23")

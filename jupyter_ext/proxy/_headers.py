@@ -15,9 +15,7 @@ from collections.abc import Callable, Iterable
 
 from ada_url import URL
 
-from ._mime import extract_mime_type
-from ._rewrite import rewrite_refresh
-from ._urls import rewrite_location
+from ..rewrite import extract_mime_type, rewrite_location, rewrite_refresh
 
 # The agent renames the Authorization header page scripts set (fetch, XMLHttpRequest) to this,
 # so that the one browsers attach by themselves (HTTP authentication cached for Jupyter's

@@ -12,20 +12,29 @@ from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.utils import url_path_join
 from tornado.ioloop import PeriodicCallback
 from tornado.routing import Rule
-from traitlets import Float, Int, List, Set, Unicode, validate
+from traitlets import Float, Int, List, Set, Type, Unicode, validate
 
-from ._api import SessionHandler
-from ._browser_pass import BrowserPass
-from ._budget import InFlightBytes, KeptBytes
-from ._fetch import Upstream, trusting
-from ._proxy import inlinable
-from ._proxy_handler import ProxyHandler
 from ._redact import RedactTokens, server_loggers
-from ._room_handler import RoomHandler
-from ._rooms import RoomHub, RoomLimits
-from ._sessions import SessionStore
-from ._ssrf import AddressPolicy
-from ._ws_proxy import ProxyWebSocketHandler, WebSocketUpgrade
+from .handlers import (
+    ProxyHandler,
+    ProxyWebSocketHandler,
+    RoomHandler,
+    SessionHandler,
+    WebSocketUpgrade,
+)
+from .proxy import (
+    AddressPolicy,
+    BrowserPass,
+    InFlightBytes,
+    KeptBytes,
+    ProxyLimits,
+    ProxyServices,
+    SessionStore,
+    Upstream,
+    inlinable,
+    trusting,
+)
+from .rooms import RoomHub, RoomLimits
 
 
 class CoBrowse(ExtensionApp):
@@ -84,6 +93,20 @@ class CoBrowse(ExtensionApp):
                 )
                 return ""
         return path
+
+    session_store_class = Type(
+        SessionStore,
+        klass=SessionStore,
+        help="""The class that keeps rooms' proxy sessions (capabilities, cookie jars, caches,
+        kept results): a subclass may keep them elsewhere.""",
+    ).tag(config=True)
+
+    room_hub_class = Type(
+        RoomHub,
+        klass=RoomHub,
+        help="""The class that keeps rooms (their shared documents and who is in them): a
+        subclass may share them beyond this server or keep them across restarts.""",
+    ).tag(config=True)
 
     request_timeout = Float(
         30.0, help="Seconds a site may take to start answering (its response's headers)."
@@ -181,7 +204,7 @@ class CoBrowse(ExtensionApp):
         for logger in self._filtered_logs:
             logger.addFilter(self._log_filter)
         self.agent = inlinable((resources.files(__package__) / "static" / "agent.js").read_text())
-        self.sessions = SessionStore(
+        self.sessions = self.session_store_class(
             self.session_timeout,
             self.max_concurrent_requests,
             self.cache_size,
@@ -194,7 +217,7 @@ class CoBrowse(ExtensionApp):
             max_peers=self.room_max_peers,
             max_queued_bytes=self.room_max_queued_bytes,
         )
-        self.rooms = RoomHub(self.room_linger, limits, on_drop=self.sessions.release)
+        self.rooms = self.room_hub_class(self.room_linger, limits, on_drop=self.sessions.release)
         # Expired sessions are freed every minute (or sooner for short timeouts), not only when
         # someone happens to use them.
         sweep_every = max(1.0, min(60.0, self.session_timeout / 4))
@@ -215,13 +238,30 @@ class CoBrowse(ExtensionApp):
         # Streamed answers and page websockets of all rooms together may take half the
         # upstream connection pool: pages being loaded always find a connection.
         self.streams = asyncio.Semaphore(self.upstream.max_connections // 2)
+        self.proxy = ProxyServices(
+            sessions=self.sessions,
+            browser_pass=self.browser_pass,
+            upstream=self.upstream,
+            agent=self.agent,
+            in_flight=self.in_flight,
+            streams=self.streams,
+            rewriters=self.rewriters,
+            limits=ProxyLimits(
+                max_request_size=self.max_request_size,
+                max_page_size=self.max_page_size,
+                page_timeout=self.page_timeout,
+                request_timeout=self.request_timeout,
+                max_body_size=self.max_body_size,
+            ),
+            log=self.log,
+        )
 
     def _room_in_use(self, name: str) -> bool:
         room = self.rooms.rooms.get(name)
         return room is not None and bool(room.peers)
 
     def initialize_handlers(self) -> None:
-        kwargs = {"cobrowse": self}
+        kwargs = {"services": self.proxy}
         # A websocket opened on any proxied address reaches the site's websocket (scripts build
         # socket addresses from `location`): routed by the Upgrade header, ahead of the proxy.
         assert self.serverapp is not None

@@ -25,7 +25,7 @@ def demo_file(url: str) -> tuple[bytes, str] | None:
     parts = path.split("/")
     if not all(_SAFE_PART.match(part) for part in parts):
         return None
-    node = resources.files(__package__).joinpath("demo", *parts)
+    node = resources.files("jupyter_ext").joinpath("demo", *parts)
     if not node.is_file():
         return None
     content_type = mimetypes.guess_type(parts[-1])[0] or "application/octet-stream"

@@ -1,0 +1,10 @@
+"""Thin tornado handlers over the proxy's and the rooms' services."""
+
+from ._proxy import ProxyHandler
+from ._room import RoomHandler
+from ._session import SessionHandler
+from ._websocket import ProxyWebSocketHandler, WebSocketUpgrade
+
+__all__ = [
+    "ProxyHandler", "ProxyWebSocketHandler", "RoomHandler", "SessionHandler", "WebSocketUpgrade",
+]  # fmt: skip

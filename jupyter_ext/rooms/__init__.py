@@ -1,0 +1,7 @@
+"""Rooms: the hub that keeps each room's shared document and presence, and the checks every
+y-sync and awareness frame from a participant passes first."""
+
+from ._hub import Member, Peer, Refused, Room, RoomHub, RoomLimits
+from ._throttle import Throttle
+
+__all__ = ["Member", "Peer", "Refused", "Room", "RoomHub", "RoomLimits", "Throttle"]
