@@ -8,6 +8,7 @@ const common = {
   minify: !watch,
   sourcemap: false,
   target: "es2020",
+  charset: "ascii", // the agent goes into pages of any encoding: non-ASCII is escaped
   logLevel: "info",
 };
 const builds = [

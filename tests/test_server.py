@@ -29,6 +29,17 @@ async def test_session_needs_an_authenticated_user(fetch_proxied):
     assert response.code == 403
 
 
+async def test_the_widget_frame_gets_the_sandbox_of_every_answer(
+    open_session, jp_fetch, origin, fetch_proxied, site_prefix
+):
+    answer = json.loads(
+        (await jp_fetch("cobrowse", "api", "session", method="POST", body='{"room": "s"}')).body
+    )
+    page = await fetch_proxied(proxied(await open_session("s"), origin.url("/page")))
+    assert page.headers["Content-Security-Policy"] == f"sandbox {answer['sandbox']}"
+    assert "allow-same-origin" not in answer["sandbox"]
+
+
 async def test_session_rejects_bad_room_names(jp_fetch):
     with pytest.raises(HTTPClientError) as err:
         await jp_fetch("cobrowse", "api", "session", method="POST", body='{"room": "a/b"}')

@@ -26,8 +26,10 @@ export const NO_EXTENSION =
   "cobrowse-widget in the environment that runs Jupyter (pip install cobrowse-widget), then " +
   "restart Jupyter.";
 
-/** Ask the server for the room's proxy session: `{prefix, user, write}`; `write` is false for a
- * participant who may only watch (servers that do not say are older ones: everyone writes). */
+/** Ask the server for the room's proxy session: `{prefix, user, write, sandbox}`; `write` is false
+ * for a participant who may only watch (servers that do not say are older ones: everyone
+ * writes); `sandbox` holds the flags of the widget's frame, the server's (proxied answers carry
+ * the same as a CSP header), never with allow-same-origin. */
 export async function openSession(server, room) {
   const response = await fetch(new URL("cobrowse/api/session", server.baseUrl), {
     method: "POST",
@@ -44,6 +46,7 @@ export async function openSession(server, room) {
     prefix: new URL(session.prefix, window.location.origin).href,
     user: session.user,
     write: session.permissions?.write !== false,
+    sandbox: frameSandbox(session.sandbox),
   };
 }
 
@@ -53,4 +56,12 @@ export function roomSocketUrl(server, room) {
   url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
   if (server.token) url.searchParams.set("token", server.token);
   return url.href;
+}
+
+/** The server's sandbox flags for the frame, without any that would give pages an origin. */
+export function frameSandbox(flags) {
+  const tokens = typeof flags === "string" ? flags.split(/\s+/) : [];
+  return tokens
+    .filter((flag) => /^allow-[a-z-]+$/.test(flag) && flag !== "allow-same-origin")
+    .join(" ");
 }

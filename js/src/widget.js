@@ -223,6 +223,7 @@ function render({ model, el }) {
   const server = jupyterServer();
   const useSession = (s) => {
     session = s;
+    view.frame.setAttribute("sandbox", s.sandbox); // before the frame's first page
     writer = s.write;
     view.setReadOnly(!writer);
   };

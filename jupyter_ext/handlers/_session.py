@@ -12,7 +12,7 @@ from tornado import web
 
 from cobrowse_widget._shared import ROOM_NAME
 
-from ..proxy import BrowserPass, SessionStore, TooManySessions, proxy_prefix
+from ..proxy import FRAME_SANDBOX, BrowserPass, SessionStore, TooManySessions, proxy_prefix
 
 AUTH_RESOURCE = "cobrowse"
 PALETTE = ("#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#0f8c8c", "#c2185b", "#6b8e23")
@@ -70,5 +70,6 @@ class SessionHandler(APIHandler):
                 "prefix": proxy_prefix(self.base_url, entry),
                 "user": participant(user),
                 "permissions": {"write": bool(write)},
+                "sandbox": FRAME_SANDBOX,  # the widget's frame: as sandboxed as every answer
             }
         )

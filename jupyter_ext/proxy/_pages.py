@@ -16,7 +16,10 @@ from tornado.simple_httpclient import HTTPTimeoutError
 from ._sites import site_of
 from ._ssrf import BlockedAddressError
 
-SANDBOX = "sandbox allow-scripts allow-forms allow-popups"
+# What proxied pages may do: the widget's frame gets these flags from the session endpoint and
+# every proxied answer the same policy as a CSP header. Never allow-same-origin.
+FRAME_SANDBOX = "allow-scripts allow-forms allow-popups"
+SANDBOX = f"sandbox {FRAME_SANDBOX}"
 AGENT_PATH = "_/agent.js"  # under a capability prefix: the agent bundle, for srcdoc documents
 
 SECURITY_HEADERS = {
@@ -30,8 +33,11 @@ SECURITY_HEADERS = {
 
 
 def inlinable(script: str) -> str:
-    """``script`` if it can sit inside ``<script>...</script>`` unchanged (a bundle that says
-    ``</script`` or ``<!--`` would end or confuse the element), else ValueError."""
+    """``script`` if it can sit inside ``<script>...</script>`` of a page in any encoding
+    unchanged: ASCII only, and no ``</script`` or ``<!--`` that would end or confuse the
+    element; else ValueError."""
+    if not script.isascii():
+        raise ValueError("the agent bundle must be ASCII to go into pages of any encoding")
     lowered = script.lower()
     if "</script" in lowered or "<!--" in lowered:
         raise ValueError("the agent bundle cannot be inlined in a <script> element")
