@@ -13,6 +13,7 @@ import anywidget
 import traitlets
 
 from . import _schema
+from ._cell_output import current_request, output_to
 from ._replica import Replica
 from ._shared import ROOM_NAME
 
@@ -75,6 +76,7 @@ class CoBrowser(anywidget.AnyWidget):
         self.set_trait("own_room", room is None)
         self.set_trait("start_url", start_url)
         self._replica = Replica(self._send_sync)
+        self._cell = current_request()  # where this widget's warnings show (see _cell_output)
         if room is None:
             # A room of its own starts on its URL; a named room may already show a page.
             with self._replica.locked() as doc:
@@ -114,7 +116,13 @@ class CoBrowser(anywidget.AnyWidget):
             return _schema.go(doc, 1)
 
     def __repr__(self) -> str:
-        return f"CoBrowser({self.start_url!r})"
+        room = "" if self.own_room else f", room={self.room!r}"
+        return f"CoBrowser({self.start_url!r}{room})"
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        # The cell that displays the widget shows its views, and so its warnings.
+        self._cell = current_request() or self._cell
+        return super()._repr_mimebundle_(**kwargs)
 
     def _send_sync(self, message: bytes) -> None:
         self.send({"kind": "sync"}, buffers=[message])
@@ -123,18 +131,19 @@ class CoBrowser(anywidget.AnyWidget):
         if not isinstance(content, dict):
             return
         if content.get("kind") == "server" and content.get("ok") is False:
-            _warn_server(content.get("reason"))
+            _warn_server(content.get("reason"), self._cell)
         elif content.get("kind") == "sync" and buffers:
             for reply in self._replica.receive(bytes(buffers[0])):
                 self._send_sync(reply)
 
 
-def _warn_server(reason: Any) -> None:
+def _warn_server(reason: Any, cell: dict[str, Any] | None) -> None:
     """A view could not start co-browsing (most often: Jupyter runs without the server
-    extension); say why from Python too, once per process."""
+    extension); say why from Python too, once per process, in the ``cell`` that shows it."""
     global _server_warned
     if _server_warned:
         return
     _server_warned = True
     text = str(reason)[:MAX_REASON] if reason else "no reason given"
-    warnings.warn(f"CoBrowser could not start co-browsing: {text}", stacklevel=2)
+    with output_to(cell):
+        warnings.warn(f"CoBrowser could not start co-browsing: {text}", stacklevel=2)

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 import traitlets
+from jupyter_client.blocking.client import BlockingKernelClient
+from jupyter_client.manager import start_new_kernel
 from pycrdt import Array, Doc, create_sync_message, create_update_message, handle_sync_message
 
 from cobrowse_widget import DEMO_URL, CoBrowser, _schema, _widget
 from cobrowse_widget._replica import Replica
 from cobrowse_widget._widget import normalize_url
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize(
@@ -80,6 +86,7 @@ def test_overlong_addresses_are_refused_with_a_clear_error() -> None:
 def test_named_room_takes_the_page_from_the_room() -> None:
     cb = CoBrowser(DEMO_URL, room="web-101")
     assert cb.room == "web-101"
+    assert repr(cb) == f"CoBrowser({DEMO_URL!r}, room='web-101')"  # says how to join it again
     assert cb.history == []  # the room decides; start_url is only a fallback
     assert cb.url == DEMO_URL
 
@@ -162,3 +169,67 @@ def test_the_warning_is_bounded_and_ignores_good_news(monkeypatch: pytest.Monkey
     bad = {"kind": "server", "ok": False, "reason": "x" * 100_000}
     (message,) = _warnings_from(lambda: _from_front_end(cb, bad))
     assert len(message) < _widget.MAX_REASON + 100
+
+
+@pytest.fixture
+def kernel() -> Iterator[BlockingKernelClient]:
+    """A real IPython kernel (a subprocess, as Jupyter starts it) and a client of it."""
+    manager, client = start_new_kernel(startup_timeout=60, cwd=str(REPO))
+    try:
+        yield client
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+
+
+def _run(client: BlockingKernelClient, code: str) -> tuple[str, list[str]]:
+    """Execute ``code`` as a cell: its request's id and the text of the outputs it shows."""
+    shown: list[str] = []
+
+    def on_output(msg: dict[str, Any]) -> None:
+        if msg["msg_type"] == "stream":
+            shown.append(msg["content"]["text"])
+        elif msg["msg_type"] == "execute_result":
+            shown.append(msg["content"]["data"]["text/plain"])
+
+    reply = client.execute_interactive(code, output_hook=on_output, timeout=30)
+    assert reply["content"]["status"] == "ok", reply["content"]
+    return reply["parent_header"]["msg_id"], shown
+
+
+def _stderr_after(
+    client: BlockingKernelClient, comm_id: str, content: dict[str, Any]
+) -> list[tuple[str | None, str]]:
+    """Send a view's custom message as the front-end does (a comm message of its own); every
+    stderr output until the kernel is idle again, as (request id it belongs to, text)."""
+    msg = client.session.msg(
+        "comm_msg", {"comm_id": comm_id, "data": {"method": "custom", "content": content}}
+    )
+    client.shell_channel.send(msg)
+    seen = []
+    while True:
+        out = client.get_iopub_msg(timeout=30)
+        parent = out["parent_header"].get("msg_id")
+        if out["msg_type"] == "stream" and out["content"]["name"] == "stderr":
+            seen.append((parent, out["content"]["text"]))
+        idle = out["msg_type"] == "status" and out["content"]["execution_state"] == "idle"
+        if idle and parent == msg["header"]["msg_id"]:
+            return seen
+
+
+def test_the_warning_shows_in_the_cell_that_displays_the_widget(
+    kernel: BlockingKernelClient,
+) -> None:
+    """The view's report is a comm message, output of no cell: the kernel's warning must belong
+    to the cell that displayed the widget (so JupyterLab shows it there), and come once."""
+    _run(kernel, "from cobrowse_widget import DEMO_URL, CoBrowser\ncb = CoBrowser(DEMO_URL)")
+    shown, _ = _run(kernel, "cb")
+    _, (comm_id,) = _run(kernel, "print(cb.comm.comm_id)")
+    report = {"kind": "server", "ok": False, "reason": "the extension is not running"}
+    ((cell, text),) = _stderr_after(kernel, comm_id.strip(), report)
+    assert cell == shown
+    assert "UserWarning: CoBrowser could not start co-browsing: the extension is not running" in (
+        text
+    )
+    assert _stderr_after(kernel, comm_id.strip(), report) == []  # once per kernel
+    assert _run(kernel, "print('later')")[1] == ["later\n"]  # output is the running cell's again

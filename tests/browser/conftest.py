@@ -13,6 +13,8 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from playwright.sync_api import Browser, Frame, Page, sync_playwright
 
+from jupyter_ext.proxy import FRAME_SANDBOX, SANDBOX
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
@@ -70,7 +72,6 @@ AGENT_SRC = ROOT / "js" / "src" / "agent"
 AGENT_JS = ROOT / "jupyter_ext" / "static" / "agent.js"
 PROXY_PREFIX = "/cobrowse/proxy/tok/"
 PROXIED_SITE = PROXY_PREFIX + "https/example.org/"
-SANDBOX = "sandbox allow-scripts allow-forms allow-popups"
 
 
 @dataclass
@@ -145,6 +146,8 @@ class AgentHandler(SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def agent_site() -> Iterator[AgentSite]:
     """The agent test site on a free loopback port (fails if the built agent is stale)."""
+    # The stand-in widget's frame is sandboxed as the widget's is.
+    assert f'sandbox="{FRAME_SANDBOX}"' in (AGENT_PAGES / "parent.html").read_text()
     sources = max(path.stat().st_mtime for path in AGENT_SRC.rglob("*.js"))
     if not AGENT_JS.exists() or AGENT_JS.stat().st_mtime < sources:
         pytest.fail("jupyter_ext/static/agent.js is missing or stale: cd js && npm run build")
