@@ -15,6 +15,8 @@ export class KernelLink {
   constructor(model, doc) {
     this.model = model;
     this.doc = doc;
+    /** Resolves once the kernel's state is in this document (its answer to our sync step 1). */
+    this.synced = new Promise((resolve) => (this.resolveSynced = resolve));
     this.onDocUpdate = (update, origin) => {
       if (origin !== KERNEL_ORIGIN) this.send((e) => syncProtocol.writeUpdate(e, update));
     };
@@ -24,7 +26,8 @@ export class KernelLink {
       if (decoding.readVarUint(decoder) !== SYNC) return;
       const encoder = encoding.createEncoder();
       encoding.writeVarUint(encoder, SYNC);
-      syncProtocol.readSyncMessage(decoder, encoder, this.doc, KERNEL_ORIGIN);
+      const kind = syncProtocol.readSyncMessage(decoder, encoder, this.doc, KERNEL_ORIGIN);
+      if (kind === syncProtocol.messageYjsSyncStep2) this.resolveSynced();
       if (encoding.length(encoder) > 1)
         this.model.send({ kind: "sync" }, undefined, [encoding.toUint8Array(encoder)]);
     };

@@ -23,6 +23,9 @@ export function joinCode(url, room) {
   return `from cobrowse_widget import CoBrowser\n${call}`;
 }
 
+const KERNEL_WAIT = 3000; // ms a fresh named room waits for a silent kernel's state
+const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
 function render({ model, el }) {
   const view = buildView(el, model.get("height"));
   const doc = new Y.Doc();
@@ -258,12 +261,18 @@ function render({ model, el }) {
       awareness.setLocalState({ user: s.user, url: "", pointer: null });
       room = new RoomConnection(server, model.get("room"), doc, awareness, {
         onSynced: () => {
-          // A room of the widget's own starts from the kernel; a named room may need a first page.
-          const fresh = !model.get("own_room") && !schema.currentUrl(doc);
-          if (writer && fresh && model.get("start_url")) {
-            schema.navigate(doc, model.get("start_url"));
-          }
-          showPage();
+          // A room of the widget's own starts from the kernel; a named room may need a first
+          // page, unless the kernel is giving it one (`cb.goto` in the cell that made the
+          // widget): decide once the kernel's state is in, or a moment later if it is silent.
+          if (model.get("own_room") || schema.currentUrl(doc)) return showPage();
+          const kernelAnswered = Promise.race([kernel.synced, delay(KERNEL_WAIT)]);
+          kernelAnswered.then(() => {
+            if (disposed) return;
+            if (writer && !schema.currentUrl(doc) && model.get("start_url")) {
+              schema.navigate(doc, model.get("start_url"));
+            }
+            showPage();
+          });
         },
         onStatus: (text) => view.setStatus(text),
         onReconnect: () => renewSession({ reload: false }),

@@ -18,6 +18,7 @@ from .lab import (
     Lab,
     kernel_eval,
     proxied_frame,
+    run_all_cells,
     running_lab,
     save,
 )
@@ -81,7 +82,7 @@ def users(browser: Browser, lab: Lab) -> Iterator[tuple[Page, Page]]:
     for page in (page1, page2):
         page.on("pageerror", lambda exc: errors.append(str(exc)))
     lab.open(page1, "user1", "quickstart.ipynb")
-    _run_quickstart(page1)
+    run_all_cells(page1)  # Run All: the kernel's goto and a fresh room's first page agree
     save(page1)
     lab.open(page2, "user2", "quickstart.ipynb")
     proxied_frame(page2, DEMO)
@@ -92,27 +93,6 @@ def users(browser: Browser, lab: Lab) -> Iterator[tuple[Page, Page]]:
     one.close()
     two.close()
     assert not errors, errors
-
-
-def _run_quickstart(page: Page) -> None:
-    """Run the quickstart's first cell, wait until its widget shows the room's page, then run
-    every cell below it, as a reader does. (Python writing to a named room before a view has
-    brought the room's state races with the view's first page for a new room.)"""
-    select = "(index) => { window.jupyterapp.shell.currentWidget.content.activeCellIndex = index; }"
-    page.evaluate(select, 1)
-    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-cell')")
-    proxied_frame(page, DEMO)
-    page.evaluate(select, 2)
-    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-below')")
-    page.wait_for_function(
-        """() => {
-            const nb = window.jupyterapp.shell.currentWidget;
-            const cells = Array.from(nb.content.model.cells);
-            return nb.sessionContext.session.kernel.status === 'idle'
-                && cells.filter(c => c.type === 'code').every(c => c.executionCount !== null);
-        }""",
-        timeout=120_000,
-    )
 
 
 def _demo_frame(page: Page, path: str) -> Frame:
