@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from playwright.sync_api import Frame, Page
 
@@ -24,6 +25,15 @@ USER_SETTINGS = {
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false"},
 }
+
+
+def _notebook7_settings(tmp: Path) -> list[str]:
+    """Notebook 7's own copies of the LabApp settings that keep a test server hermetic."""
+    return [
+        f"--JupyterNotebookApp.user_settings_dir={tmp / 'settings'}",
+        f"--JupyterNotebookApp.workspaces_dir={tmp / 'workspaces'}",
+        "--JupyterNotebookApp.expose_app_in_browser=True",
+    ]
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -50,13 +60,25 @@ class Lab:
         page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell", timeout=60_000)
         wait_for_notebook(page)
 
+    def open_notebook7(self, page: Page, path: str) -> None:
+        """Open ``path`` in Notebook 7's own page (``/notebooks/<path>``, needs a server started
+        with ``app="notebook"``) as a logged-in user and wait for the notebook."""
+        page.goto(f"{self.url}/notebooks/{path}?token={self.token}")
+        page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell", timeout=60_000)
+        wait_for_notebook(page)
+
 
 @contextmanager
 def running_lab(
-    tmp: Path, notebooks: list[Path], allowed_private_hosts: list[str], *settings: str
+    tmp: Path,
+    notebooks: list[Path],
+    allowed_private_hosts: list[str],
+    *settings: str,
+    app: Literal["lab", "notebook"] = "lab",
 ) -> Iterator[Lab]:
     """Start JupyterLab on a free port with a random token, and more command-line ``settings``
-    (``--CoBrowse.ca_certificates=...``); stop it afterwards."""
+    (``--CoBrowse.ca_certificates=...``); stop it afterwards. ``app="notebook"`` starts Jupyter
+    Notebook 7 instead, which serves JupyterLab's ``/lab`` pages too."""
     root = tmp / "root"
     root.mkdir()
     for notebook in notebooks:
@@ -78,7 +100,7 @@ def running_lab(
         sys.executable,
         "-m",
         "jupyter",
-        "lab",
+        app,
         "--no-browser",
         "--allow-root",
         f"--ServerApp.port={port}",
@@ -92,6 +114,7 @@ def running_lab(
         "--LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate",
         "--LabApp.extension_manager=readonly",
         "--LabApp.expose_app_in_browser=True",
+        *(_notebook7_settings(tmp) if app == "notebook" else []),
         *(f"--CoBrowse.allowed_private_hosts={host}" for host in allowed_private_hosts),
         *settings,
     ]
