@@ -335,7 +335,7 @@ def test_the_built_agent_can_be_inlined() -> None:
     with pytest.raises(ValueError):
         inlinable('x = "</SCRIPT>"')
     with pytest.raises(ValueError):  # would be mojibake in a UTF-8 page, or in a latin-1 one
-        inlinable('x = /[«»]/')
+        inlinable("x = /[«»]/")
 
 
 async def test_srcdoc_documents_load_the_agent_from_the_proxy(
