@@ -54,6 +54,37 @@ test("oversized anchors lose what does not fit; deep ones are refused", () => {
   assert.equal(agentMessage({ type: "scroll", anchor: { ratio: "x", fraction: 0 } }), null);
 });
 
+test("locator fields are bounded: long attributes 512, short ones, classes and labels 200", () => {
+  const long = "x".repeat(513);
+  const short = "y".repeat(201);
+  const locator = {
+    path: [
+      ["my-card", 0],
+      ["#shadow-root", 0],
+      ["input", 1],
+    ],
+    attrs: { href: "h".repeat(512), placeholder: "Email", title: short, "data-testid": "t" },
+    classes: "Icon_star card",
+    label: "Name",
+    text: short,
+    extra: long,
+  };
+  const message = agentMessage({ type: "scroll", anchor: { ...anchor, locator } });
+  assert.deepEqual(plain(message.anchor.locator), {
+    path: [
+      ["my-card", 0],
+      ["#shadow-root", 0],
+      ["input", 1],
+    ],
+    attrs: { href: "h".repeat(512), "data-testid": "t", placeholder: "Email" },
+    classes: "Icon_star card",
+    label: "Name",
+  });
+  const oversized = { path: [], attrs: { role: short }, classes: short, label: short };
+  const cleaned = agentMessage({ type: "scroll", anchor: { ...anchor, locator: oversized } });
+  assert.deepEqual(plain(cleaned.anchor.locator), { path: [] });
+});
+
 test("pointers: null clears, junk is refused, unknown types are dropped", () => {
   assert.deepEqual(agentMessage({ type: "pointer", pointer: null }), {
     type: "pointer",

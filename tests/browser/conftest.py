@@ -68,7 +68,7 @@ def jp_server_cleanup() -> None:
 # with the proxy's sandbox header, `{PREFIX}_/agent.js` the agent; every request is recorded.
 ROOT = Path(__file__).resolve().parents[2]
 AGENT_PAGES = Path(__file__).parent / "agent_pages"
-AGENT_SRC = ROOT / "js" / "src" / "agent"
+JS_SRC = ROOT / "js" / "src"
 AGENT_JS = ROOT / "jupyter_ext" / "static" / "agent.js"
 PROXY_PREFIX = "/cobrowse/proxy/tok/"
 PROXIED_SITE = PROXY_PREFIX + "https/example.org/"
@@ -92,8 +92,8 @@ class AgentHandler(SimpleHTTPRequestHandler):
         path = unquote(urlsplit(path).path)
         if path in ("/agent.js", PROXY_PREFIX + "_/agent.js"):
             return str(AGENT_JS)
-        if path.startswith("/src/agent/"):
-            base, rest = AGENT_SRC, path[len("/src/agent/") :]
+        if path.startswith("/src/"):  # the front-end's sources, as ES modules
+            base, rest = JS_SRC, path[len("/src/") :]
         elif path.startswith(PROXIED_SITE):
             base, rest = AGENT_PAGES, path[len(PROXIED_SITE) :]
         else:
@@ -148,7 +148,7 @@ def agent_site() -> Iterator[AgentSite]:
     """The agent test site on a free loopback port (fails if the built agent is stale)."""
     # The stand-in widget's frame is sandboxed as the widget's is.
     assert f'sandbox="{FRAME_SANDBOX}"' in (AGENT_PAGES / "parent.html").read_text()
-    sources = max(path.stat().st_mtime for path in AGENT_SRC.rglob("*.js"))
+    sources = max(path.stat().st_mtime for path in JS_SRC.rglob("*.js"))
     if not AGENT_JS.exists() or AGENT_JS.stat().st_mtime < sources:
         pytest.fail("jupyter_ext/static/agent.js is missing or stale: cd js && npm run build")
     site = AgentSite("")

@@ -40,8 +40,13 @@ function positionAt(x, y, describe) {
   const root = scroller();
   const fx = clamp01((x + window.scrollX) / root.scrollWidth);
   const fy = clamp01((y + window.scrollY) / root.scrollHeight);
-  const hit = document.elementFromPoint(x, y);
+  let hit = document.elementFromPoint(x, y);
   if (!hit) return { locator: null, rx: 0, ry: 0, fx, fy };
+  // elementFromPoint stops at a shadow host: look inside web components' open shadow roots.
+  for (let inner = hit.shadowRoot?.elementFromPoint(x, y); inner && inner !== hit;) {
+    hit = inner;
+    inner = hit.shadowRoot?.elementFromPoint(x, y);
+  }
   // A wrapped inline element has no single box: measure against its block.
   const element = hit.getClientRects().length > 1 ? blockOf(hit) : hit;
   const { left, top, width, height } = element.getBoundingClientRect();

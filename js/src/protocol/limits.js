@@ -26,3 +26,19 @@ export const RATES = {
   pointer: { rate: 60, burst: 60 },
   navigation: { rate: 3, burst: 6 }, // hello and navigated: loads and same-document moves
 };
+
+/** The attributes a locator carries, with the longest value of each: URLs and names may be long,
+ * the rest are short words a page's author wrote (js/src/agent/locator.js compares them). */
+export const LOCATOR_ATTRIBUTES = {
+  name: MAX_STRING,
+  "aria-label": MAX_STRING,
+  href: MAX_STRING,
+  src: MAX_STRING,
+  "data-testid": MAX_TEXT,
+  placeholder: MAX_TEXT,
+  alt: MAX_TEXT,
+  title: MAX_TEXT,
+  for: MAX_TEXT,
+  type: MAX_TEXT,
+  role: MAX_TEXT,
+};

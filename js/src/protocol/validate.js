@@ -18,7 +18,8 @@ import {
 } from "./captured.js";
 import * as limits from "./limits.js";
 
-const ATTRIBUTES = ["name", "aria-label", "href", "src"];
+const ATTRIBUTES = Object.keys(limits.LOCATOR_ATTRIBUTES); // read once, before any page script
+const TEXTS = ["classes", "label", "text"]; // stable class names, the label's and the own text
 export const DEFAULT_COLOR = "#e8590c";
 
 const own = (value, key) => (hasOwn(value, key) ? value[key] : undefined);
@@ -71,17 +72,22 @@ export function toLocator(value) {
   if (isObject(given)) {
     const attrs = { __proto__: null };
     let any = false;
-    for (let i = 0; i < ATTRIBUTES.length; i++) {
-      const text = own(given, ATTRIBUTES[i]);
-      if (isText(text)) {
-        attrs[ATTRIBUTES[i]] = text;
+    const keep = (name, most) => {
+      const text = own(given, name);
+      if (isText(text, most)) {
+        attrs[name] = text;
         any = true;
       }
+    };
+    for (let i = 0; i < ATTRIBUTES.length; i++) {
+      keep(ATTRIBUTES[i], limits.LOCATOR_ATTRIBUTES[ATTRIBUTES[i]]);
     }
     if (any) locator.attrs = attrs;
   }
-  const text = own(value, "text");
-  if (isText(text, limits.MAX_TEXT)) locator.text = text;
+  for (let i = 0; i < TEXTS.length; i++) {
+    const text = own(value, TEXTS[i]);
+    if (isText(text, limits.MAX_TEXT)) locator[TEXTS[i]] = text;
+  }
   return locator;
 }
 
