@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from IPython import get_ipython
+from IPython.core.getipython import get_ipython
 
 
 def _kernel_shell() -> Any:

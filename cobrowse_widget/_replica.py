@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from pycrdt import (
     Doc,
@@ -24,14 +25,14 @@ class Replica:
     """
 
     def __init__(self, send: Callable[[bytes], None]) -> None:
-        self.doc: Doc = Doc()
+        self.doc: Doc[Any] = Doc()
         self._send = send
         self._lock = threading.RLock()
         self._applying = False
         self.doc.observe(self._on_update)
 
     @contextmanager
-    def locked(self) -> Iterator[Doc]:
+    def locked(self) -> Iterator[Doc[Any]]:
         """Hold the lock while reading or writing the document."""
         with self._lock:
             yield self.doc

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pycrdt import Array, Doc, Map
 
 PAGE = "page"
@@ -19,24 +21,24 @@ def check_url(url: str) -> None:
         raise ValueError(f"web addresses are limited to {MAX_URL} characters, not {len(url)}")
 
 
-def roots(doc: Doc) -> tuple[Map, Array, Map]:
+def roots(doc: Doc[Any]) -> tuple[Map[Any], Array[Any], Map[Any]]:
     """Return the page map, history array and scroll map of ``doc``."""
     return doc.get(PAGE, type=Map), doc.get(HISTORY, type=Array), doc.get(SCROLL, type=Map)
 
 
-def current_url(doc: Doc) -> str:
+def current_url(doc: Doc[Any]) -> str:
     """The URL everyone in the room shows, or "" before the first navigation."""
     page, _, _ = roots(doc)
     return str(page.get("url", ""))
 
 
-def history(doc: Doc) -> list[str]:
+def history(doc: Doc[Any]) -> list[str]:
     """Every URL visited in the room, oldest first."""
     _, hist, _ = roots(doc)
     return [str(url) for url in hist]
 
 
-def navigate(doc: Doc, url: str) -> None:
+def navigate(doc: Doc[Any], url: str) -> None:
     """Go to ``url``: drop forward history, append it and make it current, in one transaction.
 
     The history keeps the latest ``MAX_HISTORY`` entries.
@@ -60,7 +62,7 @@ def navigate(doc: Doc, url: str) -> None:
         page["by"] = doc.client_id
 
 
-def go(doc: Doc, delta: int) -> bool:
+def go(doc: Doc[Any], delta: int) -> bool:
     """Move ``delta`` steps through the history (-1 is back); False when there is nowhere to go."""
     page, hist, _ = roots(doc)
     with doc.transaction():

@@ -83,7 +83,7 @@ class CoBrowse(ExtensionApp):
     def _check_ca_certificates(self, proposal: dict[str, Any]) -> str:
         """A file that cannot be read is left out (only the system's authorities are trusted),
         with one clear line naming the setting and what is wrong."""
-        path = proposal["value"]
+        path: str = proposal["value"]
         if path:
             try:
                 trusting(path)
@@ -268,7 +268,7 @@ class CoBrowse(ExtensionApp):
         base_url = self.serverapp.web_app.settings["base_url"]
         pattern = url_path_join(base_url, r"/cobrowse/proxy/([A-Za-z0-9_-]{16,})/https?/.*")
         upgrade = Rule(WebSocketUpgrade(pattern), ProxyWebSocketHandler, kwargs)
-        self.serverapp.web_app.add_handlers(".*$", [upgrade])
+        self.serverapp.web_app.add_handlers(".*$", [upgrade])  # type: ignore[no-untyped-call]
         session = {"sessions": self.sessions, "browser_pass": self.browser_pass}
         self.handlers.extend(
             [

@@ -18,8 +18,10 @@ from tornado import web
 from tornado.iostream import StreamClosedError
 from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
+from cobrowse_widget._shared import ROOM_NAME
+
 from ..rooms import Refused, Room, RoomHub, Throttle
-from ._session import AUTH_RESOURCE, ROOM_NAME, participant
+from ._session import AUTH_RESOURCE, participant
 
 POLICY_VIOLATION, UNSUPPORTED_DATA, TRY_AGAIN_LATER = 1008, 1003, 1013
 SYNC_STEP1 = bytes([YMessageType.SYNC, YSyncMessageType.SYNC_STEP1])

@@ -62,7 +62,7 @@ class _SameSitePolicy(DefaultCookiePolicy):
 
     _now: int  # the library's clock for expiry checks, set before each use
 
-    def return_ok(self, cookie: Cookie, request: Request) -> bool:  # type: ignore[override]
+    def return_ok(self, cookie: Cookie, request: Request) -> bool:
         if not super().return_ok(cookie, request):
             return False
         if not isinstance(request, _CrossSiteRequest):

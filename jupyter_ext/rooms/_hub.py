@@ -12,7 +12,7 @@ import asyncio
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import Any, Protocol
 
 from pycrdt import (
     Awareness,
@@ -74,7 +74,7 @@ class Room:
     def __init__(self, name: str, limits: RoomLimits | None = None) -> None:
         self.name = name
         self.limits = limits or RoomLimits()
-        self.doc: Doc = Doc()
+        self.doc: Doc[Any] = Doc()
         self.awareness = Awareness(self.doc)
         self.awareness.set_local_state(None)  # the hub is not a participant
         self.peers: dict[Peer, Member] = {}
