@@ -15,6 +15,7 @@ from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
 from .conftest import BIG_PAGE, LEGACY, ORIGIN_HOST, as_browser, get, proxied
+from .waiting import until
 
 
 @pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH", "OPTIONS"])
@@ -290,12 +291,15 @@ def jp_server_config() -> dict:
 
 
 async def test_upstream_requests_per_session_are_limited(
-    open_session, origin, http_server_client, site_prefix
+    open_session, origin, http_server_client, site_prefix, jp_serverapp
 ):
     prefix = await site_prefix(await open_session("busy"), origin.url("/"))
+    sessions = jp_serverapp.extension_manager.extension_apps["jupyter_ext"].pop().sessions
+    slots = sessions.find(prefix.rstrip("/").rsplit("/", 1)[1]).session.upstream_slots
     slow = proxied(prefix, origin.url("/slow"))
     fetches = [asyncio.ensure_future(get(http_server_client, slow)) for _ in range(3)]
-    await asyncio.sleep(0.5)
+    # Two reach the site; the third is held at the room's slots (or, unbounded, reaches it too).
+    await until(lambda: len(origin.requests) > 2 or (len(origin.requests) == 2 and slots._waiters))
     assert len(origin.requests) == 2  # the third waits for a free slot
     origin.release.set()
     responses = await asyncio.gather(*fetches)
@@ -410,8 +414,7 @@ async def test_websocket_closes_both_ways(open_session, origin, site_prefix, jp_
         await ws.write_message("ping")
         assert await ws.read_message() == "ping"
         ws.close()
-    await asyncio.sleep(0.3)
-    assert origin.open_sockets == 0
+    await until(lambda: origin.open_sockets == 0)
 
 
 async def test_a_site_that_does_not_answer_gets_a_readable_timeout(
@@ -441,19 +444,26 @@ async def test_a_stream_may_outlast_the_answer_timeout(
 async def test_streams_do_not_hold_the_rooms_upstream_slots(
     open_session, origin, site_prefix, http_server_client
 ):
-    """Two event streams (the room's two slots here) are streaming: a page still loads."""
+    """Two event streams (the room's two slots here) are streaming: a page still loads before
+    either ends."""
     prefix = await site_prefix(await open_session(), origin.url("/"))
+    events: list[list[bytes]] = [[], []]
     streams = [
-        asyncio.ensure_future(get(http_server_client, proxied(prefix, origin.url("/drip"))))
-        for _ in range(2)
+        asyncio.ensure_future(
+            get(
+                http_server_client,
+                proxied(prefix, origin.url("/drip")),
+                streaming_callback=received.append,
+            )
+        )
+        for received in events
     ]
-    await asyncio.sleep(0.3)
-    page = await asyncio.wait_for(
-        get(http_server_client, proxied(prefix, origin.url("/echo"))), timeout=1.0
-    )
+    await until(lambda: all(events))  # both are streaming
+    page = await get(http_server_client, proxied(prefix, origin.url("/echo")))
     assert page.code == 200
+    assert all(b"data: 4" not in b"".join(received) for received in events)
     assert not any(stream.done() for stream in streams)
-    await asyncio.gather(*streams)
+    assert [r.code for r in await asyncio.gather(*streams)] == [200, 200]
 
 
 async def test_upstream_connections_are_kept_alive(

@@ -14,6 +14,7 @@ from tornado.websocket import websocket_connect
 from jupyter_ext.proxy import _exchange
 
 from .conftest import ORIGIN_HOST, get, proxied, server_config
+from .waiting import until
 
 KIB = 1024
 
@@ -123,18 +124,11 @@ async def test_a_browser_that_stops_reading_is_cut_off(
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     path = proxied(prefix, origin.url("/endless"))
     sock.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
-    for _ in range(100):
-        await asyncio.sleep(0.05)
-        if origin.open_streams:
-            break
+    await until(lambda: origin.open_streams)
     assert origin.open_streams == 1
     held = 2 * cobrowse.max_concurrent_requests - session.open_streams._value
     assert held == 1
-    for _ in range(200):  # never read: the proxy gives up after STALL
-        await asyncio.sleep(0.05)
-        if not origin.open_streams:
-            break
-    assert origin.open_streams == 0
+    await until(lambda: not origin.open_streams)  # never read: the proxy gives up after STALL
     assert session.open_streams._value == 2 * cobrowse.max_concurrent_requests
     sock.close()
 
@@ -147,14 +141,6 @@ async def _raw_get(port: int, path: str) -> socket.socket:
     return sock
 
 
-async def _until(condition, timeout: float = 10.0) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if condition():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("condition not reached")
-
-
 async def test_streams_past_the_rooms_share_are_refused_not_queued(
     open_session, origin, site_prefix, jp_http_port, http_server_client, monkeypatch
 ):
@@ -164,13 +150,13 @@ async def test_streams_past_the_rooms_share_are_refused_not_queued(
     prefix = await site_prefix(await open_session("streams"), origin.url("/"))
     path = proxied(prefix, origin.url("/endless"))
     held = [await _raw_get(jp_http_port, path) for _ in range(4)]
-    await _until(lambda: origin.open_streams == 4)
+    await until(lambda: origin.open_streams == 4)
     one_more = await asyncio.wait_for(get(http_server_client, path), 5)
     assert one_more.code == 503 and "streaming at once" in one_more.body.decode()
-    await _until(lambda: origin.open_streams == 4)  # its upstream connection was let go
+    await until(lambda: origin.open_streams == 4)  # its upstream connection was let go
     for sock in held:
         sock.close()
-    await _until(lambda: origin.open_streams == 0)
+    await until(lambda: origin.open_streams == 0)
 
 
 async def test_a_page_nobody_waits_for_is_not_read_on(
@@ -181,10 +167,10 @@ async def test_a_page_nobody_waits_for_is_not_read_on(
     cobrowse.proxy.limits = replace(cobrowse.proxy.limits, page_timeout=30.0)
     prefix = await site_prefix(await open_session("left"), origin.url("/"))
     sock = await _raw_get(jp_http_port, proxied(prefix, origin.url("/trickle")))
-    await _until(lambda: origin.open_streams == 1 and cobrowse.in_flight.used > 0)
+    await until(lambda: origin.open_streams == 1 and cobrowse.in_flight.used > 0)
     sock.close()
-    await _until(lambda: origin.open_streams == 0, timeout=3)
-    await _until(lambda: cobrowse.in_flight.used == 0)
+    await until(lambda: origin.open_streams == 0, timeout=3)
+    await until(lambda: cobrowse.in_flight.used == 0)
 
 
 async def test_a_streamed_answer_is_kept_only_within_the_budget(

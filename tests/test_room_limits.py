@@ -16,6 +16,7 @@ from jupyter_ext.rooms._hub import KiB, MiB, RoomHub, RoomLimits
 from jupyter_ext.rooms._throttle import Bucket, Throttle
 
 from ._room_client import Client
+from .waiting import until
 
 FAST = {"messages_per_second": 1e6, "bytes_per_second": 1e12}  # rates out of the way
 
@@ -46,14 +47,6 @@ def mount(jp_serverapp, jp_base_url, jp_ws_fetch):
     return serve
 
 
-async def _until(condition, timeout: float = 10.0) -> None:
-    """Wait for the server to reach ``condition`` (checked on every turn of the event loop)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached"
-        await asyncio.sleep(0.01)
-
-
 async def test_peers_that_never_read_are_dropped(mount):
     hub, connect = mount(max_queued_bytes=512 * KiB, **FAST)
     silent = [await connect(handshake=False) for _ in range(3)]  # they never read
@@ -64,7 +57,7 @@ async def test_peers_that_never_read_are_dropped(mount):
         await sender.say({"pad": "x" * 60_000, "i": i})
         if len(room.peers) == 1:
             break
-    await _until(lambda: len(room.peers) == 1)
+    await until(lambda: len(room.peers) == 1)
     after = _rss()
     print(f"RSS {before / MiB:.0f} -> {after / MiB:.0f} MB after {i + 1} messages")
     assert after - before < 64 * MiB
@@ -112,18 +105,19 @@ async def test_dropping_a_peer_with_pending_writes_logs_no_traceback(mount, capl
     silent, sender = await connect(handshake=False), await connect()
     room = hub.rooms["r"]
     await sender.say({"pad": "x"})
-    await _until(lambda: sender.doc.client_id in room.owners)
+    await until(lambda: sender.doc.client_id in room.owners)
     receiver = next(p for p in room.peers if p is not room.owners[sender.doc.client_id])
-    i = 0
-    while receiver.queued == 0:  # until writes to the silent peer are pending
-        i += 1
+    for i in range(2000):  # until writes to the silent peer are pending
         await sender.say({"pad": "x" * 60_000, "i": i})
-        await asyncio.sleep(0)
+        await asyncio.sleep(0)  # one turn of the loop: the room relays what it was sent
+        if receiver.queued:
+            break
+    assert receiver.queued
     caplog.clear()
     silent.ws.protocol.stream.close()  # the peer's machine goes away
-    await _until(lambda: receiver not in room.peers and receiver.queued == 0)
+    await until(lambda: receiver not in room.peers and receiver.queued == 0)
     await sender.say({"pad": "after"})
-    await _until(lambda: room.awareness.states[sender.doc.client_id]["pad"] == "after")
+    await until(lambda: room.awareness.states[sender.doc.client_id]["pad"] == "after")
     tracebacks = [r for r in caplog.records if r.exc_info or "Traceback" in r.getMessage()]
     assert tracebacks == []
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
@@ -151,7 +145,7 @@ async def test_asking_for_the_document_again_and_again_is_paced(mount):
     writer.doc.observe(lambda event: update.append(event.update))
     writer.doc.get("page", type=Map)["blob"] = "x" * (300 * KiB)
     await writer.ws.write_message(create_update_message(update[-1]), binary=True)
-    await _until(lambda: hub.rooms["r"].doc_size > 300 * KiB)
+    await until(lambda: hub.rooms["r"].doc_size > 300 * KiB)
     asker = await connect()
     start = time.monotonic()
     for _ in range(12):  # 3.6 MB of answers: 2 MiB of burst, then 1 MiB a second

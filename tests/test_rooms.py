@@ -66,22 +66,15 @@ def connect(jp_ws_fetch):
 
 async def test_update_reaches_the_other_participant(connect):
     alice, bob = await connect(), await connect()
-    page = alice.doc.get("page", type=Map)
-    captured = []
-    alice.doc.observe(lambda event: captured.append(event.update))
-    page["url"] = "https://example.org/"
-    await alice.ws.write_message(create_update_message(captured[-1]), binary=True)
+    await _send(alice, "url", "https://example.org/")
     await bob.pump(lambda: bob.doc.get("page", type=Map).get("url") == "https://example.org/")
 
 
 async def test_late_joiner_gets_the_document(connect):
     alice = await connect("late")
-    captured = []
-    alice.doc.observe(lambda event: captured.append(event.update))
-    alice.doc.get("page", type=Map)["url"] = "https://example.org/a"
-    await alice.ws.write_message(create_update_message(captured[-1]), binary=True)
-    await alice.pump(lambda: True)
-    await asyncio.sleep(0.1)
+    await _send(alice, "url", "https://example.org/a")
+    await _step2(alice.ws)  # the answer to the handshake
+    assert (await _rooms_document(alice.ws)).get("page", type=Map).get("url")  # the room has it
     carol = await connect("late")
     await carol.pump(lambda: carol.doc.get("page", type=Map).get("url") == "https://example.org/a")
 
@@ -99,13 +92,23 @@ async def test_awareness_is_relayed_with_the_real_name_and_removed_on_leave(conn
 
 
 async def test_rooms_are_separate(connect):
-    alice, bob = await connect("one"), await connect("two")
-    captured = []
-    alice.doc.observe(lambda event: captured.append(event.update))
-    alice.doc.get("page", type=Map)["url"] = "https://example.org/"
-    await alice.ws.write_message(create_update_message(captured[-1]), binary=True)
-    with pytest.raises(asyncio.TimeoutError):
-        await bob.pump(lambda: "url" in bob.doc.get("page", type=Map), timeout=0.5)
+    alice, bob, alice_in_two = await connect("one"), await connect("two"), await connect("two")
+    await _step2(alice.ws)  # the answer to the handshake
+    await _send(alice, "url", "https://example.org/")
+    assert (await _rooms_document(alice.ws)).get("page", type=Map).get("url")  # room one has it
+    # A later update in room two is the marker: had room one's gone to bob, it would be before it.
+    await _send(alice_in_two, "marker", "after")
+    await bob.pump(lambda: bob.doc.get("page", type=Map).get("marker") == "after")
+    assert "url" not in bob.doc.get("page", type=Map)
+
+
+async def _send(client: Client, key: str, value: str) -> None:
+    """Set ``page[key]`` in the client's document and send the update to its room."""
+    captured: list[bytes] = []
+    subscription = client.doc.observe(lambda event: captured.append(event.update))
+    client.doc.get("page", type=Map)[key] = value
+    client.doc.unobserve(subscription)
+    await client.ws.write_message(create_update_message(captured[-1]), binary=True)
 
 
 async def test_room_socket_needs_authentication(
@@ -132,11 +135,7 @@ async def test_an_async_authorizer_that_grants_reading_makes_a_reader(connect, a
     reader.doc.observe(lambda event: captured.append(event.update))
     reader.doc.get("page", type=Map)["url"] = "https://evil.example/"
     await reader.ws.write_message(create_update_message(captured[-1]), binary=True)
-    # Messages are handled in order: the answer to a fresh sync step 1 shows the room's doc.
-    probe = Doc()
-    await reader.ws.write_message(create_sync_message(probe), binary=True)
-    handle_sync_message((await _step2(reader.ws))[1:], probe)
-    assert "url" not in probe.get("page", type=Map)
+    assert "url" not in (await _rooms_document(reader.ws)).get("page", type=Map)
 
 
 async def _step2(ws) -> bytes:
@@ -144,6 +143,16 @@ async def _step2(ws) -> bytes:
     while (message := await ws.read_message())[:2] != b"\x00\x01":
         pass
     return message
+
+
+async def _rooms_document(ws) -> Doc:
+    """The room's document once it has handled everything sent on ``ws`` before: messages are
+    handled in order, and the answer to a fresh sync step 1 is the whole document. The caller
+    has read the answers to its earlier step 1s."""
+    probe = Doc()
+    await ws.write_message(create_sync_message(probe), binary=True)
+    handle_sync_message((await _step2(ws))[1:], probe)
+    return probe
 
 
 @pytest.mark.parametrize(("authorizer", "write"), [(None, True), (AsyncReader, False)])

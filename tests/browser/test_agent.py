@@ -7,6 +7,7 @@ from playwright.sync_api import Browser, Frame, Page
 
 from .agent_messages import expose_overlay, messages, wait_for_message
 from .conftest import PROXIED_SITE
+from .wheel import wheel_to_rest
 
 pytestmark = pytest.mark.browser
 
@@ -14,12 +15,33 @@ UPSTREAM = "https://example.org/docs/page.html"
 MISSING = " (pointing at something not on your page)"
 
 
-def scroll_settled(page: Page, frame: Frame) -> None:
-    """Waits until the frame stops scrolling and the agent's trailing report has gone out."""
-    last = None
-    while (now := frame.evaluate("scrollY")) != last:
-        last = now
-        page.wait_for_timeout(150)
+# Where the frame is scrolled to, as the agent reports it (ScrollAnchor.fraction).
+FRACTION = "scrollY / (document.scrollingElement.scrollHeight - innerHeight)"
+
+
+def scroll_reported(page: Page, frame: Frame, dy: int) -> None:
+    """Scrolls the frame under the mouse by ``dy`` with the wheel, and waits until it rests and
+    the agent's last report, its throttle's trailing one, describes that position."""
+    wheel_to_rest(page, frame, dy)
+    page.wait_for_function(
+        """(at) => {
+            const last = window.received.filter((m) => m.type === 'scroll').at(-1);
+            return last !== undefined && Math.abs(last.anchor.fraction - at) < 1e-9;
+        }""",
+        arg=frame.evaluate(FRACTION),
+    )
+
+
+def only_the_users_scroll_is_reported(page: Page, frame: Frame) -> None:
+    """After a scroll the agent made (the room's anchor), the user scrolls further down: the report
+    of that is the marker. An echo of the agent's own scroll, sent before it on the same port,
+    would describe the position the anchor put the page at."""
+    applied = frame.evaluate(FRACTION)
+    page.mouse.move(200, 200)
+    page.mouse.wheel(0, 200)
+    wait_for_message(page, "scroll")
+    reported = [m["anchor"]["fraction"] for m in messages(page, "scroll")]
+    assert all(fraction > applied + 1e-9 for fraction in reported), (applied, reported)
 
 
 def pointer_labels(frame: Frame) -> list[str]:
@@ -31,7 +53,14 @@ def pointer_labels(frame: Frame) -> list[str]:
 
 def test_hello_and_nobody_else_connects(open_page: Callable[..., tuple[Page, Frame]]) -> None:
     page, frame = open_page()
-    page.wait_for_timeout(200)
+    # Markers for what must not happen: a message the widget's page posts after its connect, seen
+    # by the page's own listener; and the agent's report of a pointer move, after its hello.
+    page.evaluate(
+        "document.getElementById('frame').contentWindow.postMessage({ cobrowse: 'mark' }, '*')"
+    )
+    frame.wait_for_function("seenFromParent.some(([kind]) => kind === 'mark')")
+    page.mouse.move(200, 200)
+    wait_for_message(page, "pointer")
     received = page.evaluate("window.received")
     assert received[0] == {
         "type": "hello",
@@ -68,9 +97,7 @@ def test_scroll_anchor_lands_on_same_element_in_other_viewport(
     page_b, frame_b = open_page(520, 420)
 
     page_a.mouse.move(400, 300)
-    page_a.mouse.wheel(0, 1500)
-    wait_for_message(page_a, "scroll")
-    scroll_settled(page_a, frame_a)
+    scroll_reported(page_a, frame_a, 1500)
     anchor = messages(page_a, "scroll")[-1]["anchor"]
     assert anchor["locator"]["id"].startswith("p")
     assert 0 < anchor["fraction"] < 1
@@ -88,11 +115,7 @@ def test_scroll_anchor_lands_on_same_element_in_other_viewport(
     assert abs(-box["top"] - anchor["ratio"] * box["height"]) <= 1.5
 
     # The programmatic scroll is not echoed back, but the next user scroll is reported.
-    page_b.wait_for_timeout(300)
-    assert messages(page_b, "scroll") == []
-    page_b.mouse.move(200, 200)
-    page_b.mouse.wheel(0, 200)
-    wait_for_message(page_b, "scroll")
+    only_the_users_scroll_is_reported(page_b, frame_b)
 
 
 def test_scroll_to_falls_back_to_fraction(open_page: Callable[..., tuple[Page, Frame]]) -> None:
@@ -106,8 +129,7 @@ def test_scroll_to_falls_back_to_fraction(open_page: Callable[..., tuple[Page, F
     frame.wait_for_function("scrollY > 0")
     fraction = frame.evaluate("scrollY / (document.documentElement.scrollHeight - innerHeight)")
     assert abs(fraction - 0.5) < 0.01
-    page.wait_for_timeout(200)
-    assert messages(page, "scroll") == []
+    only_the_users_scroll_is_reported(page, frame)
 
 
 def test_pointer_moves_are_reported(open_page: Callable[..., tuple[Page, Frame]]) -> None:
@@ -305,9 +327,15 @@ def test_a_proxied_page_framing_the_agent_cannot_connect(browser: Browser, site:
     context = browser.new_context()
     page = context.new_page()
     page.goto(f"{site}{PROXIED_SITE}parent.html?src=page.html")
-    frame = page.frame_locator("#frame")
-    frame.locator("body").wait_for()
-    page.wait_for_timeout(1000)  # a negative: give a hello time to arrive
+    page.frame_locator("#frame").locator("body").wait_for()
+    element = page.query_selector("#frame")
+    frame = element.content_frame() if element else None
+    assert frame is not None
+    # The agent's listener runs first and hides a connect it takes from the page's own listener:
+    # the page seeing the parent's connect, port and all, is the marker that the agent declined.
+    frame.wait_for_function(
+        "seenFromParent.some(([kind, ports]) => kind === 'connect' && ports === 1)", timeout=5000
+    )
     assert page.evaluate("self.origin") == "null"
     assert page.evaluate("window.received") == []
     context.close()

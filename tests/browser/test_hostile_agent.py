@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from playwright.sync_api import Browser, Frame, Page, WebSocket
 
+from ..waiting import poll
 from .agent_messages import messages, wait_for_message
 from .lab import Lab, kernel_eval, proxied_frame, run_all_cells, running_lab, save, write_notebook
 
@@ -134,12 +135,7 @@ def test_a_page_with_the_port_cannot_flood_the_room(browser: Browser, lab: Lab) 
         "window.stolenPort.postMessage("
         "{ type: 'scroll', anchor: { locator: null, ratio: 0, fraction: 0.5 } })"
     )
-    for _ in range(100):
-        if kernel_eval(victim, SCROLL_FRACTION) == "0.5":
-            break
-        victim.wait_for_timeout(100)
-    else:
-        raise AssertionError("the last scroll never arrived")
+    poll(lambda: kernel_eval(victim, SCROLL_FRACTION) == "0.5", victim, 20_000)  # the last scroll
     size, history = ast.literal_eval(kernel_eval(victim, DOC_SIZE))
     wire = {kind: sent[kind] - before[kind] for kind in sent}
     print(f"flood: {elapsed_ms:.0f} ms, wire {wire}, doc {before_size} -> {size} bytes")

@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Browser, Frame, Page
 
 from ..sites.static_site import serve
+from ..waiting import poll
 from .agent_messages import OVERLAY_HOOK
 from .lab import (
     ARTIFACTS,
@@ -22,6 +23,7 @@ from .lab import (
     running_lab,
     save,
 )
+from .wheel import wheel_to_rest
 
 pytestmark = pytest.mark.browser
 
@@ -103,16 +105,19 @@ def _wait_for(
     frame_of, page: Page, script: str, expected: object, timeout_ms: int = 15_000
 ) -> None:
     """Poll ``script`` in the (possibly re-created) demo frame until it returns ``expected``."""
-    last = None
-    for _ in range(timeout_ms // 100):
+    seen: list[object] = [None]
+
+    def matches() -> bool:
         try:
-            last = frame_of().evaluate(script)
+            seen.append(frame_of().evaluate(script))
         except Exception as exc:  # navigating: ask again
-            last = exc
-        if last == expected:
-            return
-        page.wait_for_timeout(100)
-    raise AssertionError(f"expected {expected!r}, last saw {last!r}")
+            seen.append(exc)
+        return seen[-1] == expected
+
+    try:
+        poll(matches, page, timeout_ms)
+    except AssertionError:
+        raise AssertionError(f"expected {expected!r}, last saw {seen[-1]!r}") from None
 
 
 def test_both_users_see_the_same_page(users: tuple[Page, Page]) -> None:
@@ -156,10 +161,7 @@ def test_scroll_by_one_user_moves_the_other_to_the_same_element(users: tuple[Pag
     box = page1.locator("iframe.cobrowse-frame").first.bounding_box()
     assert box is not None
     page1.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    for _ in range(6):
-        page1.mouse.wheel(0, 400)
-        page1.wait_for_timeout(50)
-    page1.wait_for_timeout(300)
+    wheel_to_rest(page1, frame1, 2400, steps=6)
     target = frame1.evaluate(TOP_SECTION)
     assert target not in (None, "proxy"), "user 1 did not scroll into the sections"
     _wait_for(lambda: _demo_frame(page2, "tour.html"), page2, TOP_SECTION, target)
@@ -170,9 +172,8 @@ def test_other_user_sees_the_pointer_with_a_name(users: tuple[Page, Page]) -> No
     me = page1.locator(".cobrowse-person[data-self='true']").first.inner_text()
     box = page1.locator("iframe.cobrowse-frame").first.bounding_box()
     assert box is not None
-    for step in range(5):
-        page1.mouse.move(box["x"] + 100 + step * 20, box["y"] + 120)
-        page1.wait_for_timeout(50)
+    page1.mouse.move(box["x"] + 100, box["y"] + 120)
+    page1.mouse.move(box["x"] + 180, box["y"] + 120, steps=4)
     names = """() => {
         const root = window.cobrowseOverlayRoot;
         return root ? Array.from(root.querySelectorAll('.cobrowse-pointer'))

@@ -16,6 +16,7 @@ from playwright.sync_api import Browser, BrowserContext, Frame, Page, Request, V
 
 from ..sites.login_app import LOGO, LoginSite, serve_login_site
 from ..sites.static_site import PYTHON_DOCS, StaticSite, serve_directory
+from ..waiting import poll
 from .lab import (
     ARTIFACTS,
     Lab,
@@ -314,13 +315,11 @@ def test_inline_frames_load_through_the_proxy(
     one, _ = on_login
     go_to_address(one.page, f"{login_site.url}/framed")
     page = _frame(one, login_site.url, "/framed")
-    inline = None
-    for _ in range(50):
-        inline = next((f for f in page.child_frames if f.url == "about:srcdoc"), None)
-        if inline:
-            break
-        one.page.wait_for_timeout(100)
-    assert inline is not None, [f.url for f in page.child_frames]
+    inline = poll(
+        lambda: next((f for f in page.child_frames if f.url == "about:srcdoc"), None),
+        one.page,
+        5000,
+    )
     inline.wait_for_function(
         "() => { const img = document.getElementById('logo'); return img && img.complete"
         " && img.naturalWidth === 40 && document.body.dataset.fetched; }",
