@@ -31,27 +31,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's jupyter_ext
 
-from jupyter_ext.rewrite._html import rewrite_html
+from jupyter_ext.rewrite import URL_ATTRIBUTES, rewrite_html
 
 DOCS = Path("/usr/share/doc/python3-doc/html")
 PREFIX = "/cobrowse/proxy/TOKEN/"
 INJECT = '<script data-cobrowse-url="u" data-cobrowse-prefix="/cobrowse/proxy/TOKEN/"></script>'
 XLINK = "{http://www.w3.org/1999/xlink}href"
-URL_ATTRS = {
-    "href",
-    "src",
-    "action",
-    "formaction",
-    "poster",
-    "background",
-    "cite",
-    "longdesc",
-    "manifest",
-    "codebase",
-    "icon",
-    "lowsrc",
-    "dynsrc",
-    XLINK,
+# The oracle's URL attributes: the rewriter's own table (url_attributes.json), as html5lib names
+# them; kinds whose values are URLs as written (not CSS, documents, refresh or animation values).
+ORACLE_KINDS = ("url", "list", "srcset")
+ORACLE = {
+    XLINK if name == "xlink:href" else name: edit
+    for name, edit in URL_ATTRIBUTES.items()
+    if edit.kind in ORACLE_KINDS
 }
 ABSOLUTE = re.compile(r"[\t\n\f\r ]*(?:(?:https?|wss?):|/)", re.I)
 
@@ -136,11 +128,14 @@ def _urls(page: str) -> list[tuple[str, str, str]]:
             continue
         tag = el.tag.rpartition("}")[2]
         for name, value in el.attrib.items():
-            if name in URL_ATTRS or (name == "data" and tag == "object"):
+            edit = ORACLE.get(name)
+            if edit is None or not edit.applies_to(tag):
+                continue
+            if edit.kind == "url":
                 found.append((tag, name, value))
-            elif name == "ping":
+            elif edit.kind == "list":
                 found += [(tag, name, url) for url in value.split()]
-            elif name in ("srcset", "imagesrcset"):
+            else:
                 found += [(tag, name, c.split()[0]) for c in value.split(",") if c.strip()]
     return found
 

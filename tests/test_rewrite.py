@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jupyter_ext.rewrite import _html as _rewrite
-from jupyter_ext.rewrite._html import rewrite_css, rewrite_html, rewrite_refresh
+from jupyter_ext.rewrite import rewrite_css, rewrite_html, rewrite_refresh, rewrite_sitemap
+from jupyter_ext.rewrite._attributes import ANY_ELEMENT_URLS
+from jupyter_ext.rewrite._css import _css_unescape
 from jupyter_ext.rewrite._urls import to_proxy
 
 P = "/cobrowse/proxy/TOKEN/"
@@ -841,7 +842,7 @@ ESCAPES = [
 ]
 
 
-@pytest.mark.parametrize("attr", [*_rewrite._URL_ATTRS, "srcset", "data"])
+@pytest.mark.parametrize("attr", [*ANY_ELEMENT_URLS, "srcset", "data"])
 def test_every_url_attribute_loads_what_it_meant_upstream(attr: str) -> None:
     """Resolved by the browser against the proxied page (Jupyter on http or https), the rewritten
     value is the proxied form of what the value meant on the upstream page: nothing reaches
@@ -877,7 +878,7 @@ def test_refresh_css_and_srcset_load_what_they_meant_upstream(value: str) -> Non
         ):
             out = re.fullmatch(found, rewrite_css(css, BASE, P))
             assert out is not None, css
-            assert ada_url.join_url(here, _rewrite._css_unescape(out[1])) == meant, css
+            assert ada_url.join_url(here, _css_unescape(out[1])) == meant, css
 
 
 @pytest.mark.parametrize(
@@ -896,7 +897,7 @@ def test_refresh_css_and_srcset_load_what_they_meant_upstream(value: str) -> Non
         ('<set to="https://a.example/1">', None),
     ],
 )  # fmt: skip
-def test_svg_animations_of_href_load_through_the_proxy(markup: str, expected: str | None):
+def test_svg_animations_of_href_load_through_the_proxy(markup: str, expected: str | None) -> None:
     """SMIL can animate an element's href: the values it sets are URLs the browser loads."""
     page = f"<svg><image>{markup}</image></svg>"
     out = rewrite_html(page, "https://site.test/dir/page.html", "/p/")
@@ -922,7 +923,7 @@ BASE_SVG = "https://site.test/dir/page.html"
         ("<svg><p>x</p><style>a{b:url(&#104;ttps://x.example/)}</style></svg>", None),
     ],
 )  # fmt: skip
-def test_svg_content_is_rewritten_as_the_parser_reads_it(page: str, expected: str | None):
+def test_svg_content_is_rewritten_as_the_parser_reads_it(page: str, expected: str | None) -> None:
     assert rewrite_html(page, BASE_SVG, "/p/") == (page if expected is None else expected)
 
 
@@ -933,13 +934,13 @@ SITEMAP = """<?xml version="1.0" encoding="UTF-8"?>
 </urlset>"""
 
 
-def test_sitemaps_list_the_pages_as_the_page_sees_its_links():
+def test_sitemaps_list_the_pages_as_the_page_sees_its_links() -> None:
     """A page that reads the sitemap to decide which links it handles itself compares them with
     its own (proxied, absolute) links: the sitemap's addresses take the same form."""
     prefix = "http://127.0.0.1:8888/cobrowse/proxy/T/"
-    out = _rewrite.rewrite_sitemap(SITEMAP, "https://docs.example/sitemap.xml", prefix)
+    out = rewrite_sitemap(SITEMAP, "https://docs.example/sitemap.xml", prefix)
     assert f"<loc> {prefix}https/docs.example/guide/?a=1&amp;b=2 </loc>" in out
     assert f'href="{prefix}https/docs.example/de/guide/"' in out
     assert out.replace(prefix + "https/", "https://") == SITEMAP  # nothing else changes
     feed = '<?xml version="1.0"?><rss><channel><link>https://x.example/</link></channel></rss>'
-    assert _rewrite.rewrite_sitemap(feed, "https://x.example/rss", prefix) == feed
+    assert rewrite_sitemap(feed, "https://x.example/rss", prefix) == feed

@@ -3,7 +3,7 @@
 The byte-preservation invariant, and why it is sound: the rewriter copies the page through and
 calls a few pure *edit functions* on the values it decides to change (`rewrite_url` for every URL,
 `contain_target`, `neutralise_csp`, `module_rules` for the import map of pages with module
-scripts, and `_DROPPED_ATTRS` for attributes it deletes). Its scanning
+scripts, and `DROPPED` for attributes it deletes). Its scanning
 never depends on what an edit function returns: the result is only spliced in place of the value.
 So if, with every edit function replaced by the identity (and nothing dropped), the output equals
 the input byte for byte, then in a real run every byte outside the values handed to those
@@ -17,8 +17,9 @@ change) produces exactly what the slow, token-by-token path does.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any
 from unittest import mock
 
 import html5lib
@@ -26,8 +27,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jupyter_ext.rewrite import _html as _rewrite
-from jupyter_ext.rewrite._html import rewrite_css, rewrite_html
+from jupyter_ext.rewrite import _css, _html, _importmap, _refresh, rewrite_css, rewrite_html
 
 P = "/cobrowse/proxy/TOKEN/"
 BASE = "https://example.com/dir/page.html"
@@ -138,16 +138,27 @@ def _mutated(draw: st.DrawFn, source: str, window: int) -> str:
     return text
 
 
-def _identity_edits() -> Any:
-    """Patch every edit function of the rewriter to the identity (see the module docstring)."""
-    return mock.patch.multiple(
-        _rewrite,
-        rewrite_url=lambda value, base, prefix: value,
-        contain_target=lambda value: value,
-        neutralise_csp=lambda value: value,
-        module_rules=lambda page_url, prefix: {},
-        _DROPPED_ATTRS=frozenset(),
-    )
+@contextmanager
+def _identity_edits() -> Iterator[None]:
+    """Patch every edit function of the rewriter to the identity, in each module that calls it
+    (see the module docstring)."""
+
+    def identity(value: str, base: str, prefix: str) -> str:
+        return value
+
+    with ExitStack() as stack:
+        for module in (_html, _css, _refresh, _importmap):
+            stack.enter_context(mock.patch.object(module, "rewrite_url", identity))
+        stack.enter_context(
+            mock.patch.multiple(
+                _html,
+                contain_target=lambda value: value,
+                neutralise_csp=lambda value: value,
+                module_rules=lambda page_url, prefix: {},
+                DROPPED=frozenset(),
+            )
+        )
+        yield
 
 
 def check_html(page: str) -> None:
@@ -156,7 +167,7 @@ def check_html(page: str) -> None:
     html5lib.parse(out)
     framed = rewrite_html(page, BASE, P, SNIPPET, FRAME)  # srcdoc documents get their own tag
     html5lib.parse(framed)
-    with mock.patch.object(_rewrite, "_SKIP", None):
+    with mock.patch.object(_html, "_SKIP", None):
         assert rewrite_html(page, BASE, P, SNIPPET) == out, "fast and slow paths differ"
         assert rewrite_html(page, BASE, P, SNIPPET, FRAME) == framed
     with _identity_edits():

@@ -5,8 +5,10 @@ from __future__ import annotations
 import codecs
 import re
 
-from ._html import rewrite_css, rewrite_html, rewrite_sitemap
+from ._css import rewrite_css
+from ._html import rewrite_html
 from ._mime import extract_mime_type
+from ._sitemap import rewrite_sitemap
 
 _HTML = ("text/html", "application/xhtml+xml")
 _XML = ("application/xml", "text/xml")  # rewritten when they are sitemaps

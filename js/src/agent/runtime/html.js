@@ -3,9 +3,15 @@
 // tag/attribute scanner, not re-serialised, so everything but the mapped values stays byte for byte
 // (document.write may pass half a tag; a parse-and-serialise round trip would change its meaning).
 
+// Which attributes of which elements hold URLs is one table, jupyter_ext/rewrite/url_attributes.json
+// (the proxy's rewriter and the benchmark read it): these are its entries with `dom` elements, and
+// tests/test_url_attributes.py fails when the two disagree. Not imported from there: the browser
+// tests load these sources unbundled, where a JSON module needs an import attribute that the lint
+// config's ECMAScript 2022 cannot parse. DOM properties (img.srcset, HTMLLinkElement.imageSrcset...)
+// are their own list in elements.js.
 const SVG_HREF =
   "a image use feimage script pattern textpath mpath lineargradient radialgradient filter";
-const ATTRIBUTES = {
+export const ATTRIBUTES = {
   href: ["url", `area link base ${SVG_HREF}`],
   src: ["url", "img script iframe frame embed source track audio video input"],
   srcset: ["srcset", "img source"],
@@ -48,7 +54,8 @@ export function valueMapper(toProxy) {
   return mapValue;
 }
 
-const HINT = /(?:href|src|srcset|action|formaction|poster|data|background|ping|srcdoc)\s*=/i;
+// Markup without one of these names followed by `=` has no URL attribute to map.
+const HINT = new RegExp(`(?:${URL_ATTRIBUTES.join("|")})\\s*=`, "i");
 const TAG = /<([a-zA-Z][^\s/>]*)((?:[^>"']|"[^"]*"|'[^']*')*)>/g;
 const ATTR = /([\s/])([^\s"'>/=]+)(\s*=\s*)("[^"]*"|'[^']*'|[^\s"'>]+)/g;
 
