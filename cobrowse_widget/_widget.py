@@ -6,7 +6,8 @@ import pathlib
 import re
 import uuid
 import warnings
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal, TypedDict
 from urllib.parse import urlsplit, urlunsplit
 
 import anywidget
@@ -20,6 +21,44 @@ from ._shared import ROOM_NAME
 STATIC = pathlib.Path(__file__).parent / "static"
 MAX_REASON = 1000  # characters of a view's failure reason that reach the warning
 _server_warned = False  # a server that cannot co-browse is said once per kernel, not per view
+
+
+class SyncContent(TypedDict):
+    """The content of a y-sync comm message; the message itself is its first buffer."""
+
+    kind: Literal["sync"]
+
+
+@dataclass(frozen=True)
+class SyncMessage:
+    """A y-sync message between a view and the kernel's replica, either way (docs/protocol.md,
+    "Kernel messages")."""
+
+    data: bytes
+
+
+@dataclass(frozen=True)
+class ServerReport:
+    """A view's word on its Jupyter server: ``ok`` False when it could not start co-browsing,
+    with the ``reason`` (bounded to MAX_REASON characters)."""
+
+    ok: bool
+    reason: str
+
+
+def parse_message(content: Any, buffers: list[Any]) -> SyncMessage | ServerReport | None:
+    """The front-end's custom message as its kind's type; None for anything else. Views run in
+    the user's browser, but the content is checked all the same: a wrong one is ignored."""
+    if not isinstance(content, dict):
+        return None
+    kind = content.get("kind")
+    if kind == "sync" and buffers:
+        return SyncMessage(bytes(buffers[0]))
+    if kind == "server":
+        reason = content.get("reason")
+        text = str(reason)[:MAX_REASON] if reason else ""
+        return ServerReport(ok=content.get("ok") is not False, reason=text)
+    return None
 
 
 def normalize_url(url: str) -> str:
@@ -125,25 +164,25 @@ class CoBrowser(anywidget.AnyWidget):
         return super()._repr_mimebundle_(**kwargs)
 
     def _send_sync(self, message: bytes) -> None:
-        self.send({"kind": "sync"}, buffers=[message])
+        content: SyncContent = {"kind": "sync"}
+        self.send(content, buffers=[message])
 
     def _on_custom_msg(self, _: Any, content: Any, buffers: list[Any]) -> None:
-        if not isinstance(content, dict):
-            return
-        if content.get("kind") == "server" and content.get("ok") is False:
-            _warn_server(content.get("reason"), self._cell)
-        elif content.get("kind") == "sync" and buffers:
-            for reply in self._replica.receive(bytes(buffers[0])):
+        message = parse_message(content, buffers)
+        if isinstance(message, ServerReport) and not message.ok:
+            _warn_server(message.reason, self._cell)
+        elif isinstance(message, SyncMessage):
+            for reply in self._replica.receive(message.data):
                 self._send_sync(reply)
 
 
-def _warn_server(reason: Any, cell: dict[str, Any] | None) -> None:
+def _warn_server(reason: str, cell: dict[str, Any] | None) -> None:
     """A view could not start co-browsing (most often: Jupyter runs without the server
     extension); say why from Python too, once per process, in the ``cell`` that shows it."""
     global _server_warned
     if _server_warned:
         return
     _server_warned = True
-    text = str(reason)[:MAX_REASON] if reason else "no reason given"
+    text = reason or "no reason given"
     with output_to(cell):
         warnings.warn(f"CoBrowser could not start co-browsing: {text}", stacklevel=2)

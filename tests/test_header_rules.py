@@ -1,5 +1,6 @@
-"""The header rule table (jupyter_ext/_headers.py): what crosses the proxy in each direction, and
-the Origin and Referer a tab at the site would send; pure, then through a real Jupyter server."""
+"""The header rule table (jupyter_ext/proxy/_headers.py): what crosses the proxy in each
+direction, and the Origin and Referer a tab at the site would send; pure, then through a real
+Jupyter server."""
 
 from __future__ import annotations
 

@@ -1,9 +1,7 @@
-// The kernel's pycrdt replica as a Yjs peer: sync messages ride anywidget custom messages.
-import * as encoding from "lib0/encoding";
-import * as decoding from "lib0/decoding";
-import * as syncProtocol from "y-protocols/sync";
+// The kernel's pycrdt replica as a Yjs peer: sync messages ride anywidget custom messages
+// (docs/protocol.md, "Kernel messages").
+import * as sync from "./sync.js";
 
-const SYNC = 0;
 export const KERNEL_ORIGIN = "kernel";
 
 const asBytes = (buffer) =>
@@ -18,18 +16,15 @@ export class KernelLink {
     /** Resolves once the kernel's state is in this document (its answer to our sync step 1). */
     this.synced = new Promise((resolve) => (this.resolveSynced = resolve));
     this.onDocUpdate = (update, origin) => {
-      if (origin !== KERNEL_ORIGIN) this.send((e) => syncProtocol.writeUpdate(e, update));
+      if (origin !== KERNEL_ORIGIN) this.send(sync.syncUpdate(update));
     };
     this.onMessage = (content, buffers) => {
       if (content?.kind !== "sync" || !buffers?.length) return;
-      const decoder = decoding.createDecoder(asBytes(buffers[0]));
-      if (decoding.readVarUint(decoder) !== SYNC) return;
-      const encoder = encoding.createEncoder();
-      encoding.writeVarUint(encoder, SYNC);
-      const kind = syncProtocol.readSyncMessage(decoder, encoder, this.doc, KERNEL_ORIGIN);
-      if (kind === syncProtocol.messageYjsSyncStep2) this.resolveSynced();
-      if (encoding.length(encoder) > 1)
-        this.model.send({ kind: "sync" }, undefined, [encoding.toUint8Array(encoder)]);
+      const { type, decoder } = sync.readMessage(asBytes(buffers[0]));
+      if (type !== sync.SYNC) return;
+      const { kind, reply } = sync.readSync(decoder, this.doc, KERNEL_ORIGIN);
+      if (kind === sync.STEP2) this.resolveSynced();
+      if (reply) this.send(reply);
     };
   }
 
@@ -37,14 +32,12 @@ export class KernelLink {
   start() {
     this.doc.on("update", this.onDocUpdate);
     this.model.on("msg:custom", this.onMessage);
-    this.send((e) => syncProtocol.writeSyncStep1(e, this.doc));
+    this.send(sync.syncStep1(this.doc));
   }
 
-  send(write) {
-    const encoder = encoding.createEncoder();
-    encoding.writeVarUint(encoder, SYNC);
-    write(encoder);
-    this.model.send({ kind: "sync" }, undefined, [encoding.toUint8Array(encoder)]);
+  /** One framed sync message to the kernel: {kind: "sync"} with the message as its buffer. */
+  send(message) {
+    this.model.send({ kind: "sync" }, undefined, [message]);
   }
 
   destroy() {

@@ -1,12 +1,8 @@
 // One room websocket: the Yjs sync and awareness protocols, reconnecting with backoff.
-import * as encoding from "lib0/encoding";
-import * as decoding from "lib0/decoding";
-import * as syncProtocol from "y-protocols/sync";
 import * as awarenessProtocol from "y-protocols/awareness";
 import { roomSocketUrl } from "./server.js";
+import * as sync from "./sync.js";
 
-const SYNC = 0;
-const AWARENESS = 1;
 export const ROOM_ORIGIN = "room";
 
 export class RoomConnection {
@@ -24,7 +20,7 @@ export class RoomConnection {
     this.retries = 0;
     this.closed = false;
     this.onDocUpdate = (update, origin) => {
-      if (origin !== ROOM_ORIGIN) this.send(SYNC, (e) => syncProtocol.writeUpdate(e, update));
+      if (origin !== ROOM_ORIGIN) this.send(sync.syncUpdate(update));
     };
     // Only our own state goes out, never others' (not even their time-outs). If the room says
     // we are gone or changed, say again who we are.
@@ -45,7 +41,7 @@ export class RoomConnection {
     socket.onopen = () => {
       this.retries = 0;
       this.onStatus("");
-      this.send(SYNC, (e) => syncProtocol.writeSyncStep1(e, this.doc));
+      this.send(sync.syncStep1(this.doc));
       this.sendOwnState();
       if (this.opened) this.onReconnect();
       this.opened = true;
@@ -65,34 +61,24 @@ export class RoomConnection {
   }
 
   receive(data) {
-    const decoder = decoding.createDecoder(data);
-    const type = decoding.readVarUint(decoder);
-    if (type === SYNC) {
-      const encoder = encoding.createEncoder();
-      encoding.writeVarUint(encoder, SYNC);
-      const kind = syncProtocol.readSyncMessage(decoder, encoder, this.doc, ROOM_ORIGIN);
-      if (encoding.length(encoder) > 1) this.socket?.send(encoding.toUint8Array(encoder));
-      if (kind === syncProtocol.messageYjsSyncStep2) this.onSynced();
-    } else if (type === AWARENESS) {
-      awarenessProtocol.applyAwarenessUpdate(
-        this.awareness,
-        decoding.readVarUint8Array(decoder),
-        ROOM_ORIGIN,
-      );
+    const { type, decoder } = sync.readMessage(data);
+    if (type === sync.SYNC) {
+      const { kind, reply } = sync.readSync(decoder, this.doc, ROOM_ORIGIN);
+      if (reply) this.send(reply);
+      if (kind === sync.STEP2) this.onSynced();
+    } else if (type === sync.AWARENESS) {
+      const update = sync.readAwareness(decoder);
+      awarenessProtocol.applyAwarenessUpdate(this.awareness, update, ROOM_ORIGIN);
     }
   }
 
   sendOwnState() {
     const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, [this.doc.clientID]);
-    this.send(AWARENESS, (e) => encoding.writeVarUint8Array(e, update));
+    this.send(sync.awarenessMessage(update));
   }
 
-  send(type, write) {
-    if (this.socket?.readyState !== WebSocket.OPEN) return;
-    const encoder = encoding.createEncoder();
-    encoding.writeVarUint(encoder, type);
-    write(encoder);
-    this.socket.send(encoding.toUint8Array(encoder));
+  send(message) {
+    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(message);
   }
 
   destroy() {

@@ -1,21 +1,16 @@
-// The CoBrowser widget front-end (anywidget): toolbar, participants, and the proxied page.
+// The CoBrowser widget front-end (anywidget): wires the view, the room and kernel links, the
+// agent link and the navigation state machine (navigation.js decides; this file does).
 import * as Y from "yjs";
 import { Awareness } from "y-protocols/awareness";
-import { jupyterServer, openSession } from "./server.js";
-import { RoomConnection } from "./room.js";
+import { AgentLink } from "./agent-link.js";
 import { KernelLink } from "./kernel.js";
-import { buildView } from "./view.js";
-import * as schema from "./schema.js";
+import { Navigation } from "./navigation.js";
 import { RATES } from "./protocol/limits.js";
-import { coalesced, tokenBucket } from "./protocol/rate.js";
-import { agentMessage, toPointers, toWebUrl } from "./protocol/validate.js";
-
-/** Turn what someone typed in the address bar into an http(s) URL of bounded length, or null. */
-export function normalizeUrl(text) {
-  const url = text.trim();
-  if (!url) return null;
-  return toWebUrl(/^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `https://${url}`);
-}
+import { coalesced } from "./protocol/rate.js";
+import { RoomConnection } from "./room.js";
+import * as schema from "./schema.js";
+import { jupyterServer, openSession } from "./server.js";
+import { buildView } from "./view.js";
 
 /** The Python a colleague runs to join `room` (JSON strings are valid Python string literals). */
 export function joinCode(url, room) {
@@ -26,180 +21,99 @@ export function joinCode(url, room) {
 const KERNEL_WAIT = 3000; // ms a fresh named room waits for a silent kernel's state
 const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The path of an upstream URL under a proxy prefix (docs/protocol.md, "URLs"). */
+function proxiedPath(url) {
+  const u = new URL(url);
+  const host = u.port ? `${u.hostname}:${u.port}` : u.hostname;
+  return `${u.protocol.slice(0, -1)}/${host}${u.pathname}${u.search}${u.hash}`;
+}
+
 function render({ model, el }) {
   const view = buildView(el, model.get("height"));
   const doc = new Y.Doc();
   const awareness = new Awareness(doc);
   const kernel = new KernelLink(model, doc);
-  const cleanups = [() => kernel.destroy(), () => awareness.destroy(), () => doc.destroy()];
+  const server = jupyterServer();
   let room = null;
   let session = null;
-  let port = null; // MessagePort to the agent of the page currently shown
-  let writer = false; // a reader watches and follows: it never writes to the doc
-  // What the iframe shows (as its agent last reported) and what we asked it to load: an upstream
-  // URL, plus the id of a kept form result when the page is one.
-  let shown = { url: "", result: null };
-  let pending = null;
-  let shownFor = null; // the room's page this view stands for (a redirect may land elsewhere)
-  const same = (a, b) => a !== null && b !== null && a.url === b.url && a.result === b.result;
-  const shownUrl = () => shown.url;
-
-  const proxiedPath = (url) => {
-    const u = new URL(url);
-    const host = u.port ? `${u.hostname}:${u.port}` : u.hostname;
-    return `${u.protocol.slice(0, -1)}/${host}${u.pathname}${u.search}${u.hash}`;
-  };
-
-  const load = (target) => {
-    if (!session || !target.url) return;
-    if (normalizeUrl(target.url) === null) {
-      view.setError(`The room's address is not a web address: ${target.url}`);
-      return;
-    }
-    pending = target;
-    dropPort();
-    const kept = target.result === null ? "" : `_/result/${encodeURIComponent(target.result)}/`;
-    view.frame.src = `${session.prefix}${kept}${proxiedPath(target.url)}`;
-  };
-
-  const dropPort = () => {
-    if (port) port.close();
-    port = null;
-  };
-
-  const showPage = () => {
-    const target = { url: schema.currentUrl(doc), result: schema.currentResult(doc) };
-    view.setAddress(target.url);
-    view.setHistoryButtons(schema.historyIndex(doc), schema.roots(doc).history.length);
-    if (same(target, shown)) shownFor = target; // e.g. the navigator recorded where we landed
-    if (target.url && !same(target, shownFor) && !same(target, pending)) load(target);
-  };
+  let disposed = false;
 
   const remotePointers = () => {
     const pointers = [];
     awareness.getStates().forEach((state, id) => {
-      if (id === doc.clientID || !state?.pointer || state.url !== shownUrl()) return;
+      if (id === doc.clientID || !state?.pointer || state.url !== navigation.shownUrl) return;
       const user = state.user ?? {};
-      pointers.push({
-        id,
-        name: String(user.name ?? "someone"),
-        color: String(user.color ?? ""),
-        pointer: state.pointer,
-      });
+      const name = String(user.name ?? "someone");
+      pointers.push({ id, name, color: String(user.color ?? ""), pointer: state.pointer });
     });
-    return toPointers(pointers); // peers' data, bounded before it reaches the page's realm
+    return pointers; // peers' data: the agent link bounds it before it reaches the page's realm
   };
-
-  const sendToAgent = (message) => port?.postMessage(message);
+  const sendPointers = () => agent.send({ type: "pointers", pointers: remotePointers() });
 
   // Live scrolls by others move this view; a freshly loaded page takes the room's position
   // whoever made it.
   const applyRemoteScroll = ({ onLoad = false } = {}) => {
     const scroll = schema.getScroll(doc);
-    if (scroll && scroll.url === shownUrl() && (onLoad || scroll.by !== doc.clientID)) {
-      sendToAgent({ type: "scroll-to", anchor: scroll.anchor });
+    if (scroll && scroll.url === navigation.shownUrl && (onLoad || scroll.by !== doc.clientID)) {
+      agent.send({ type: "scroll-to", anchor: scroll.anchor });
     }
   };
 
-  // The frame shows another document (or a same-document navigation moved it): our pointer was
-  // on the old one.
-  const setShown = (url, result) => {
-    shown = { url, result };
-    const state = awareness.getLocalState();
-    if (state) awareness.setLocalState({ ...state, url, pointer: null });
+  const startKernelWait = () => {
+    Promise.race([kernel.synced, delay(KERNEL_WAIT)]).then(() => {
+      if (!disposed) navigation.kernelAnswered(model.get("start_url"));
+    });
   };
-  const nowShowing = (url, result) => {
-    setShown(url, result);
-    view.setError(null);
+  const actions = {
+    room: ({ url, index, length }) => {
+      view.setAddress(url);
+      view.setHistoryButtons(index, length);
+    },
+    load: ({ url, result }) => {
+      agent.drop();
+      const kept = result === null ? "" : `_/result/${encodeURIComponent(result)}/`;
+      view.frame.src = `${session.prefix}${kept}${proxiedPath(url)}`;
+    },
+    showing: ({ url }) => {
+      const state = awareness.getLocalState();
+      if (state) awareness.setLocalState({ ...state, url, pointer: null });
+    },
+    error: ({ text }) => view.setError(text),
+    "wait-for-kernel": startKernelWait,
   };
+  const navigation = new Navigation(doc, (action) => actions[action.type](action));
 
-  // Everything from the agent is checked (a page can forge it) and capped: scrolls and pointers
-  // coalesce to the latest, navigations past the cap are not shared.
-  const now = () => performance.now();
-  const navigations = tokenBucket(RATES.navigation, now());
-  const mayNavigate = () => writer && navigations.take(now());
+  // Scrolls and pointers from the agent coalesce to the latest; a reader's scrolls stay its own.
   const shareScroll = coalesced(({ url, anchor }) => {
-    if (url === shownUrl()) schema.setScroll(doc, url, anchor);
+    if (url === navigation.shownUrl) schema.setScroll(doc, url, anchor);
   }, RATES.scroll);
   const sharePointer = coalesced(({ url, pointer }) => {
-    if (url === shownUrl()) awareness.setLocalStateField("pointer", pointer);
+    if (url === navigation.shownUrl) awareness.setLocalStateField("pointer", pointer);
   }, RATES.pointer);
-  cleanups.push(
-    () => shareScroll.cancel(),
-    () => sharePointer.cancel(),
-  );
-
-  const onAgentMessage = (data, channel) => {
-    const message = agentMessage(data);
-    if (!message) return;
-    const hello = message.type === "hello";
-    if (hello === channel.greeted) return; // one hello per page load, and nothing before it
-    if (hello) {
-      channel.greeted = true;
-      const { url, result } = message;
-      const expected = pending;
-      pending = null;
-      nowShowing(url, result);
-      shownFor = expected ?? shown;
-      const moved = url !== schema.currentUrl(doc) || result !== schema.currentResult(doc);
-      if (expected === null && moved) {
-        // The user followed a link or sent a form (a reader's own moves are not shared: it is
-        // brought back to the room's page below).
-        if (mayNavigate()) schema.navigate(doc, url, result);
-      } else if (
-        expected !== null &&
-        url !== expected.url &&
-        schema.currentUrl(doc) === expected.url &&
-        schema.navigatedBy(doc) === doc.clientID &&
-        mayNavigate()
-      ) {
-        schema.replace(doc, url); // our navigation was redirected
-      }
-      showPage(); // the room may have moved on while this page loaded
+  const agent = new AgentLink(view.frame, {
+    load: () => navigation.frameLoaded(),
+    hello: (message) => {
+      navigation.hello(message);
       applyRemoteScroll({ onLoad: true });
-      sendToAgent({ type: "pointers", pointers: remotePointers() });
-    } else if (message.type === "navigated" && message.url !== shown.url) {
-      const { url, active } = message;
-      nowShowing(url, null); // pushState or a fragment: the same document moved
-      shownFor = shown;
-      const ours = active || schema.navigatedBy(doc) === doc.clientID;
-      if (ours && url !== schema.currentUrl(doc) && mayNavigate()) schema.navigate(doc, url);
-    } else if (message.type === "scroll" && writer) {
-      shareScroll.call({ url: shownUrl(), anchor: message.anchor });
-    } else if (message.type === "pointer") {
-      sharePointer.call({ url: shownUrl(), pointer: message.pointer });
-    }
-  };
+      sendPointers();
+    },
+    navigated: (message) => navigation.navigated(message),
+    scroll: ({ anchor }) => {
+      if (navigation.writer) shareScroll.call({ url: navigation.shownUrl, anchor });
+    },
+    pointer: ({ pointer }) => sharePointer.call({ url: navigation.shownUrl, pointer }),
+  });
 
-  // Each page load gets a fresh channel; only this iframe's agent ever holds the other end.
-  const onFrameLoad = () => {
-    dropPort();
-    // Until its agent says hello the frame shows none of the room's pages, and a page without an
-    // agent (the proxy's error pages) never will: the room's page must load again when it is
-    // asked for, even if it is the one shown before.
-    setShown("", null);
-    shownFor = null;
-    const channel = new MessageChannel();
-    port = channel.port1;
-    const state = { greeted: false };
-    port.onmessage = ({ data }) => onAgentMessage(data, state);
-    view.frame.contentWindow?.postMessage({ cobrowse: "connect" }, "*", [channel.port2]);
-  };
-  view.frame.addEventListener("load", onFrameLoad);
-  cleanups.push(() => view.frame.removeEventListener("load", onFrameLoad));
-
-  const { page, history, scroll } = schema.roots(doc);
-  page.observe(showPage);
-  history.observe(showPage);
-  scroll.observe(() => applyRemoteScroll());
-
+  const { scroll } = schema.roots(doc);
+  const onScroll = () => applyRemoteScroll();
+  scroll.observe(onScroll);
   const onAwareness = () => {
     const people = [];
     awareness.getStates().forEach((state, id) => {
       if (state?.user) people.push({ ...state.user, id, self: id === doc.clientID });
     });
     view.setParticipants(people);
-    sendToAgent({ type: "pointers", pointers: remotePointers() });
+    sendPointers();
   };
   awareness.on("change", onAwareness);
 
@@ -208,38 +122,26 @@ function render({ model, el }) {
   view.onPointerOutsidePage(() => {
     if (awareness.getLocalState()?.pointer) awareness.setLocalStateField("pointer", null);
   });
-  view.onNavigate((text) => {
-    if (!writer) return;
-    const url = normalizeUrl(text);
-    if (url) schema.navigate(doc, url);
-    else view.setError(`"${text.slice(0, 200)}" is not a web address (http or https).`);
-  });
-  view.onBack(() => writer && schema.go(doc, -1));
-  view.onForward(() => writer && schema.go(doc, 1));
-  const reloadPage = () => load({ url: schema.currentUrl(doc), result: schema.currentResult(doc) });
-
+  view.onNavigate((text) => navigation.userNavigate(text));
+  view.onBack(() => navigation.go(-1));
+  view.onForward(() => navigation.go(1));
   const onHeight = () => view.setHeight(model.get("height"));
   model.on("change:height", onHeight);
-  cleanups.push(() => model.off("change:height", onHeight));
 
-  let disposed = false;
-  const server = jupyterServer();
-  const useSession = (s) => {
+  const useSession = (s, { reload }) => {
+    const renewed = session !== null && s.prefix !== session.prefix;
     session = s;
     view.frame.setAttribute("sandbox", s.sandbox); // before the frame's first page
-    writer = s.write;
-    view.setReadOnly(!writer);
+    view.setReadOnly(!s.write);
+    navigation.session({ write: s.write, reload: reload || renewed });
   };
   // A server restart, or a session left unused past its time, ends the room's proxy session:
   // ask again (the server answers with the same one while it lives) and load the page under the
   // new prefix when it changed.
   const renewSession = async ({ reload }) => {
-    const before = session?.prefix;
     try {
       const s = await openSession(server, model.get("room"));
-      if (disposed) return;
-      useSession(s);
-      if (reload || s.prefix !== before) reloadPage();
+      if (!disposed) useSession(s, { reload });
     } catch (err) {
       if (!disposed) view.setError(`Could not renew the co-browsing session: ${err.message}`);
     }
@@ -257,28 +159,15 @@ function render({ model, el }) {
   openSession(server, model.get("room"))
     .then((s) => {
       if (disposed) return;
-      useSession(s);
+      useSession(s, { reload: false });
       awareness.setLocalState({ user: s.user, url: "", pointer: null });
       room = new RoomConnection(server, model.get("room"), doc, awareness, {
-        onSynced: () => {
-          // A room of the widget's own starts from the kernel; a named room may need a first
-          // page, unless the kernel is giving it one (`cb.goto` in the cell that made the
-          // widget): decide once the kernel's state is in, or a moment later if it is silent.
-          if (model.get("own_room") || schema.currentUrl(doc)) return showPage();
-          const kernelAnswered = Promise.race([kernel.synced, delay(KERNEL_WAIT)]);
-          kernelAnswered.then(() => {
-            if (disposed) return;
-            if (writer && !schema.currentUrl(doc) && model.get("start_url")) {
-              schema.navigate(doc, model.get("start_url"));
-            }
-            showPage();
-          });
-        },
+        onSynced: () => navigation.roomSynced({ ownRoom: model.get("own_room") }),
         onStatus: (text) => view.setStatus(text),
         onReconnect: () => renewSession({ reload: false }),
       });
       kernel.start();
-      showPage();
+      navigation.roomChanged();
     })
     .catch((err) => {
       if (disposed) return;
@@ -290,8 +179,16 @@ function render({ model, el }) {
   return () => {
     disposed = true;
     room?.destroy();
-    dropPort();
-    cleanups.reverse().forEach((fn) => fn());
+    agent.destroy();
+    shareScroll.cancel();
+    sharePointer.cancel();
+    model.off("change:height", onHeight);
+    awareness.off("change", onAwareness);
+    scroll.unobserve(onScroll);
+    navigation.destroy();
+    kernel.destroy();
+    awareness.destroy();
+    doc.destroy();
     view.destroy();
   };
 }

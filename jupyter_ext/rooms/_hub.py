@@ -1,7 +1,7 @@
 """Room hub: one pycrdt document and awareness per room, relayed between peers.
 
 Speaks the standard Yjs sync and awareness protocols (update v1) through pycrdt; a peer is
-anything with ``send(bytes)`` (the room websocket). Every frame is checked by ``_yframes``
+anything with ``send(bytes)`` (the room websocket). Every frame is checked by ``_frames``
 before pycrdt sees it. Remote awareness updates are relayed once to the other peers and never
 echoed back, with the ``user`` of every state replaced by the sender's authenticated identity.
 """

@@ -426,8 +426,9 @@ class _RawAnswers(socketserver.BaseRequestHandler):
 
 
 def test_what_chromium_renders_as_html(browser: Browser) -> None:
-    """The facts the proxy's Content-Type rule rests on (jupyter_ext/_mime.py): of several types
-    the last valid one wins, and under nosniff a body of no valid type is never HTML."""
+    """The facts the proxy's Content-Type rule rests on (jupyter_ext/rewrite/_mime.py): of
+    several types the last valid one wins, and under nosniff a body of no valid type is never
+    HTML."""
     with socketserver.ThreadingTCPServer(("127.0.0.1", 0), _RawAnswers) as server:
         threading.Thread(target=server.serve_forever, daemon=True).start()
         page = browser.new_page()

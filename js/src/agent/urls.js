@@ -34,7 +34,6 @@ export function upstreamMapper(prefix, base) {
  * With `ws`, http(s) URLs become ws(s) (the WebSocket constructor accepts both). http(s) results
  * are root-relative paths (absolute with `absolute`), ws(s) results absolute.
  *
- * Self-contained on purpose: its source is also serialised into worker bootstraps.
  */
 export function proxyMapper({ root, upstreamBase, nativeBase, absolute = false }) {
   const proxy = new URL(root);

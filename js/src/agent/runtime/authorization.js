@@ -1,12 +1,11 @@
 // A page script's own Authorization header (a bearer token, an API key) travels to the proxy as
-// X-Cobrowse-Authorization, and the proxy restores it for the site (jupyter_ext/_headers.py).
+// X-Cobrowse-Authorization, and the proxy restores it for the site (jupyter_ext/proxy/_headers.py).
 // Under its own name it would be indistinguishable from the HTTP authentication the browser
 // attaches by itself for Jupyter's origin, which the proxy must leave behind.
 
 /**
  * The `init` of `fetch(input, init)` or `new Request(input, init)`, with the Authorization header
  * that `init` (or else the Request `input`) carries renamed; `init` itself when there is none.
- * Serialised into workers: it uses only its parameters and the globals Request and Headers.
  */
 export function privateAuthorization(input, init) {
   const name = "X-Cobrowse-Authorization";
