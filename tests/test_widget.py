@@ -233,3 +233,17 @@ def test_the_warning_shows_in_the_cell_that_displays_the_widget(
     )
     assert _stderr_after(kernel, comm_id.strip(), report) == []  # once per kernel
     assert _run(kernel, "print('later')")[1] == ["later\n"]  # output is the running cell's again
+
+
+def test_front_end_messages_are_typed_and_checked() -> None:
+    """What a view sends is parsed in one place; anything malformed is ignored, and a reason
+    is bounded before it reaches the warning."""
+    from cobrowse_widget._widget import MAX_REASON, ServerReport, SyncMessage, parse_message
+
+    assert parse_message({"kind": "sync"}, [memoryview(b"\x00\x01")]) == SyncMessage(b"\x00\x01")
+    assert parse_message({"kind": "sync"}, []) is None  # no update to apply
+    report = parse_message({"kind": "server", "ok": False, "reason": "x" * 5000}, [])
+    assert report == ServerReport(ok=False, reason="x" * MAX_REASON)
+    assert parse_message({"kind": "server", "ok": True}, []) == ServerReport(ok=True, reason="")
+    for junk in (None, [], "sync", {"kind": "exec", "code": "1"}, {"no": "kind"}):
+        assert parse_message(junk, [b"\x00"]) is None
