@@ -8,8 +8,8 @@ import uuid
 import warnings
 from dataclasses import dataclass
 from typing import Any, Literal, TypedDict
-from urllib.parse import urlsplit, urlunsplit
 
+import ada_url
 import anywidget
 import traitlets
 
@@ -62,28 +62,26 @@ def parse_message(content: Any, buffers: list[Any]) -> SyncMessage | ServerRepor
 
 
 def normalize_url(url: str) -> str:
-    """The canonical form of a web address, as browsers report it: ``example.org`` becomes
-    ``https://example.org/``; non-web schemes and addresses without a host are refused."""
+    """The canonical form of a typed web address, as the widget's address bar makes it (WHATWG
+    URL Standard): ``example.org`` becomes ``https://example.org/``; a user name or password is
+    dropped (the room would share it); other schemes and invalid addresses are refused."""
     url = url.strip()
     _schema.check_url(url)
+    # A scheme is a name and a colon not followed by a digit (``localhost:8888`` is a host).
     scheme = re.match(r"^([a-zA-Z][a-zA-Z0-9+.-]*):(?!\d)", url)
     if scheme is None:
-        url = "https://" + url  # a bare host, maybe with a port
-    elif scheme.group(1).lower() not in ("http", "https"):
+        url = "https://" + url  # a bare host, maybe with a port and a path
+    elif scheme[1].lower() not in ("http", "https"):
         raise ValueError(f"only http and https addresses can be co-browsed, not {url!r}")
-    parts = urlsplit(url)
     try:
-        port = parts.port
+        parsed = ada_url.URL(url)
     except ValueError as exc:
         raise ValueError(f"not a valid web address: {url!r}") from exc
-    if not parts.hostname or re.search(r"[\s<>\\^`{|}]", parts.netloc):
-        raise ValueError(f"not a valid web address: {url!r}")
-    default = {"http": 80, "https": 443}[parts.scheme.lower()]
-    host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
-    netloc = host if port in (None, default) else f"{host}:{port}"
-    return urlunsplit(
-        (parts.scheme.lower(), netloc, parts.path or "/", parts.query, parts.fragment)
-    )
+    if parsed.protocol not in ("http:", "https:"):
+        raise ValueError(f"only http and https addresses can be co-browsed, not {url!r}")
+    parsed.username = parsed.password = ""
+    _schema.check_url(parsed.href)
+    return str(parsed.href)
 
 
 class CoBrowser(anywidget.AnyWidget):

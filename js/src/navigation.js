@@ -18,7 +18,8 @@ import * as schema from "./schema.js";
 export function normalizeUrl(text) {
   const url = text.trim();
   if (!url) return null;
-  return toWebUrl(/^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `https://${url}`);
+  // A scheme is a name and a colon not followed by a digit (`localhost:8888` is a host).
+  return toWebUrl(/^[a-z][a-z0-9+.-]*:(?!\d)/i.test(url) ? url : `https://${url}`);
 }
 
 const NONE = { url: "", result: null };

@@ -39,7 +39,8 @@ function isColor(value) {
   return true;
 }
 
-/** An http(s) URL of bounded length, as the browser spells it; null otherwise. */
+/** An http(s) URL of bounded length, as the browser spells it, without a user name or password
+ * (they would be shared with the whole room); null otherwise. */
 export function toWebUrl(value) {
   if (typeof value !== "string" || value.length > limits.MAX_URL) return null;
   let url;
@@ -49,6 +50,8 @@ export function toWebUrl(value) {
     return null;
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") return null;
+  url.username = "";
+  url.password = "";
   return url.href.length <= limits.MAX_URL ? url.href : null;
 }
 
