@@ -27,7 +27,7 @@ from django.views.decorators.http import require_POST
 
 TOKEN = "s3cret-api-token"
 PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>notes</title></head>
-<body><h1>Notes</h1><pre id="results"></pre><script>
+<body><h1>Notes</h1><pre id="answers"></pre><script>
 const csrf = document.cookie.split("; ").find((c) => c.startsWith("csrftoken="))?.slice(10);
 const json = { "Content-Type": "application/json" };
 async function call(name, url, options = {}) {
@@ -44,7 +44,7 @@ Promise.all([
   call("bearer", "/api/me", { headers: { Authorization: "Bearer %(token)s" } }),
 ]).then((results) => {
   window.results = Object.fromEntries(results);
-  document.getElementById("results").textContent = JSON.stringify(window.results, null, 1);
+  document.getElementById("answers").textContent = JSON.stringify(window.results, null, 1);
 });
 </script></body></html>""".replace("%(token)s", TOKEN)
 
