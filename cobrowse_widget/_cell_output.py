@@ -10,19 +10,17 @@ output back to it (as the kernel does while that cell runs) puts it where the us
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, cast
+from typing import Any
 
-from IPython.core.getipython import get_ipython as _get_ipython
-
-# Typed in recent IPython, untyped in older ones: one signature for both.
-get_ipython = cast(Callable[[], Any], _get_ipython)
+from IPython.core import getipython
 
 
 def _kernel_shell() -> Any:
     """IPython's shell when it runs in a kernel that routes output by request, else None."""
-    shell = get_ipython()
+    get: Any = getipython.get_ipython  # typed in some IPython versions, not in others
+    shell = get()
     return shell if hasattr(shell, "get_parent") and hasattr(shell, "set_parent") else None
 
 
