@@ -35,7 +35,8 @@ _ORIGIN_WIDE = ("strict-transport-security", "alt-svc", "clear-site-data", "nel"
                 "reporting-endpoints", "accept-ch", "critical-ch", "origin-agent-cluster",
                 "service-worker-allowed", "expect-ct", "public-key-pins",
                 "public-key-pins-report-only", "set-login", "speculation-rules",
-                "supports-loading-mode", "no-vary-search")  # fmt: skip
+                "supports-loading-mode", "no-vary-search", "use-as-dictionary",
+                "activate-storage-access")  # fmt: skip
 
 # Up: request headers that do not go to the site as the browser sent them, and why.
 UP_DROPPED: dict[str, str] = {
@@ -49,6 +50,8 @@ UP_DROPPED: dict[str, str] = {
     "content-length": "the upstream client frames the body it sends",
     "expect": "the upstream client decides how it sends the body",
     "accept-encoding": "the proxy asks for the encodings it decodes",
+    "available-dictionary": "a compression dictionary the browser keeps for Jupyter's origin",
+    "dictionary-id": "a compression dictionary the browser keeps for Jupyter's origin",
     "origin": "replaced by the page's origin at the site (the browser sends the opaque 'null')",
     "referer": "replaced by what a tab at the site sends (the proxy's policy is no-referrer)",
     **dict.fromkeys(
