@@ -147,3 +147,38 @@ def test_a_page_with_the_port_cannot_flood_the_room(browser: Browser, lab: Lab) 
     assert all(url.startswith(DEMO) and len(url) < 200 for url in history)
     victim_context.close()
     attacker_context.close()
+
+
+def test_a_peer_cannot_freeze_a_page_with_pointers_that_match_nothing(
+    open_page: Callable[..., tuple[Page, Frame]],
+) -> None:
+    """Peers choose the locators others resolve, and a miss on a large page scans thousands of
+    elements: 64 pointers moving to new, unresolvable places, over and over, must leave the page
+    responsive (resolution has a time budget per frame)."""
+    page, frame = open_page(src="many.html")
+    frame.evaluate(
+        """() => {
+          window.gaps = [];
+          let last = performance.now();
+          const tick = (now) => { window.gaps.push(now - last); last = now;
+                                  if (window.gaps.length < 600) requestAnimationFrame(tick); };
+          requestAnimationFrame(tick);
+        }"""
+    )
+    page.evaluate(
+        """async () => {
+          const step = () => ["div", Math.floor(Math.random() * 9000)];
+          for (let round = 0; round < 20; round++) {
+            const pointers = Array.from({ length: 64 }, (_, id) => ({
+              id, name: `p${id}`, color: "#123456",
+              pointer: { locator: { path: [["main", 0], step()], text: `nothing ${Math.random()}` },
+                         rx: 0.5, ry: 0.5, fx: 0.5, fy: 0.5 },
+            }));
+            sendToAgent({ type: "pointers", pointers });
+            await new Promise((resolve) => setTimeout(resolve, 50));
+          }
+        }"""
+    )
+    frame.wait_for_function("window.gaps.length >= 60")
+    worst = frame.evaluate("Math.max(...window.gaps.slice(1))")
+    assert worst < 250, f"a frame took {worst:.0f} ms"

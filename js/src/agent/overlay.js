@@ -7,6 +7,9 @@ import { attachShadow, setText } from "./natives.js";
 const SVG = "http://www.w3.org/2000/svg";
 const ARROW = "M1 1 L1 17 L5.5 12.5 L8.5 19 L11 18 L8 11.5 L14 11.5 Z";
 const MISSING = " (pointing at something not on your page)";
+// Milliseconds of locator resolution one frame may spend (one resolution always runs): peers
+// choose the locators, and a miss on a large page scans thousands of elements.
+const RESOLVE_MS = 8;
 const HOST_STYLE = `all: initial !important; display: block !important; position: absolute !important;
   left: 0 !important; top: 0 !important; width: 0 !important; height: 0 !important;
   overflow: visible !important; pointer-events: none !important; z-index: 2147483647 !important;`;
@@ -31,12 +34,18 @@ export function remotePointers(resolve) {
   let shadow = null;
   const drawn = new Map(); // id -> {cursor, label, pointer, key, element}
 
-  const place = (entry) => {
+  let deadline = 0; // this frame's resolution budget ends at this performance.now()
+  let behind = false; // a pointer waits for the next frame's budget
+  const place = (entry, first) => {
     const { pointer } = entry;
     const key = JSON.stringify(pointer.locator);
     if (key !== entry.key || !entry.element?.isConnected) {
-      entry.key = key;
-      entry.element = pointer.locator && resolve(pointer.locator);
+      if (first || performance.now() < deadline) {
+        entry.key = key;
+        entry.element = pointer.locator && resolve(pointer.locator);
+      } else {
+        behind = true; // drawn where its last element was, for now
+      }
     }
     const origin = host.getBoundingClientRect();
     let x;
@@ -57,9 +66,16 @@ export function remotePointers(resolve) {
   };
 
   let frame = 0;
+  let start = 0; // where the next frame starts resolving: every pointer gets its turn
   const placeAll = () => {
     frame = 0;
-    for (const entry of drawn.values()) place(entry);
+    behind = false;
+    deadline = performance.now() + RESOLVE_MS;
+    const entries = [...drawn.values()];
+    start = entries.length ? start % entries.length : 0;
+    entries.forEach((_, i) => place(entries[(start + i) % entries.length], i === 0));
+    start += 1;
+    if (behind) schedule();
   };
   const schedule = () => {
     if (!frame) frame = requestAnimationFrame(placeAll);
@@ -84,8 +100,8 @@ export function remotePointers(resolve) {
       entry.name = name;
       entry.pointer = pointer;
       entry.cursor.style.setProperty("--color", color);
-      place(entry);
     }
+    schedule(); // placed on the next frame: a burst of updates costs one placement
     for (const [id, entry] of drawn) {
       if (seen.has(id)) continue;
       entry.cursor.remove();
