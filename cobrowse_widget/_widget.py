@@ -19,6 +19,7 @@ from ._replica import Replica
 from ._shared import ROOM_NAME
 
 STATIC = pathlib.Path(__file__).parent / "static"
+MAX_HELD = 100  # navigations a named room's widget holds until a view brings the room's state
 MAX_REASON = 1000  # characters of a view's failure reason that reach the warning
 _server_warned = False  # a server that cannot co-browse is said once per kernel, not per view
 
@@ -46,7 +47,15 @@ class ServerReport:
     reason: str
 
 
-def parse_message(content: Any, buffers: list[Any]) -> SyncMessage | ServerReport | None:
+@dataclass(frozen=True)
+class RoomReady:
+    """A view has passed the room's state to the kernel: what the kernel held back for a named
+    room may now be written on top of it."""
+
+
+def parse_message(
+    content: Any, buffers: list[Any]
+) -> SyncMessage | ServerReport | RoomReady | None:
     """The front-end's custom message as its kind's type; None for anything else. Views run in
     the user's browser, but the content is checked all the same: a wrong one is ignored."""
     if not isinstance(content, dict):
@@ -54,6 +63,8 @@ def parse_message(content: Any, buffers: list[Any]) -> SyncMessage | ServerRepor
     kind = content.get("kind")
     if kind == "sync" and buffers:
         return SyncMessage(bytes(buffers[0]))
+    if kind == "room" and content.get("synced") is True:
+        return RoomReady()
     if kind == "server":
         reason = content.get("reason")
         text = str(reason)[:MAX_REASON] if reason else ""
@@ -113,6 +124,10 @@ class CoBrowser(anywidget.AnyWidget):
         self.set_trait("own_room", room is None)
         self.set_trait("start_url", start_url)
         self._replica = Replica(self._send_sync)
+        # A named room's state reaches the kernel through its first view; navigations made
+        # before then wait for it, so they are written on top of the room's page, not beside it.
+        self._ready = room is None
+        self._held: list[str] = []
         self._cell = current_request()  # where this widget's warnings show (see _cell_output)
         if room is None:
             # A room of its own starts on its URL; a named room may already show a page.
@@ -122,8 +137,11 @@ class CoBrowser(anywidget.AnyWidget):
 
     @property
     def url(self) -> str:
-        """The address everyone in the room shows."""
+        """The address everyone in the room shows (or will, once a view has brought the room's
+        state: see ``goto``)."""
         with self._replica.locked() as doc:
+            if self._held:
+                return self._held[-1]
             return _schema.current_url(doc) or self.start_url
 
     @url.setter
@@ -131,10 +149,14 @@ class CoBrowser(anywidget.AnyWidget):
         self.goto(value)
 
     def goto(self, url: str) -> None:
-        """Navigate everyone in the room to ``url``."""
+        """Navigate everyone in the room to ``url``. In a named room, before any view of this
+        widget has brought the room's state, the navigation is held and made then."""
         url = normalize_url(url)
         with self._replica.locked() as doc:
-            _schema.navigate(doc, url)
+            if self._ready:
+                _schema.navigate(doc, url)
+            else:
+                self._held = [*self._held, url][-MAX_HELD:]
 
     @property
     def history(self) -> list[str]:
@@ -169,9 +191,18 @@ class CoBrowser(anywidget.AnyWidget):
         message = parse_message(content, buffers)
         if isinstance(message, ServerReport) and not message.ok:
             _warn_server(message.reason, self._cell)
+        elif isinstance(message, RoomReady):
+            self._room_ready()
         elif isinstance(message, SyncMessage):
             for reply in self._replica.receive(message.data):
                 self._send_sync(reply)
+
+    def _room_ready(self) -> None:
+        with self._replica.locked() as doc:
+            self._ready = True
+            held, self._held = self._held, []
+            for url in held:
+                _schema.navigate(doc, url)
 
 
 def _warn_server(reason: str, cell: dict[str, Any] | None) -> None:

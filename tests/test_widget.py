@@ -133,9 +133,12 @@ def test_replica_ignores_non_sync_messages() -> None:
     assert sent == []
 
 
-def _from_front_end(cb: CoBrowser, content: dict[str, object]) -> None:
+def _from_front_end(
+    cb: CoBrowser, content: dict[str, object], buffers: list[bytes] | None = None
+) -> None:
     """Deliver a custom message as the comm does when a view sends one."""
-    cb._handle_msg({"content": {"data": {"method": "custom", "content": content}}, "buffers": []})
+    message = {"content": {"data": {"method": "custom", "content": content}}}
+    cb._handle_msg({**message, "buffers": buffers or []})
 
 
 def _warnings_from(deliver: Callable[[], None]) -> list[str]:
@@ -247,3 +250,33 @@ def test_front_end_messages_are_typed_and_checked() -> None:
     assert parse_message({"kind": "server", "ok": True}, []) == ServerReport(ok=True, reason="")
     for junk in (None, [], "sync", {"kind": "exec", "code": "1"}, {"no": "kind"}):
         assert parse_message(junk, [b"\x00"]) is None
+
+
+def test_a_named_rooms_navigation_waits_for_the_rooms_state() -> None:
+    """Run All in a fresh kernel, in a room that already shows a page: `cb.goto` runs before any
+    view has brought the room's state to the kernel. Written at once, it would be concurrent with
+    the room's history (both entries kept in an order chosen by client ids, and the page either
+    one); held until a view says the room's state is in, it lands on top of the room's page."""
+    room = Doc()  # the room as the server and every view hold it
+    _schema.navigate(room, "https://lesson.example/1")
+    _schema.navigate(room, "https://lesson.example/2")
+    cb = CoBrowser(DEMO_URL, room="class")
+    sent: list[bytes] = []
+    cb.send = lambda content, buffers=None: sent.append(bytes(buffers[0]))
+
+    cb.goto("https://lesson.example/3")
+    assert cb.url == "https://lesson.example/3"  # what Python asked for, already
+    assert cb.history == [] and sent == []  # nothing written beside a room it has not seen
+
+    # The view passes the room's state on, then says it is in.
+    state = create_update_message(room.get_update())
+    _from_front_end(cb, {"kind": "sync"}, [state])
+    _from_front_end(cb, {"kind": "room", "synced": True})
+    assert cb.history == [f"https://lesson.example/{n}" for n in (1, 2, 3)]
+    for update in sent:  # what the kernel wrote reaches the room as one more page
+        handle_sync_message(update[1:], room)
+    assert _schema.current_url(room) == "https://lesson.example/3"
+    assert _schema.history(room) == cb.history
+
+    cb.goto("https://lesson.example/4")  # from now on, at once
+    assert cb.history[-1] == "https://lesson.example/4"

@@ -9,6 +9,8 @@
 //   {type: "error", text}               show this problem (null: the page loaded, clear it)
 //   {type: "wait-for-kernel"}           call kernelAnswered() once the kernel's state is in, or
 //                                       a moment later if it is silent
+//   {type: "room-ready"}                the room's state (and any first page) is in the doc: the
+//                                       kernel may now apply navigations it held back
 import { RATES } from "./protocol/limits.js";
 import { tokenBucket } from "./protocol/rate.js";
 import { toWebUrl } from "./protocol/validate.js";
@@ -87,8 +89,9 @@ export class Navigation {
    * kernel; a named room may need a first page, unless the kernel is giving it one (`cb.goto` in
    * the cell that made the widget): that is decided once the kernel has answered. */
   roomSynced({ ownRoom }) {
-    if (ownRoom || schema.currentUrl(this.doc)) this.roomChanged();
-    else this.act({ type: "wait-for-kernel" });
+    if (!ownRoom && !schema.currentUrl(this.doc)) return this.act({ type: "wait-for-kernel" });
+    this.roomChanged();
+    this.act({ type: "room-ready" });
   }
 
   /** The kernel's state is in (or it stayed silent): an empty room starts on `startUrl`. */
@@ -97,6 +100,7 @@ export class Navigation {
       schema.navigate(this.doc, startUrl);
     }
     this.roomChanged();
+    this.act({ type: "room-ready" });
   }
 
   /** The frame loaded a document. Until its agent says hello it shows none of the room's pages,

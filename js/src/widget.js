@@ -80,6 +80,8 @@ function render({ model, el }) {
     },
     error: ({ text }) => view.setError(text),
     "wait-for-kernel": startKernelWait,
+    // After the room's state went to the kernel (updates and this message share the comm).
+    "room-ready": () => model.send({ kind: "room", synced: true }),
   };
   const navigation = new Navigation(doc, (action) => actions[action.type](action));
 

@@ -179,9 +179,11 @@ test("a fresh named room waits for the kernel, then starts on the start URL", ()
   v.navigation.roomSynced({ ownRoom: false });
   assert.deepEqual(v.actions.at(-1), { type: "wait-for-kernel" });
   assert.deepEqual(v.loads(), []);
+  assert.ok(!v.actions.some((a) => a.type === "room-ready"), "not before the first page");
   v.navigation.kernelAnswered(A);
   assert.equal(schema.currentUrl(v.doc), A);
   assert.deepEqual(v.loads(), [A]);
+  assert.deepEqual(v.actions.at(-1), { type: "room-ready" }); // after the first page
 
   const named = view();
   named.open();
@@ -198,6 +200,7 @@ test("a fresh named room waits for the kernel, then starts on the start URL", ()
   own.open();
   own.navigation.roomSynced({ ownRoom: true });
   assert.ok(!own.actions.some((a) => a.type === "wait-for-kernel"));
+  assert.deepEqual(own.actions.at(-1), { type: "room-ready" });
 });
 
 test("what is not a web address is shown as an error, never loaded", () => {
