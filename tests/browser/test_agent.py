@@ -192,11 +192,22 @@ def test_remote_pointers_are_drawn(open_page: Callable[..., tuple[Page, Frame]])
     frame_b.wait_for_function(
         "window.cobrowseOverlayRoot?.querySelectorAll('.cobrowse-pointer').length === 2"
     )
-    assert pointer_labels(frame_b) == ["Ann", evil + MISSING]
+    # p3 is below B's smaller viewport: Ann waits at its bottom edge, with an arrow.
+    ann_label, lost_label = pointer_labels(frame_b)
+    assert ann_label == "Ann \u2193" and lost_label.startswith(evil + MISSING)
+    edge = frame_b.evaluate(
+        """() => { const ann = window.cobrowseOverlayRoot.querySelector('.cursor');
+                   const r = ann.getBoundingClientRect();
+                   return { cls: ann.className, top: r.top, bottom: innerHeight }; }"""
+    )
+    assert "offscreen" in edge["cls"] and "below" in edge["cls"]
+    assert 0 < edge["bottom"] - edge["top"] <= 8
+    frame_b.evaluate("document.getElementById('p3').scrollIntoView({ block: 'center' })")
+    frame_b.wait_for_function(  # placed again on the next frame, at p3 now in view
+        "window.cobrowseOverlayRoot.querySelector('.cobrowse-pointer').textContent === 'Ann'"
+    )
     state = frame_b.evaluate(
         """() => {
-          // Drawn before this scroll: pointers sit in document coordinates and move with it.
-          document.getElementById('p3').scrollIntoView({ block: 'center' });
           const host = document.getElementById('cobrowse-overlay');
           const [ann, lost] = window.cobrowseOverlayRoot.querySelectorAll('.cursor');
           const arrow = ann.getBoundingClientRect();

@@ -7,6 +7,9 @@ import { attachShadow, setText } from "./natives.js";
 const SVG = "http://www.w3.org/2000/svg";
 const ARROW = "M1 1 L1 17 L5.5 12.5 L8.5 19 L11 18 L8 11.5 L14 11.5 Z";
 const MISSING = " (pointing at something not on your page)";
+// A pointer outside the viewport is drawn at its edge, with an arrow towards it.
+const EDGE = 4;
+const SIDES = { above: " \u2191", below: " \u2193", left: " \u2190", right: " \u2192" };
 // Milliseconds of locator resolution one frame may spend (one resolution always runs): peers
 // choose the locators, and a miss on a large page scans thousands of elements.
 const RESOLVE_MS = 8;
@@ -26,6 +29,10 @@ const STYLE = `
   .missing path { fill: #fff; stroke: currentColor; stroke-dasharray: 3 2; }
   .missing .cobrowse-pointer { background: #fff; color: var(--color); border: 1px dashed var(--color);
     text-shadow: none; }
+  .offscreen svg { display: none; }
+  .offscreen .cobrowse-pointer { left: 0; top: 0; }
+  .offscreen.right .cobrowse-pointer { transform: translateX(-100%); }
+  .offscreen.below .cobrowse-pointer { transform: translateY(-100%); }
 `;
 
 /** Returns `draw(pointers)`, which replaces the drawn set with `pointers` (already validated). */
@@ -60,8 +67,18 @@ export function remotePointers(resolve) {
       x = pointer.fx * root.scrollWidth - window.scrollX - origin.left;
       y = pointer.fy * root.scrollHeight - window.scrollY - origin.top;
     }
-    entry.cursor.classList.toggle("missing", !found);
-    setText(entry.label, found ? entry.name : entry.name + MISSING);
+    // Where it is in the viewport; off it, the pointer waits at the nearest edge.
+    const [vx, vy] = [x + origin.left, y + origin.top];
+    const side = sideOf(vx, vy);
+    if (side) {
+      x = clamp(vx, EDGE, innerWidth - EDGE) - origin.left;
+      y = clamp(vy, EDGE, innerHeight - EDGE) - origin.top;
+    }
+    const { classList } = entry.cursor;
+    classList.toggle("missing", !found);
+    classList.toggle("offscreen", side !== null);
+    for (const name of Object.keys(SIDES)) classList.toggle(name, side === name);
+    setText(entry.label, (found ? entry.name : entry.name + MISSING) + (side ? SIDES[side] : ""));
     entry.cursor.style.transform = `translate(${x}px, ${y}px)`;
   };
 
@@ -85,6 +102,7 @@ export function remotePointers(resolve) {
     if (!host) {
       [host, shadow] = createHost();
       addEventListener("resize", schedule);
+      addEventListener("scroll", schedule, { passive: true }); // edges move with the viewport
       new ResizeObserver(schedule).observe(document.body ?? document.documentElement);
     }
     if (!host.isConnected) document.documentElement.append(host);
@@ -108,6 +126,17 @@ export function remotePointers(resolve) {
       drawn.delete(id);
     }
   };
+}
+
+const clamp = (value, low, high) => Math.min(Math.max(value, low), Math.max(low, high));
+
+/** Which side of the viewport the point (viewport coordinates) lies beyond, or null. */
+function sideOf(x, y) {
+  if (y < 0) return "above";
+  if (y > innerHeight) return "below";
+  if (x < 0) return "left";
+  if (x > innerWidth) return "right";
+  return null;
 }
 
 function createHost() {
