@@ -181,4 +181,4 @@ def test_a_peer_cannot_freeze_a_page_with_pointers_that_match_nothing(
     )
     frame.wait_for_function("window.gaps.length >= 60")
     worst = frame.evaluate("Math.max(...window.gaps.slice(1))")
-    assert worst < 250, f"a frame took {worst:.0f} ms"
+    assert worst < 500, f"a frame took {worst:.0f} ms"  # ~100 ms budgeted; 1.7 s without
