@@ -41,6 +41,7 @@ export class Navigation {
     // the id of a kept form result when the page is one.
     this.shown = NONE;
     this.pending = null;
+    this.requested = []; // what the frame was asked to load since the last hello, oldest first
     this.shownFor = null;
     this.onRoom = () => this.roomChanged();
     const { page, history } = schema.roots(doc);
@@ -75,6 +76,7 @@ export class Navigation {
       return;
     }
     this.pending = target;
+    this.requested = [...this.requested, target].slice(-8);
     this.act({ type: "load", url: target.url, result: target.result });
   }
 
@@ -114,9 +116,18 @@ export class Navigation {
   /** The agent of a freshly loaded page reports where it is (after redirects). */
   hello({ url, result }) {
     const expected = this.pending;
+    const earlier = this.requested.slice(0, -1);
     this.pending = null;
+    this.requested = [];
     this.nowShowing({ url, result });
-    this.shownFor = expected ?? this.shown;
+    // A page asked for before the latest one: the browser let the later load go (a frame whose
+    // src changes while a redirected load commits may keep the first). It stands for itself,
+    // and the room's page loads again below.
+    const stale =
+      expected !== null &&
+      !same({ url, result }, expected) &&
+      earlier.some((target) => same(target, { url, result }));
+    this.shownFor = stale ? this.shown : (expected ?? this.shown);
     const room = this.room();
     const moved = url !== room.url || result !== room.result;
     if (expected === null && moved) {
@@ -125,6 +136,7 @@ export class Navigation {
       if (this.mayNavigate()) schema.navigate(this.doc, url, result);
     } else if (
       expected !== null &&
+      !stale &&
       url !== expected.url &&
       room.url === expected.url &&
       schema.navigatedBy(this.doc) === this.doc.clientID &&

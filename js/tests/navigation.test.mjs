@@ -228,3 +228,18 @@ test("typed addresses become https URLs", () => {
   assert.equal(normalizeUrl(""), null);
   assert.equal(normalizeUrl("file:///etc/passwd"), null);
 });
+
+test("a load the browser let go is asked for again", () => {
+  // The room moves on while its first page is loading (the kernel's cb.goto right after the
+  // start page): the frame is asked for A, then B, but the document that arrives is A's.
+  const v = view();
+  v.open();
+  schema.navigate(v.doc, A);
+  schema.navigate(v.doc, B);
+  assert.deepEqual(v.loads(), [A, B]);
+  landed(v, A);
+  assert.deepEqual(v.loads(), [A, B, B], "the room's page is loaded again");
+  landed(v, B);
+  assert.deepEqual(v.loads(), [A, B, B]);
+  assert.deepEqual(schema.roots(v.doc).history.toArray(), [A, B], "nothing written for it");
+});
