@@ -37,11 +37,6 @@ class Replica:
         with self._lock:
             yield self.doc
 
-    def sync_request(self) -> bytes:
-        """A sync step 1 message asking the other side for what this replica lacks."""
-        with self._lock:
-            return create_sync_message(self.doc)
-
     def receive(self, message: bytes) -> list[bytes]:
         """Apply one sync message; return the replies to send back."""
         if not message or message[0] != YMessageType.SYNC:
