@@ -152,14 +152,14 @@ def _wait_until_up(status_url: str, process: subprocess.Popen, log: Path) -> Non
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"jupyter lab exited:\n{log.read_text()[-3000:]}")
+            raise RuntimeError(f"the Jupyter server exited:\n{log.read_text()[-3000:]}")
         try:
             with urllib.request.urlopen(status_url, timeout=2) as response:
                 if response.status == 200:
                     return
         except OSError:
             time.sleep(0.2)
-    raise RuntimeError(f"jupyter lab did not start:\n{log.read_text()[-3000:]}")
+    raise RuntimeError(f"the Jupyter server did not start:\n{log.read_text()[-3000:]}")
 
 
 def wait_for_notebook(page: Page) -> None:
