@@ -136,16 +136,16 @@ def upstream_request_headers(browser: Iterable[tuple[str, str]]) -> dict[str, st
     ``tab_context``."""
     pairs = list(browser)
     named = _connection_named(pairs)
-    out: dict[str, str] = {}
+    out: dict[str, tuple[str, str]] = {}  # lower-case name -> (name as sent, value)
     for name, value in pairs:
         lower = name.lower()
         if lower == PAGE_AUTHORIZATION.lower():
-            name = "Authorization"
+            name, lower = "Authorization", "authorization"
         elif _dropped(lower, UP_DROPPED, UP_DROPPED_PREFIXES) or lower in named:
             continue
-        key = next((k for k in out if k.lower() == name.lower()), name)
-        out[key] = f"{out[key]}, {value}" if key in out else value
-    return out
+        first, joined = out.get(lower, (name, ""))
+        out[lower] = (first, f"{joined}, {value}" if joined else value)
+    return dict(out.values())
 
 
 def browser_response_headers(

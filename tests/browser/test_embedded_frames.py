@@ -10,7 +10,7 @@ from typing import ClassVar
 import pytest
 from playwright.sync_api import Browser, Frame, Page
 
-from ..sites.static_site import serve
+from ..sites.static_site import answer, serve
 from .lab import proxied_frame, run_all_cells, running_lab, write_notebook
 
 pytestmark = pytest.mark.browser
@@ -47,14 +47,8 @@ class _Sites(BaseHTTPRequestHandler):
         data = f"<!doctype html><html><head></head><body>{body}</body></html>".encode()
         if content_type != "text/html":
             data = body.encode()
-        self.send_response(200)
-        self.send_header("Content-Type", f"{content_type}; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        for header in headers:
-            name, value = header.split(": ", 1)
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
+        pairs = [tuple(header.split(": ", 1)) for header in headers]
+        answer(self, data, f"{content_type}; charset=utf-8", pairs)
 
     def log_message(self, *args: object) -> None:
         pass

@@ -10,7 +10,7 @@ from typing import ClassVar
 import pytest
 from playwright.sync_api import Browser, Frame, Page
 
-from ..sites.static_site import serve
+from ..sites.static_site import answer, serve
 from ..waiting import poll
 from .agent_messages import OVERLAY_HOOK
 from .lab import (
@@ -48,11 +48,7 @@ class _Recorder(BaseHTTPRequestHandler):
         )
         svg = self.path.endswith(".svg")
         body = (PAGES / ("hostile.svg" if svg else "hostile.html")).read_bytes()
-        self.send_response(200)
-        self.send_header("Content-Type", "image/svg+xml" if svg else "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        answer(self, body, "image/svg+xml" if svg else "text/html; charset=utf-8")
 
     def log_message(self, *args: object) -> None:
         pass

@@ -8,11 +8,12 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Frame, Page
+from playwright.sync_api import Browser, BrowserContext, Frame, Page
 
-from ..sites.static_site import serve
+from ..sites.static_site import answer, serve
 from .lab import (
     ARTIFACTS,
+    Lab,
     free_port,
     kernel_eval,
     proxied_frame,
@@ -30,12 +31,7 @@ class _Pages(BaseHTTPRequestHandler):
     """Every path is a small page whose heading names it."""
 
     def do_GET(self) -> None:
-        body = f"<!doctype html><title>{self.path}</title><h1>page {self.path}</h1>".encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        answer(self, f"<!doctype html><title>{self.path}</title><h1>page {self.path}</h1>".encode())
 
     def log_message(self, *args: object) -> None:
         pass
@@ -45,6 +41,15 @@ class _Pages(BaseHTTPRequestHandler):
 def site() -> Iterator[str]:
     with serve(_Pages, SITE_HOST) as url:
         yield url
+
+
+def _run_notebook(browser: Browser, lab: Lab, notebook: Path) -> tuple[BrowserContext, Page]:
+    """A user's browser with ``notebook`` open in JupyterLab and every cell run."""
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    lab.open(page, "lifecycle", notebook.name)
+    run_all_cells(page)
+    return context, page
 
 
 def _widget_notebook(tmp: Path, url: str) -> Path:
@@ -84,10 +89,7 @@ def test_a_page_without_an_agent_does_not_stick(
     closed = f"http://{SITE_HOST}:{free_port(SITE_HOST)}/"
     notebook = _widget_notebook(tmp_path, f"{site}/a.html")
     with running_lab(_lab_dir(tmp_path), [notebook], [SITE_HOST]) as lab:
-        context = browser.new_context(viewport={"width": 1200, "height": 900})
-        page = context.new_page()
-        lab.open(page, "lifecycle", notebook.name)
-        run_all_cells(page)
+        context, page = _run_notebook(browser, lab, notebook)
         _heading(page, "/a.html")
         kernel_eval(page, f"cb.url = {closed!r}")
         error = proxied_frame(page, closed.split("//", 1)[1])
@@ -104,10 +106,7 @@ def test_the_session_is_renewed_after_a_server_restart(
     its room socket reconnects and shows the page again without re-running the cell."""
     notebook = _widget_notebook(tmp_path, f"{site}/a.html")
     with running_lab(_lab_dir(tmp_path), [notebook], [SITE_HOST]) as lab:
-        context = browser.new_context(viewport={"width": 1200, "height": 900})
-        page = context.new_page()
-        lab.open(page, "lifecycle", notebook.name)
-        run_all_cells(page)
+        context, page = _run_notebook(browser, lab, notebook)
         shown = _token(_heading(page, "/a.html"))
         src = page.locator(".cobrowse-frame").get_attribute("src")
         lab.restart()

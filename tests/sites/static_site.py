@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -51,6 +51,22 @@ class _Handler(SimpleHTTPRequestHandler):
 
     def log_message(self, *args: object) -> None:
         pass
+
+
+def answer(
+    handler: BaseHTTPRequestHandler,
+    body: bytes,
+    content_type: str = "text/html; charset=utf-8",
+    headers: Iterable[tuple[str, str]] = (),
+) -> None:
+    """Send ``body`` as a complete 200 answer from a test site's ``handler``."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", content_type)
+    handler.send_header("Content-Length", str(len(body)))
+    for name, value in headers:
+        handler.send_header(name, value)
+    handler.end_headers()
+    handler.wfile.write(body)
 
 
 @contextmanager
