@@ -6,13 +6,15 @@ import asyncio
 import ssl
 from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from jupyter_core.paths import jupyter_data_dir
 from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.utils import url_path_join
 from tornado.ioloop import PeriodicCallback
 from tornado.routing import Rule
-from traitlets import Float, Int, List, Set, Type, Unicode, validate
+from traitlets import Float, Int, List, Set, Type, Unicode, default, validate
 
 from ._redact import RedactTokens, server_loggers
 from .handlers import (
@@ -35,6 +37,9 @@ from .proxy import (
     trusting,
 )
 from .rooms import RoomHub, RoomLimits
+
+if TYPE_CHECKING:
+    from pycrdt.store import BaseYStore
 
 
 class CoBrowse(ExtensionApp):
@@ -105,7 +110,37 @@ class CoBrowse(ExtensionApp):
         RoomHub,
         klass=RoomHub,
         help="""The class that keeps rooms (their shared documents and who is in them): a
-        subclass may share them beyond this server or keep them across restarts.""",
+        subclass may share them beyond this server.""",
+    ).tag(config=True)
+
+    room_store_class = Type(
+        None,
+        klass="pycrdt.store.BaseYStore",
+        allow_none=True,
+        help="""A pycrdt store class that keeps each room's document across restarts, restored
+        when the room is first joined: "pycrdt.store.SQLiteYStore" keeps them all in one SQLite
+        file (``room_store_path``). None (the default) keeps rooms in memory only.""",
+    ).tag(config=True)
+
+    room_store_path = Unicode(
+        help="""The SQLite file of ``room_store_class`` (default: cobrowse/rooms.db in
+        Jupyter's data directory).""",
+    ).tag(config=True)
+
+    @default("room_store_path")
+    def _default_room_store_path(self) -> str:
+        return str(Path(jupyter_data_dir()) / "cobrowse" / "rooms.db")
+
+    room_store_max_size = Float(
+        100.0,
+        help="""Megabytes the SQLite room store may take; past it, the histories of the rooms
+        used longest ago are squashed into one update each.""",
+    ).tag(config=True)
+
+    room_store_squash_after = Float(
+        60.0,
+        help="""Seconds without a change after which a room's stored history is squashed into
+        one update when it next changes.""",
     ).tag(config=True)
 
     request_timeout = Float(
@@ -217,7 +252,13 @@ class CoBrowse(ExtensionApp):
             max_peers=self.room_max_peers,
             max_queued_bytes=self.room_max_queued_bytes,
         )
-        self.rooms = self.room_hub_class(self.room_linger, limits, on_drop=self.sessions.release)
+        self.rooms = self.room_hub_class(
+            self.room_linger,
+            limits,
+            on_drop=self.sessions.release,
+            store=None if self.room_store_class is None else self._room_store,
+            log=self.log,
+        )
         # Expired sessions are freed every minute (or sooner for short timeouts), not only when
         # someone happens to use them.
         sweep_every = max(1.0, min(60.0, self.session_timeout / 4))
@@ -256,6 +297,20 @@ class CoBrowse(ExtensionApp):
             log=self.log,
         )
 
+    def _room_store(self, name: str) -> BaseYStore:
+        """The store of room ``name``, with this extension's settings when it is SQLite."""
+        from pycrdt.store import SQLiteYStore
+
+        store_class = self.room_store_class
+        assert store_class is not None  # the hub is given this factory only when it is set
+        store: BaseYStore = store_class(name, log=self.log)
+        if isinstance(store, SQLiteYStore):
+            Path(self.room_store_path).parent.mkdir(parents=True, exist_ok=True)
+            store.db_path = self.room_store_path
+            store.squash_after_inactivity_of = round(self.room_store_squash_after)
+            store.cleanup_when_db_size_above = self.room_store_max_size
+        return store
+
     def _room_in_use(self, name: str) -> bool:
         room = self.rooms.rooms.get(name)
         return room is not None and bool(room.peers)
@@ -286,4 +341,5 @@ class CoBrowse(ExtensionApp):
         for logger in self._filtered_logs:
             logger.removeFilter(self._log_filter)
         await self.upstream.close()
+        await self.rooms.close()
         self.rewriters.shutdown(wait=False, cancel_futures=True)

@@ -30,3 +30,7 @@ def test_each_concern_loads_only_what_it_uses():
     assert _loaded_after("import jupyter_ext.rewrite", SERVER) == []
     assert _loaded_after("import jupyter_ext", SERVER) == []
     assert "jupyter_ext.app" not in _loaded_after("import jupyter_ext.handlers", SERVER)
+
+
+def test_the_room_store_is_loaded_only_when_configured():
+    assert _loaded_after("import jupyter_ext.app", ("pycrdt.store", "sqlite_anyio")) == []

@@ -305,10 +305,10 @@ def test_a_read_only_peer_can_catch_up_but_not_write():
 async def test_an_empty_room_is_dropped_after_it_lingers():
     dropped: asyncio.Queue[str] = asyncio.Queue()
     hub, peer = RoomHub(linger=0.05, on_drop=dropped.put_nowait), Sink()
-    room = hub.get("brief")
+    room = await hub.open("brief")
     room.join(peer, ALICE)
     hub.leave(room, peer)
-    assert hub.get("brief") is room  # coming back in time keeps the document
+    assert await hub.open("brief") is room  # coming back in time keeps the document
     room.join(peer, ALICE)
     hub.leave(room, peer)
     assert await asyncio.wait_for(dropped.get(), 5) == "brief"

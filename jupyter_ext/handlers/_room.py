@@ -62,11 +62,16 @@ class RoomHandler(WebSocketMixin, WebSocketHandler, JupyterHandler):
             raise web.HTTPError(400, "bad room name")
         return await super().get(name, *args, **kwargs)
 
-    def open(self, name: str, *args: Any, **kwargs: Any) -> None:
+    async def open(self, name: str, *args: Any, **kwargs: Any) -> None:
+        """Join the room (restored from its store first if it is new here); tornado reads
+        no message before this returns."""
         super().open(*args, **kwargs)
         self.room_name = name
         self.set_nodelay(True)  # pointer updates are tiny: do not wait for Nagle + delayed ACK
-        room = self.rooms.get(name)
+        room = await self.rooms.open(name)
+        if self.ws_connection is None or self.ws_connection.is_closing():
+            self.rooms.leave(room, self)  # gone while the room was restored
+            return
         try:
             room.join(self, participant(self.current_user), read_only=self.read_only)
         except Refused as exc:

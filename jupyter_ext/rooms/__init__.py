@@ -2,6 +2,17 @@
 y-sync and awareness frame from a participant passes first."""
 
 from ._hub import Member, Peer, Refused, Room, RoomHub, RoomLimits
+from ._store import RoomStore, StoreFactory
 from ._throttle import Throttle
 
-__all__ = ["Member", "Peer", "Refused", "Room", "RoomHub", "RoomLimits", "Throttle"]
+__all__ = [
+    "Member",
+    "Peer",
+    "Refused",
+    "Room",
+    "RoomHub",
+    "RoomLimits",
+    "RoomStore",
+    "StoreFactory",
+    "Throttle",
+]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
@@ -27,6 +28,7 @@ from pycrdt import (
 )
 
 from ._frames import AwarenessState, encode_awareness, read_awareness, read_sync
+from ._store import RoomStore, StoreFactory
 
 KiB, MiB = 1024, 1024 * 1024
 EMPTY_UPDATE = b"\x00\x00"
@@ -71,10 +73,12 @@ class Member:
 class Room:
     """The shared document of one room and the peers connected to it."""
 
-    def __init__(self, name: str, limits: RoomLimits | None = None) -> None:
+    def __init__(
+        self, name: str, limits: RoomLimits | None = None, doc: Doc[Any] | None = None
+    ) -> None:
         self.name = name
         self.limits = limits or RoomLimits()
-        self.doc: Doc[Any] = Doc()
+        self.doc: Doc[Any] = Doc() if doc is None else doc
         self.awareness = Awareness(self.doc)
         self.awareness.set_local_state(None)  # the hub is not a participant
         self.peers: dict[Peer, Member] = {}
@@ -231,6 +235,8 @@ def _json_size(state: dict[str, object]) -> int:
 class RoomHub:
     """All rooms of this server: created on first join, dropped a while after the last leaves.
 
+    With a ``store`` (a factory of pycrdt stores by room name), a room is restored from its
+    store when it is created and its updates are written behind it, so it outlives the server.
     ``on_drop(name)`` is called once a room is dropped, so that what belongs to it (its proxy
     session) can be released with it.
     """
@@ -240,21 +246,49 @@ class RoomHub:
         linger: float = 300.0,
         limits: RoomLimits | None = None,
         on_drop: Callable[[str], None] | None = None,
+        store: StoreFactory | None = None,
+        log: logging.Logger | None = None,
     ) -> None:
         self.rooms: dict[str, Room] = {}
         self.linger = linger
         self.limits = limits or RoomLimits()
         self.on_drop = on_drop
+        self.store = store
+        self.log = log or logging.getLogger(__name__)
         self._drops: dict[str, asyncio.TimerHandle] = {}
+        self._opening: dict[str, asyncio.Task[Room]] = {}
+        self._stores: dict[str, RoomStore] = {}
+        self._closing: set[asyncio.Task[None]] = set()
 
-    def get(self, name: str) -> Room:
-        """The room called ``name``."""
+    async def open(self, name: str) -> Room:
+        """The room called ``name``, restored from the store if it is new here."""
         drop = self._drops.pop(name, None)
         if drop is not None:
             drop.cancel()
         room = self.rooms.get(name)
-        if room is None:
-            room = self.rooms[name] = Room(name, self.limits)
+        if room is not None:
+            return room
+        opening = self._opening.get(name)
+        if opening is None:  # the first of any participants joining at once restores it
+            opening = self._opening[name] = asyncio.create_task(self._create(name))
+            opening.add_done_callback(lambda _: self._opening.pop(name, None))
+        return await asyncio.shield(opening)
+
+    async def _create(self, name: str) -> Room:
+        doc: Doc[Any] = Doc()
+        if self.store is not None:
+            store = RoomStore(self.store(name), self.log)
+            try:
+                await store.open(doc)
+            except Exception:  # an unreadable store must not keep people out of the room
+                self.log.exception("cobrowse: could not restore room %s; it starts empty", name)
+                await store.close()
+                doc = Doc()
+            else:
+                self._stores[name] = store
+        room = self.rooms[name] = Room(name, self.limits, doc)
+        if room.doc_size > self.limits.max_doc_bytes:
+            self.log.warning("cobrowse: room %s was restored larger than its bound", name)
         return room
 
     def leave(self, room: Room, peer: Peer) -> None:
@@ -269,5 +303,18 @@ class RoomHub:
         room = self.rooms.get(name)
         if room is not None and not room.peers:
             del self.rooms[name]
+            store = self._stores.pop(name, None)
+            if store is not None:
+                closing = asyncio.create_task(store.close())
+                self._closing.add(closing)
+                closing.add_done_callback(self._closing.discard)
             if self.on_drop is not None:
                 self.on_drop(name)
+
+    async def close(self) -> None:
+        """Write every room's pending updates and stop their stores (the server stops)."""
+        for drop in self._drops.values():
+            drop.cancel()
+        self._drops.clear()
+        stores, self._stores = list(self._stores.values()), {}
+        await asyncio.gather(*self._closing, *(store.close() for store in stores))
