@@ -48,8 +48,13 @@ def update_of(change) -> bytes:
 
 
 def rows(db: Path, room: str) -> int:
+    """The rows stored for ``room`` (0 while the store is still creating its tables)."""
     with sqlite3.connect(db) as conn:
-        return conn.execute("SELECT count(*) FROM yupdates WHERE path = ?", (room,)).fetchone()[0]
+        try:
+            query = "SELECT count(*) FROM yupdates WHERE path = ?"
+            return conn.execute(query, (room,)).fetchone()[0]
+        except sqlite3.OperationalError:
+            return 0
 
 
 async def test_a_room_is_restored_from_its_store_after_the_hub_stops(tmp_path: Path) -> None:
