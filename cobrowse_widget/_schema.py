@@ -4,21 +4,41 @@ from __future__ import annotations
 
 from typing import Any
 
-from pycrdt import Array, Doc, Map
+from pycrdt import Array, Doc, Map, Text
 
 PAGE = "page"
 HISTORY = "history"
 SCROLL = "scroll"
+FIELDS = "fields"
 
 # Bounds on what the doc holds (js/src/protocol/limits.js has the same numbers).
 MAX_URL = 8192  # what common servers accept in a request line
 MAX_HISTORY = 100  # entries kept; the oldest are dropped
+MAX_SELECTORS = 64  # privacy selectors given from Python
+MAX_SELECTOR = 512  # characters of one
 
 
 def check_url(url: str) -> None:
     """Refuse a URL longer than any participant will share (``ValueError``)."""
     if len(url) > MAX_URL:
         raise ValueError(f"web addresses are limited to {MAX_URL} characters, not {len(url)}")
+
+
+def check_selectors(selectors: list[str]) -> list[str]:
+    """Refuse privacy selectors that a page could not use (``ValueError`` saying which)."""
+    import soupsieve
+
+    if len(selectors) > MAX_SELECTORS:
+        raise ValueError(f"at most {MAX_SELECTORS} selectors, not {len(selectors)}")
+    for selector in selectors:
+        if not isinstance(selector, str) or not 0 < len(selector) <= MAX_SELECTOR:
+            raise ValueError(f"a selector is 1-{MAX_SELECTOR} characters: {selector!r:.80}")
+        try:
+            soupsieve.compile(selector)
+        except (soupsieve.SelectorSyntaxError, NotImplementedError) as exc:
+            # NotImplementedError: pseudo-elements and the like, which match no element
+            raise ValueError(f"not a CSS selector: {selector!r} ({exc.args[0]})") from None
+    return selectors
 
 
 def roots(doc: Doc[Any]) -> tuple[Map[Any], Array[Any], Map[Any]]:
@@ -74,3 +94,24 @@ def go(doc: Doc[Any], delta: int) -> bool:
         if page.get("result") is not None:
             page["result"] = None
         return True
+
+
+def page_fields(doc: Doc[Any], url: str) -> dict[str, str | bool | list[str] | None]:
+    """The form fields stored for page ``url`` (its fragment ignored), by field key."""
+    prefix = url.split("#")[0] + " "
+    fields: dict[str, str | bool | list[str] | None] = {}
+    for name, entry in doc.get(FIELDS, type=Map).items():
+        if not name.startswith(prefix):
+            continue
+        key = name[len(prefix) :]
+        if isinstance(entry, Text):
+            fields[key] = str(entry)
+        elif _is_field_value(entry):
+            fields[key] = entry
+    return fields
+
+
+def _is_field_value(entry: object) -> bool:
+    if entry is None or isinstance(entry, (bool, str)):
+        return True
+    return isinstance(entry, list) and all(isinstance(item, str) for item in entry)

@@ -114,12 +114,44 @@ class CoBrowser(anywidget.AnyWidget):
         sync=True
     )
     height = traitlets.Int(480, help="Height of the page area in pixels.").tag(sync=True)
+    private = traitlets.List(
+        traitlets.Unicode(),
+        help="""CSS selectors of form fields whose values stay on each participant's page,
+        besides passwords, card numbers, files, hidden inputs and ``data-cobrowse-private``.""",
+    ).tag(sync=True)
+    private_by_default = traitlets.Bool(
+        False, help="Keep every form field private except those ``shared`` names."
+    ).tag(sync=True)
+    shared = traitlets.List(
+        traitlets.Unicode(),
+        help="CSS selectors of fields shared although ``private_by_default`` is set.",
+    ).tag(sync=True)
 
-    def __init__(self, url: str, *, room: str | None = None, height: int = 480, **kwargs: Any):
+    @traitlets.validate("private", "shared")
+    def _check_selectors(self, proposal: dict[str, Any]) -> list[str]:
+        return _schema.check_selectors(proposal["value"])
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        room: str | None = None,
+        height: int = 480,
+        private: list[str] | tuple[str, ...] = (),
+        private_by_default: bool = False,
+        shared: list[str] | tuple[str, ...] = (),
+        **kwargs: Any,
+    ):
         if room is not None and not ROOM_NAME.match(room):
             raise ValueError("room must be 1-128 letters, digits or _.:-")
         start_url = normalize_url(url)
-        super().__init__(height=height, **kwargs)
+        super().__init__(
+            height=height,
+            private=list(private),
+            private_by_default=private_by_default,
+            shared=list(shared),
+            **kwargs,
+        )
         self.set_trait("room", room or uuid.uuid4().hex)
         self.set_trait("own_room", room is None)
         self.set_trait("start_url", start_url)
@@ -157,6 +189,14 @@ class CoBrowser(anywidget.AnyWidget):
                 _schema.navigate(doc, url)
             else:
                 self._held = [*self._held, url][-MAX_HELD:]
+
+    @property
+    def fields(self) -> dict[str, str | bool | list[str] | None]:
+        """The shared form fields of the room's page, by field key (``#id``, ``input name 0``,
+        ``radio name``...): text, a checkbox's state, a chosen value or values; None for a
+        private field someone typed in (its value never leaves their page)."""
+        with self._replica.locked() as doc:
+            return _schema.page_fields(doc, _schema.current_url(doc))
 
     @property
     def history(self) -> list[str]:

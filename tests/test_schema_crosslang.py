@@ -24,11 +24,14 @@ def node() -> str:
     return path
 
 
-def _run_js(node: str, doc: Doc, navigate: list[str], back: bool) -> dict:
+def _run_js(
+    node: str, doc: Doc, navigate: list[str], back: bool, fields: list[dict] | None = None
+) -> dict:
     payload = {
         "update": base64.b64encode(doc.get_update()).decode(),
         "navigate": navigate,
         "back": back,
+        "fields": fields or [],
     }
     result = subprocess.run(
         [node, "tests/schema-roundtrip.mjs"],
@@ -99,3 +102,39 @@ def test_overlong_urls_are_refused() -> None:
     with pytest.raises(ValueError, match="limited to 8192 characters"):
         _schema.navigate(doc, "https://e.example/" + "a" * _schema.MAX_URL)
     assert _schema.history(doc) == []
+
+
+def test_python_reads_the_form_fields_the_widget_writes(node: str) -> None:
+    edits = [
+        {"key": "#name", "kind": "text", "base": "", "value": "Ada"},
+        {"key": "#name", "kind": "text", "base": "Ada", "value": "Ada L."},
+        {"key": "#agree", "kind": "check", "value": True},
+        {"key": "radio size", "kind": "value", "value": "m"},
+        {"key": "#langs", "kind": "multi", "value": ["py", "rs"]},
+        {"key": "#pin", "kind": "private", "value": None},
+    ]
+    out = _run_js(node, Doc(), navigate=["https://forms.example/a#top"], back=False, fields=edits)
+    back = Doc()
+    back.apply_update(base64.b64decode(out["update"]))
+    url = _schema.current_url(back)
+    assert _schema.page_fields(back, url) == {
+        "#name": "Ada L.",
+        "#agree": True,
+        "radio size": "m",
+        "#langs": ["py", "rs"],
+        "#pin": None,
+    }
+    assert _schema.page_fields(back, "https://forms.example/other") == {}
+
+
+def test_privacy_selectors_are_checked_in_python() -> None:
+    assert _schema.check_selectors(["input.ssn", "[data-x] > input"]) == [
+        "input.ssn",
+        "[data-x] > input",
+    ]
+    with pytest.raises(ValueError, match="not a CSS selector"):
+        _schema.check_selectors(["input["])
+    with pytest.raises(ValueError, match="1-512 characters"):
+        _schema.check_selectors([""])
+    with pytest.raises(ValueError, match="at most 64"):
+        _schema.check_selectors(["a"] * 65)

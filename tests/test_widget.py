@@ -280,3 +280,19 @@ def test_a_named_rooms_navigation_waits_for_the_rooms_state() -> None:
 
     cb.goto("https://lesson.example/4")  # from now on, at once
     assert cb.history[-1] == "https://lesson.example/4"
+
+
+def test_privacy_settings_reach_the_views_and_bad_selectors_are_refused() -> None:
+    cb = CoBrowser(DEMO_URL, private=["#ssn"], private_by_default=True, shared=["#answer"])
+    state = cb.get_state()
+    assert (state["private"], state["private_by_default"], state["shared"]) == (
+        ["#ssn"],
+        True,
+        ["#answer"],
+    )
+    with pytest.raises(ValueError, match="not a CSS selector"):
+        CoBrowser(DEMO_URL, private=["input["])
+    with pytest.raises(ValueError, match="not a CSS selector"):
+        cb.shared = ["::oops("]
+    assert cb.shared == ["#answer"]
+    assert cb.fields == {}  # nothing typed yet

@@ -3,10 +3,11 @@
 import * as Y from "yjs";
 import { Awareness } from "y-protocols/awareness";
 import { AgentLink } from "./agent-link.js";
+import * as fields from "./fields.js";
 import { KernelLink } from "./kernel.js";
 import { Navigation } from "./navigation.js";
 import { RATES } from "./protocol/limits.js";
-import { coalesced } from "./protocol/rate.js";
+import { coalesced, tokenBucket } from "./protocol/rate.js";
 import { RoomConnection } from "./room.js";
 import * as schema from "./schema.js";
 import { jupyterServer, openSession } from "./server.js";
@@ -92,13 +93,58 @@ function render({ model, el }) {
   const sharePointer = coalesced(({ url, pointer }) => {
     if (url === navigation.shownUrl) awareness.setLocalStateField("pointer", pointer);
   }, RATES.pointer);
+  // Form fields: the agent's edits go into the doc (a reader's are answered with the room's
+  // value), and the room's changes to the shown page's fields go to the agent. Each text edit is
+  // acknowledged with the text it made, so the agent can rebase edits still on their way.
+  const fromAgent = { fields: true }; // the origin of transactions that apply the agent's edits
+  const acks = new Map(); // field key -> the agent's latest text edit applied, for this page load
+  let fieldBudget = null;
+  const shownPage = () => fields.pageOf(navigation.shownUrl);
+  const sendFields = (list) => {
+    if (list.length)
+      agent.send({
+        type: "fields",
+        fields: list.map((f) => ({ ...f, ack: acks.get(f.key) ?? 0 })),
+      });
+  };
+  const sendPrivacy = () =>
+    agent.send({
+      type: "privacy",
+      selectors: model.get("private"),
+      shared: model.get("shared"),
+      all: model.get("private_by_default"),
+    });
+  const onFieldList = ({ fields: inventory }) => {
+    if (navigation.writer) fields.prepare(doc, shownPage(), inventory, fromAgent);
+    sendFields(fields.pageFields(doc, shownPage()));
+  };
+  const onFieldEdit = (edit) => {
+    if (!fieldBudget.take(performance.now())) return;
+    const page = shownPage();
+    if (navigation.writer) fields.applyEdit(doc, page, edit, fromAgent);
+    if (edit.kind === "text") acks.set(edit.key, edit.seq);
+    const entry = fields.readEntry(fields.fieldsOf(doc).get(fields.entryKey(page, edit.key)));
+    if (edit.kind === "text" || !navigation.writer)
+      sendFields(entry ? [{ key: edit.key, ...entry }] : []);
+  };
+  const stopFields = fields.observeFields(doc, fromAgent, (url, key) => {
+    if (url !== shownPage()) return;
+    const entry = fields.readEntry(fields.fieldsOf(doc).get(fields.entryKey(url, key)));
+    if (entry) sendFields([{ key, ...entry }]);
+  });
+
   const agent = new AgentLink(view.frame, {
     load: () => navigation.frameLoaded(),
     hello: (message) => {
       navigation.hello(message);
+      acks.clear();
+      fieldBudget = tokenBucket(RATES.field, performance.now());
+      sendPrivacy(); // the agent reports no field before it knows which are private
       applyRemoteScroll({ onLoad: true });
       sendPointers();
     },
+    fields: onFieldList,
+    field: onFieldEdit,
     navigated: (message) => navigation.navigated(message),
     scroll: ({ anchor }) => {
       if (navigation.writer) shareScroll.call({ url: navigation.shownUrl, anchor });
@@ -129,6 +175,8 @@ function render({ model, el }) {
   view.onForward(() => navigation.go(1));
   const onHeight = () => view.setHeight(model.get("height"));
   model.on("change:height", onHeight);
+  const privacy = ["change:private", "change:shared", "change:private_by_default"];
+  for (const event of privacy) model.on(event, sendPrivacy);
 
   const useSession = (s, { reload }) => {
     const renewed = session !== null && s.prefix !== session.prefix;
@@ -185,8 +233,10 @@ function render({ model, el }) {
     shareScroll.cancel();
     sharePointer.cancel();
     model.off("change:height", onHeight);
+    for (const event of privacy) model.off(event, sendPrivacy);
     awareness.off("change", onAwareness);
     scroll.unobserve(onScroll);
+    stopFields();
     navigation.destroy();
     kernel.destroy();
     awareness.destroy();

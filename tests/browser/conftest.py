@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -190,3 +191,26 @@ def open_page(browser: Browser, site: str) -> Iterator[Callable[..., tuple[Page,
     yield open_page
     for context in contexts:
         context.close()
+
+
+@pytest.fixture(scope="session")
+def frameworks() -> Path:
+    """React and Vue for the agent's framework pages, from js/node_modules (npm): the React
+    form bundled by esbuild, Vue's browser build copied (agent_pages/frameworks/)."""
+    out = AGENT_PAGES / "frameworks"
+    out.mkdir(exist_ok=True)
+    modules = ROOT / "js" / "node_modules"
+    subprocess.run(
+        [
+            str(modules / ".bin" / "esbuild"),
+            str(ROOT / "js" / "tests" / "fixtures" / "react-form.jsx"),
+            "--bundle",
+            "--jsx=automatic",
+            '--define:process.env.NODE_ENV="production"',
+            f"--outfile={out / 'react-form.js'}",
+            "--log-level=warning",
+        ],
+        check=True,
+    )
+    shutil.copy(modules / "vue" / "dist" / "vue.global.prod.js", out / "vue.global.prod.js")
+    return out

@@ -4,6 +4,7 @@
 // same-document navigation and applies the room's, over one MessagePort.
 import { listen, messageData, postToPort, startPort, userHasActed } from "./natives.js";
 import { awaitConnect } from "./connect.js";
+import { syncFields } from "./fields.js";
 import { describe, resolve } from "./locator.js";
 import { remotePointers } from "./overlay.js";
 import { trackPointer } from "./pointers.js";
@@ -47,10 +48,16 @@ function start(port, runtime, mapUrl, result) {
   const scrollTo = syncScroll({ send: (anchor) => send({ type: "scroll", anchor }), ...locate });
   trackPointer({ send: (pointer) => send({ type: "pointer", pointer }), ...locate });
   const drawPointers = remotePointers(locate.resolve);
+  const fields = syncFields({ send, describe: locate.describe });
   listen(port, "message", (event) => {
     const message = widgetMessage(messageData(event));
     if (message?.type === "scroll-to") scrollTo(message.anchor);
     else if (message?.type === "pointers") drawPointers(message.pointers);
+    else if (message?.type === "fields") fields.apply(message.fields);
+    else if (message?.type === "privacy") {
+      fields.setRules(message); // before any field is reported, their values included
+      send({ type: "fields", fields: fields.inventory() });
+    }
   });
   startPort(port);
 }

@@ -19,3 +19,34 @@ const activation = navigator.userActivation ?? null;
 const hasBeenActive = activation && getterOf(Object.getPrototypeOf(activation), "hasBeenActive");
 /** Whether the user has acted on this page (true where the browser cannot tell). */
 export const userHasActed = () => (activation ? hasBeenActive(activation) : true);
+
+// Form fields (agent/fields.js): read and written through the prototypes' own accessors, so an
+// instance property or a patched prototype a page defines neither hides a private field's type
+// nor sees the room's values on their way in.
+const field = (proto, name) => ({ get: getterOf(proto, name), set: setterOf(proto, name) });
+export const inputValue = field(HTMLInputElement.prototype, "value");
+export const inputChecked = field(HTMLInputElement.prototype, "checked");
+export const textareaValue = field(HTMLTextAreaElement.prototype, "value");
+export const selectValue = field(HTMLSelectElement.prototype, "value");
+export const optionSelected = field(HTMLOptionElement.prototype, "selected");
+export const optionValue = getterOf(HTMLOptionElement.prototype, "value");
+export const selectOptions = getterOf(HTMLSelectElement.prototype, "options");
+export const selectMultiple = getterOf(HTMLSelectElement.prototype, "multiple");
+export const getAttribute = uncurry(Element.prototype.getAttribute);
+export const matches = uncurry(Element.prototype.matches);
+export const closest = uncurry(Element.prototype.closest);
+export const localName = getterOf(Element.prototype, "localName");
+export const rootNode = uncurry(Node.prototype.getRootNode);
+export const shadowHost = getterOf(ShadowRoot.prototype, "host");
+export const composedPath = uncurry(Event.prototype.composedPath);
+export const isTrusted = (event) => event.isTrusted === true; // own, unforgeable property
+export const dispatch = uncurry(EventTarget.prototype.dispatchEvent);
+export const NativeEvent = Event;
+export const selection = {
+  start: getterOf(HTMLInputElement.prototype, "selectionStart"),
+  end: getterOf(HTMLInputElement.prototype, "selectionEnd"),
+  set: uncurry(HTMLInputElement.prototype.setSelectionRange),
+  areaStart: getterOf(HTMLTextAreaElement.prototype, "selectionStart"),
+  areaEnd: getterOf(HTMLTextAreaElement.prototype, "selectionEnd"),
+  areaSet: uncurry(HTMLTextAreaElement.prototype.setSelectionRange),
+};

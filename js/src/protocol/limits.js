@@ -20,11 +20,20 @@ export const MAX_NAME = 64;
 /** A page title. */
 export const MAX_TITLE = 512;
 
+/** Form fields: the fields of one page shared, a field's key, a text field's length, the options
+ * of a multiple select, and privacy selectors given from Python. */
+export const MAX_FIELDS = 256;
+export const MAX_FIELD_KEY = 512;
+export const MAX_FIELD_TEXT = 32768;
+export const MAX_CHOICES = 256;
+export const MAX_SELECTORS = 64;
+
 /** Sustained rate and burst of each kind of agent message the widget acts on (per second). */
 export const RATES = {
   scroll: { rate: 30, burst: 30 },
   pointer: { rate: 60, burst: 60 },
   navigation: { rate: 3, burst: 6 }, // hello and navigated: loads and same-document moves
+  field: { rate: 60, burst: 120 }, // edits of form fields (keystrokes), per page load
 };
 
 /** The attributes a locator carries, with the longest value of each: URLs and names may be long,

@@ -137,6 +137,75 @@ export function toPointers(value) {
   return pointers;
 }
 
+const isKind = (value) =>
+  value === "text" ||
+  value === "check" ||
+  value === "value" ||
+  value === "multi" ||
+  value === "private";
+const isKey = (value) => isText(value, limits.MAX_FIELD_KEY);
+const isFieldText = (value) => typeof value === "string" && value.length <= limits.MAX_FIELD_TEXT;
+
+/** The chosen options of a multiple select: at most MAX_CHOICES strings. */
+function toChoices(value) {
+  if (!isArray(value) || value.length > limits.MAX_CHOICES) return null;
+  const choices = [];
+  for (let i = 0; i < value.length; i++) {
+    const choice = own(value, i);
+    if (typeof choice !== "string" || choice.length > limits.MAX_STRING) return null;
+    append(choices, choice);
+  }
+  return choices;
+}
+
+/** A field's shared value by its kind (docs/protocol.md, "Form fields"); undefined when it does
+ * not fit. A private field has none: null. */
+export function toFieldValue(kind, value) {
+  if (kind === "text") return isFieldText(value) ? value : undefined;
+  if (kind === "check") return typeof value === "boolean" ? value : undefined;
+  if (kind === "value")
+    return typeof value === "string" && value.length <= limits.MAX_STRING ? value : undefined;
+  if (kind === "multi") return toChoices(value) ?? undefined;
+  if (kind === "private") return null;
+  return undefined;
+}
+
+/** One field state {key, kind, value} (with the acknowledged edit `ack` when given). */
+function toField(item) {
+  if (!isObject(item)) return null;
+  const key = own(item, "key");
+  const kind = own(item, "kind");
+  if (!isKey(key) || !isKind(kind)) return null;
+  const value = toFieldValue(kind, own(item, "value"));
+  if (value === undefined) return null;
+  const field = { __proto__: null, key, kind, value };
+  const ack = own(item, "ack");
+  if (isInteger(ack) && ack >= 0) field.ack = ack;
+  return field;
+}
+
+/** A list of fields, the invalid ones left out; null when it is not a bounded list. */
+function toFields(value) {
+  if (!isArray(value) || value.length > limits.MAX_FIELDS) return null;
+  const fields = [];
+  for (let i = 0; i < value.length; i++) {
+    const field = toField(own(value, i));
+    if (field) append(fields, field);
+  }
+  return fields;
+}
+
+function toSelectors(value) {
+  if (!isArray(value) || value.length > limits.MAX_SELECTORS) return null;
+  const selectors = [];
+  for (let i = 0; i < value.length; i++) {
+    const selector = own(value, i);
+    if (!isText(selector)) return null;
+    append(selectors, selector);
+  }
+  return selectors;
+}
+
 const toTitle = (value) => (typeof value === "string" ? slice(value, 0, limits.MAX_TITLE) : "");
 
 /** An agent -> widget message, checked and copied; null when it does not fit. */
@@ -160,6 +229,20 @@ export function agentMessage(data) {
     const pointer = given === null ? null : toPointer(given);
     return given === null || pointer ? { type, pointer } : null;
   }
+  if (type === "fields") {
+    const fields = toFields(own(data, "fields"));
+    return fields && { type, fields };
+  }
+  if (type === "field") {
+    const field = toField(data);
+    if (!field) return null;
+    const message = { type, key: field.key, kind: field.kind, value: field.value };
+    if (field.kind !== "text") return message;
+    const base = own(data, "base");
+    const seq = own(data, "seq");
+    if (!isFieldText(base) || !isInteger(seq) || seq < 1) return null;
+    return { ...message, base, seq };
+  }
   return null;
 }
 
@@ -174,6 +257,17 @@ export function widgetMessage(data) {
   if (type === "pointers") {
     const pointers = toPointers(own(data, "pointers"));
     return pointers && { __proto__: null, type, pointers };
+  }
+  if (type === "fields") {
+    const fields = toFields(own(data, "fields"));
+    return fields && { __proto__: null, type, fields };
+  }
+  if (type === "privacy") {
+    const selectors = toSelectors(own(data, "selectors"));
+    const shared = toSelectors(own(data, "shared"));
+    const all = own(data, "all");
+    if (!selectors || !shared || typeof all !== "boolean") return null;
+    return { __proto__: null, type, selectors, shared, all };
   }
   return null;
 }

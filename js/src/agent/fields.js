@@ -1,0 +1,325 @@
+// Form fields (docs/protocol.md, "Form fields"): report what the user types, ticks and picks, and
+// apply the room's values so that the page's framework notices (the prototypes' own setters, then
+// `input` and `change` events, as a user's edit would fire them). Private fields (passwords, card
+// numbers, files, hidden inputs, what the page or the notebook marks) never leave this page:
+// only the fact that someone typed there does. Only the user's own (trusted) events count, so a
+// page script cannot write into the room through its fields.
+import { looksGenerated } from "./locator.js";
+import * as n from "./natives.js";
+import { mapPosition, rebase } from "../protocol/text-edit.js";
+import { MAX_FIELD_KEY, MAX_FIELD_TEXT, MAX_FIELDS } from "../protocol/limits.js";
+
+const FIELDS = "input, textarea, select";
+const ALWAYS_PRIVATE = [
+  "input[type=password i]",
+  "input[type=file i]",
+  "input[type=hidden i]",
+  "[autocomplete*=cc- i]",
+  "[autocomplete*=password i]",
+  "[autocomplete*=one-time-code i]",
+  "[data-cobrowse-private]",
+].join(", ");
+// Kinds by input type; passwords and files are fields too, always private (others see that
+// someone typed or chose one, never what).
+const TEXT_TYPES = new Set(["text", "search", "email", "url", "tel", "password", ""]);
+const VALUE_TYPES = new Set(["number", "range", "color", "date", "time", "datetime-local"]);
+for (const type of ["month", "week", "radio", "file"]) VALUE_TYPES.add(type);
+const CARET_TYPES = new Set(["text", "search", "url", "tel", ""]); // setSelectionRange works
+
+/** The kind of value a field shares, or null for fields that share none (buttons...). */
+function kindOf(element) {
+  const tag = n.localName(element);
+  if (tag === "textarea") return "text";
+  if (tag === "select") return n.selectMultiple(element) ? "multi" : "value";
+  if (tag !== "input") return null;
+  const type = typeOf(element);
+  if (TEXT_TYPES.has(type)) return "text";
+  if (type === "checkbox") return "check";
+  return VALUE_TYPES.has(type) ? "value" : null;
+}
+
+const typeOf = (element) => (n.getAttribute(element, "type") ?? "").trim().toLowerCase();
+
+/** Reads and writes one field's value by its kind, through captured accessors. */
+function valueOf(element) {
+  const tag = n.localName(element);
+  if (tag === "textarea") return n.textareaValue.get(element);
+  if (tag === "select") {
+    if (!n.selectMultiple(element)) return n.selectValue.get(element);
+    const chosen = [];
+    for (const option of n.selectOptions(element)) {
+      if (n.optionSelected.get(option)) chosen.push(n.optionValue(option));
+    }
+    return chosen;
+  }
+  const type = typeOf(element);
+  if (type === "checkbox") return n.inputChecked.get(element);
+  if (type === "radio") return radioValue(element);
+  return n.inputValue.get(element);
+}
+
+/** The value of the checked radio button in `element`'s group ("" when none is). */
+function radioValue(element) {
+  for (const radio of radioGroup(element)) {
+    if (n.inputChecked.get(radio)) return n.getAttribute(radio, "value") ?? "on";
+  }
+  return "";
+}
+
+function radioGroup(element) {
+  const name = n.getAttribute(element, "name");
+  if (!name) return [element];
+  const scope = n.rootNode(element);
+  const group = [];
+  for (const radio of scope.querySelectorAll("input[type=radio i]")) {
+    if (n.getAttribute(radio, "name") === name) group.push(radio);
+  }
+  return group;
+}
+
+/**
+ * The field's key, the same on every copy of the page: a radio group's name, an author's id, a
+ * name with its position among fields of that name, else the element's path from <body>.
+ */
+function keyOf(element, describe) {
+  const tag = n.localName(element);
+  const name = n.getAttribute(element, "name");
+  let key;
+  if (tag === "input" && typeOf(element) === "radio" && name) {
+    key = `radio ${name}`;
+  } else {
+    const id = n.getAttribute(element, "id");
+    if (id && !looksGenerated(id)) key = `#${id}`;
+    else if (name) key = `${tag} ${name} ${namedIndex(element, tag, name)}`;
+    else
+      key = `path ${describe(element)
+        .path.map(([step, i]) => `${step}:${i}`)
+        .join("/")}`;
+  }
+  return key.length <= MAX_FIELD_KEY ? key : null;
+}
+
+function namedIndex(element, tag, name) {
+  let index = 0;
+  for (const other of n.rootNode(element).querySelectorAll(tag)) {
+    if (other === element) return index;
+    if (n.getAttribute(other, "name") === name) index++;
+  }
+  return index;
+}
+
+/** Whether a field's value stays on this page, by the built-in rules and the notebook's. */
+function isPrivate(element, rules) {
+  const test = (selector) => {
+    try {
+      return inTree(element, (node) => n.matches(node, selector));
+    } catch {
+      return true; // a selector the browser cannot read keeps the field private
+    }
+  };
+  const any = (selectors) => {
+    for (let i = 0; i < selectors.length; i++) if (test(selectors[i])) return true;
+    return false;
+  };
+  if (test(ALWAYS_PRIVATE) || any(rules.selectors)) return true;
+  return rules.all && !any(rules.shared);
+}
+
+/** Whether `element` or an element it is inside (across shadow roots) passes `check`. */
+function inTree(element, check) {
+  for (let node = element; node;) {
+    if (check(node)) return true;
+    const parent = node.parentElement;
+    if (parent) node = parent;
+    else {
+      const root = n.rootNode(node);
+      node = root instanceof ShadowRoot ? n.shadowHost(root) : null;
+    }
+  }
+  return false;
+}
+
+/** Fire what a user's edit fires, for frameworks to notice a value set from the room. */
+function announce(element, kind) {
+  const fire = (type) => n.dispatch(element, new n.NativeEvent(type, { bubbles: true }));
+  if (kind === "check") fire("click"); // React follows checkboxes and radios by click events
+  fire("input");
+  fire("change");
+}
+
+function setCaret(element, before, after) {
+  const area = n.localName(element) === "textarea";
+  if (!area && !CARET_TYPES.has(typeOf(element))) return;
+  const start = (area ? n.selection.areaStart : n.selection.start)(element);
+  const end = (area ? n.selection.areaEnd : n.selection.end)(element);
+  if (start === null) return;
+  const moved = [mapPosition(before, after, start), mapPosition(before, after, end)];
+  (area ? n.selection.areaSet : n.selection.set)(element, moved[0], moved[1]);
+}
+
+/**
+ * Starts reporting the user's field edits with `send(message)`; returns {inventory(),
+ * apply(fields), setRules(rules)}. `describe` names elements that have neither id nor name.
+ */
+export function syncFields({ send, describe }) {
+  let rules = null; // nothing is reported before the widget says which fields are private
+  const keys = new WeakMap(); // element -> its key, found once
+  const texts = new WeakMap(); // text field -> {last, seq, pending}: edits not yet acknowledged
+  const seen = new Set(); // fields found in open shadow roots by their events
+  let composing = null; // the field an input method is composing in: left alone until done
+  const deferred = new Map();
+
+  const key = (element) => {
+    if (!keys.has(element)) keys.set(element, keyOf(element, describe));
+    return keys.get(element);
+  };
+  const textState = (element) => {
+    let state = texts.get(element);
+    if (!state) texts.set(element, (state = { last: valueOf(element), seq: 0, pending: [] }));
+    return state;
+  };
+  const shareable = (element) => kindOf(element) !== null && key(element) !== null;
+  const all = () => {
+    const found = [...document.querySelectorAll(FIELDS), ...seen];
+    return found.filter((element) => element.isConnected && shareable(element));
+  };
+
+  const report = (element) => {
+    if (rules === null) return;
+    const kind = kindOf(element);
+    const name = kind && key(element);
+    if (!name) return;
+    if (isPrivate(element, rules)) {
+      send({ type: "field", key: name, kind: "private", value: null });
+    } else if (kind === "text") {
+      const state = textState(element);
+      const value = valueOf(element);
+      if (value === state.last || value.length > MAX_FIELD_TEXT) return;
+      const edit = { seq: ++state.seq, base: state.last, value };
+      state.pending.push(edit);
+      state.last = value;
+      send({ type: "field", key: name, kind, ...edit });
+    } else {
+      send({ type: "field", key: name, kind, value: valueOf(element) });
+    }
+  };
+
+  const fieldOf = (event) => {
+    if (!n.isTrusted(event)) return null;
+    const target = n.composedPath(event)[0];
+    if (!(target instanceof Element) || !n.matches(target, FIELDS)) return null;
+    if (n.rootNode(target) instanceof ShadowRoot) seen.add(target);
+    return target;
+  };
+  const onEdit = (event) => {
+    const element = fieldOf(event);
+    if (element && element !== composing) report(element);
+  };
+  const onStart = (event) => {
+    const element = fieldOf(event);
+    if (element && kindOf(element) === "text") textState(element); // the value before an edit
+  };
+  n.listen(window, "input", onEdit, true);
+  n.listen(window, "change", onEdit, true);
+  n.listen(window, "focusin", onStart, true);
+  n.listen(window, "beforeinput", onStart, true);
+  n.listen(window, "compositionstart", (event) => (composing = fieldOf(event)), true);
+  n.listen(
+    window,
+    "compositionend",
+    (event) => {
+      const element = fieldOf(event);
+      composing = null;
+      const waiting = element && deferred.get(element);
+      deferred.delete(element);
+      if (waiting) applyOne(element, waiting);
+      if (element) report(element);
+    },
+    true,
+  );
+
+  const applyOne = (element, field) => {
+    if (element === composing) return void deferred.set(element, field);
+    const kind = kindOf(element);
+    if (rules === null || field.kind !== kind || isPrivate(element, rules)) return;
+    if (kind === "text") return applyText(element, field);
+    if (kind === "check") {
+      if (n.inputChecked.get(element) === field.value) return;
+      n.inputChecked.set(element, field.value);
+    } else if (kind === "multi") {
+      const chosen = new Set(field.value);
+      for (const option of n.selectOptions(element)) {
+        n.optionSelected.set(option, chosen.has(n.optionValue(option)));
+      }
+    } else if (n.localName(element) === "input" && typeOf(element) === "radio") {
+      const radio = radioGroup(element).find(
+        (r) => (n.getAttribute(r, "value") ?? "on") === field.value,
+      );
+      if (!radio || n.inputChecked.get(radio)) return;
+      n.inputChecked.set(radio, true);
+      return announce(radio, "check");
+    } else {
+      if (valueOf(element) === field.value) return;
+      (n.localName(element) === "select" ? n.selectValue : n.inputValue).set(element, field.value);
+    }
+    announce(element, kind);
+  };
+
+  const applyText = (element, { value, ack = 0 }) => {
+    const state = textState(element);
+    state.pending = state.pending.filter((edit) => edit.seq > ack);
+    let text = value;
+    for (const edit of state.pending) text = rebase(edit.base, edit.value, text);
+    const shown = valueOf(element);
+    state.last = text;
+    if (text === shown) return;
+    const setter = n.localName(element) === "textarea" ? n.textareaValue : n.inputValue;
+    const focused = element === deepActive();
+    setter.set(element, text);
+    if (focused) setCaret(element, shown, text);
+    announce(element, "text");
+  };
+
+  return {
+    /** The page's shareable fields with their values (private ones without). */
+    inventory() {
+      const fields = [];
+      if (rules === null) return fields;
+      for (const element of all()) {
+        if (fields.length >= MAX_FIELDS) break;
+        const kind = kindOf(element);
+        const name = key(element);
+        if (fields.some((field) => field.key === name)) continue; // a radio group's other buttons
+        if (isPrivate(element, rules)) fields.push({ key: name, kind: "private", value: null });
+        else {
+          const value = valueOf(element);
+          if (kind === "text") textState(element);
+          if (kind !== "text" || value.length <= MAX_FIELD_TEXT)
+            fields.push({ key: name, kind, value });
+        }
+      }
+      return fields;
+    },
+    /** Apply the room's values (validated) to the fields they name. */
+    apply(fields) {
+      const byKey = new Map();
+      for (const element of all()) {
+        const name = key(element);
+        if (!byKey.has(name)) byKey.set(name, element);
+      }
+      for (const field of fields) {
+        const element = byKey.get(field.key);
+        if (element) applyOne(element, field);
+      }
+    },
+    setRules(given) {
+      rules = given;
+    },
+  };
+}
+
+function deepActive() {
+  let active = document.activeElement;
+  while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;
+  return active;
+}

@@ -1,0 +1,125 @@
+// Form fields in the doc (src/fields.js) and the text edits both bundles share
+// (src/protocol/text-edit.js): two participants typing in one field merge.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import * as Y from "yjs";
+import * as fields from "../src/fields.js";
+import { MAX_FIELD_TEXT } from "../src/protocol/limits.js";
+import { mapPosition, rebase, textDiff } from "../src/protocol/text-edit.js";
+import { agentMessage, widgetMessage } from "../src/protocol/validate.js";
+
+const PAGE = "https://e.example/form";
+const AGENT = { agent: true };
+
+/** Two docs that exchange every update, like two participants of a room. */
+function pair() {
+  const a = new Y.Doc();
+  const b = new Y.Doc();
+  a.on("update", (update, origin) => origin !== "peer" && Y.applyUpdate(b, update, "peer"));
+  b.on("update", (update, origin) => origin !== "peer" && Y.applyUpdate(a, update, "peer"));
+  return [a, b];
+}
+
+test("one edit, and where positions go", () => {
+  assert.deepEqual(textDiff("hello", "help"), { at: 3, remove: 2, insert: "p" });
+  assert.deepEqual(textDiff("aaa", "aaaa"), { at: 3, remove: 0, insert: "a" });
+  assert.equal(mapPosition("world", "hello world", 5), 11); // text before the caret
+  assert.equal(mapPosition("world", "world!", 5), 5); // typed exactly at the caret: after it
+  assert.equal(mapPosition("abcdef", "abXf", 4), 2); // inside a replaced span: its start
+  assert.equal(rebase("ab", "abc", "Xab"), "Xabc");
+  assert.equal(rebase("abc", "ac", "abcd"), "acd");
+  assert.equal(rebase("abc", "abc!", "abc"), "abc!");
+});
+
+test("two participants typing in one field merge, whoever typed first", () => {
+  const [a, b] = pair();
+  fields.prepare(a, PAGE, [{ key: "#name", kind: "text", value: "" }], AGENT);
+  fields.prepare(b, PAGE, [{ key: "#name", kind: "text", value: "" }], AGENT); // there already
+  fields.applyEdit(a, PAGE, { key: "#name", kind: "text", base: "", value: "world" }, AGENT);
+  // B's agent had not seen A's word: its edit is rebased onto the room's text.
+  const made = fields.applyEdit(
+    b,
+    PAGE,
+    { key: "#name", kind: "text", base: "", value: "hello " },
+    AGENT,
+  );
+  assert.equal(made, "hello world");
+  assert.deepEqual(fields.pageFields(a, PAGE), [
+    { key: "#name", kind: "text", value: "hello world" },
+  ]);
+});
+
+test("texts made at once before syncing lose nothing typed after either", () => {
+  const a = new Y.Doc();
+  const b = new Y.Doc();
+  fields.prepare(a, PAGE, [{ key: "#n", kind: "text", value: "" }], AGENT);
+  fields.prepare(b, PAGE, [{ key: "#n", kind: "text", value: "" }], AGENT);
+  Y.applyUpdate(a, Y.encodeStateAsUpdate(b));
+  Y.applyUpdate(b, Y.encodeStateAsUpdate(a));
+  fields.applyEdit(a, PAGE, { key: "#n", kind: "text", base: "", value: "x" }, AGENT);
+  fields.applyEdit(b, PAGE, { key: "#n", kind: "text", base: "", value: "y" }, AGENT);
+  Y.applyUpdate(a, Y.encodeStateAsUpdate(b));
+  Y.applyUpdate(b, Y.encodeStateAsUpdate(a));
+  const [field] = fields.pageFields(a, PAGE);
+  assert.ok(field.value === "xy" || field.value === "yx", field.value);
+  assert.deepEqual(fields.pageFields(b, PAGE), [field]);
+});
+
+test("other kinds keep the latest value; pages keep their own fields", () => {
+  const doc = new Y.Doc();
+  fields.applyEdit(doc, PAGE, { key: "#agree", kind: "check", value: true }, AGENT);
+  fields.applyEdit(doc, PAGE, { key: "#langs", kind: "multi", value: ["py", "js"] }, AGENT);
+  fields.applyEdit(doc, PAGE, { key: "#pin", kind: "private", value: null }, AGENT);
+  fields.applyEdit(doc, `${PAGE}2`, { key: "#agree", kind: "check", value: false }, AGENT);
+  assert.deepEqual(fields.pageFields(doc, PAGE), [
+    { key: "#agree", kind: "check", value: true },
+    { key: "#langs", kind: "multi", value: ["py", "js"] },
+    { key: "#pin", kind: "private", value: null },
+  ]);
+});
+
+test("a text past its bound is not taken", () => {
+  const doc = new Y.Doc();
+  const long = "x".repeat(MAX_FIELD_TEXT + 1);
+  fields.applyEdit(doc, PAGE, { key: "#n", kind: "text", base: "", value: long }, AGENT);
+  assert.deepEqual(fields.pageFields(doc, PAGE), []);
+});
+
+test("changes from elsewhere are observed, the agent's own are not", () => {
+  const [a, b] = pair();
+  const seen = [];
+  const stop = fields.observeFields(b, AGENT, (url, key) => seen.push([url, key]));
+  fields.applyEdit(b, PAGE, { key: "#own", kind: "check", value: true }, AGENT);
+  fields.applyEdit(a, PAGE, { key: "#n", kind: "text", base: "", value: "a" }, AGENT);
+  fields.applyEdit(a, PAGE, { key: "#n", kind: "text", base: "a", value: "ab" }, AGENT);
+  stop();
+  fields.applyEdit(a, PAGE, { key: "#late", kind: "check", value: true }, AGENT);
+  assert.deepEqual(seen, [
+    [PAGE, "#n"],
+    [PAGE, "#n"],
+  ]);
+});
+
+test("field messages are checked both ways", () => {
+  const edit = { type: "field", key: "#n", kind: "text", base: "", value: "a", seq: 1 };
+  assert.deepEqual(agentMessage(edit), edit);
+  assert.equal(agentMessage({ ...edit, seq: 0 }), null);
+  assert.equal(agentMessage({ ...edit, value: "x".repeat(MAX_FIELD_TEXT + 1) }), null);
+  assert.equal(agentMessage({ type: "field", key: "#a", kind: "check", value: "yes" }), null);
+  assert.equal(agentMessage({ type: "field", key: "", kind: "check", value: true }), null);
+  const listed = agentMessage({
+    type: "fields",
+    fields: [
+      { key: "#a", kind: "multi", value: ["x"] },
+      { key: "#b", kind: "bogus", value: 1 },
+    ],
+  });
+  assert.deepEqual(JSON.parse(JSON.stringify(listed)), {
+    type: "fields",
+    fields: [{ key: "#a", kind: "multi", value: ["x"] }],
+  });
+  const privacy = { type: "privacy", selectors: [".x"], shared: [], all: true };
+  assert.deepEqual({ ...widgetMessage(privacy) }, privacy);
+  assert.equal(widgetMessage({ ...privacy, selectors: [""] }), null);
+  assert.equal(widgetMessage({ ...privacy, all: "yes" }), null);
+});

@@ -1,0 +1,171 @@
+"""Form fields in the agent: the user's edits reported, the room's values applied so that the
+page and its framework notice, private fields kept on the page. Driven through the stand-in
+widget (agent_pages/parent.html), which plays the widget's side of the port."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from playwright.sync_api import Frame, Page
+
+from .agent_messages import messages, wait_for_message
+
+pytestmark = pytest.mark.browser
+
+OpenPage = Callable[..., tuple[Page, Frame]]
+PRIVACY = {"type": "privacy", "selectors": [".notebook-private"], "shared": [], "all": False}
+SECRETS = {
+    "#password": "hunter2-password",
+    "#card": "4111111111111111",
+    "#ssn": "078-05-1120",
+    "#pin": "pin-24680",
+}
+
+
+def connect(page: Page, privacy: dict[str, Any] = PRIVACY) -> list[dict[str, Any]]:
+    """Send the privacy rules as the widget does after hello; the agent's inventory."""
+    page.evaluate("(m) => sendToAgent(m)", privacy)
+    wait_for_message(page, "fields")
+    return messages(page, "fields")[-1]["fields"]
+
+
+def send_fields(page: Page, fields: list[dict[str, Any]]) -> None:
+    page.evaluate("(fields) => sendToAgent({ type: 'fields', fields })", fields)
+
+
+def test_nothing_is_reported_before_the_privacy_rules_arrive(open_page: OpenPage) -> None:
+    page, frame = open_page(src="forms.html")
+    frame.fill("#name", "early")
+    frame.fill("#pin", "1234")
+    inventory = connect(page)
+    assert messages(page, "field") == []
+    assert {"key": "#name", "kind": "text", "value": "early"} in inventory
+    assert {"key": "#pin", "kind": "private", "value": None} in inventory  # the notebook's rule
+
+
+def test_the_inventory_names_every_field_and_no_private_value(open_page: OpenPage) -> None:
+    page, _ = open_page(src="forms.html")
+    inventory = {field["key"]: field for field in connect(page)}
+    assert inventory["textarea notes 0"]["kind"] == "text"
+    assert inventory["#agree"] == {"key": "#agree", "kind": "check", "value": False}
+    assert inventory["radio size"] == {"key": "radio size", "kind": "value", "value": ""}
+    assert inventory["#city"]["kind"] == "value" and inventory["#langs"]["value"] == []
+    assert inventory["#level"]["value"] == "5"
+    for key in ("#password", "#card", "#ssn", "#pin"):
+        assert inventory[key] == {"key": key, "kind": "private", "value": None}
+    assert "#token" not in inventory and "hidden-token-value" not in str(inventory)
+
+
+def test_typing_is_reported_as_edits_and_secrets_never(open_page: OpenPage) -> None:
+    page, frame = open_page(src="forms.html")
+    connect(page)
+    frame.click("#name")
+    frame.locator("#name").press_sequentially("Ada")
+    for selector, secret in SECRETS.items():
+        frame.click(selector)
+        frame.locator(selector).press_sequentially(secret)
+    frame.check("#agree")
+    frame.check("input[value=m]")
+    # A user's clicks (select_option would set the value by script: an untrusted event).
+    frame.click("#langs option[value=py]")
+    frame.click("#langs option[value=rs]", modifiers=["Control"])
+    frame.locator("#extra, [name=extra]").press_sequentially("x")  # the marker: last edit
+    page.wait_for_function("received.some((m) => m.key === 'input extra 0')")
+    edits = messages(page, "field")
+    names = [e for e in edits if e["key"] == "#name"]
+    assert [(e["base"], e["value"], e["seq"]) for e in names] == [
+        ("", "A", 1),
+        ("A", "Ad", 2),
+        ("Ad", "Ada", 3),
+    ]
+    assert {"type": "field", "key": "#agree", "kind": "check", "value": True} in edits
+    assert {"type": "field", "key": "radio size", "kind": "value", "value": "m"} in edits
+    assert {"type": "field", "key": "#langs", "kind": "multi", "value": ["py", "rs"]} in edits
+    everything = str(page.evaluate("received"))
+    for selector, secret in SECRETS.items():
+        assert secret not in everything and secret[:4] not in everything
+        assert {"type": "field", "key": selector, "kind": "private", "value": None} in edits
+
+
+def test_the_rooms_values_are_applied_and_announced(open_page: OpenPage) -> None:
+    page, frame = open_page(src="forms.html")
+    connect(page)
+    send_fields(
+        page,
+        [
+            {"key": "#name", "kind": "text", "value": "Grace"},
+            {"key": "#agree", "kind": "check", "value": True},
+            {"key": "radio size", "kind": "value", "value": "s"},
+            {"key": "#city", "kind": "value", "value": "oslo"},
+            {"key": "#langs", "kind": "multi", "value": ["js"]},
+            {"key": "#level", "kind": "value", "value": "8"},
+            {"key": "#password", "kind": "text", "value": "injected"},  # private: left alone
+            {"key": "#agree", "kind": "text", "value": "wrong kind"},  # ignored
+        ],
+    )
+    frame.wait_for_function("document.querySelector('#level').value === '8'")
+    values = frame.evaluate(
+        """() => ({
+            name: document.querySelector('#name').value,
+            agree: document.querySelector('#agree').checked,
+            size: document.querySelector('input[value=s]').checked,
+            city: document.querySelector('#city').value,
+            langs: [...document.querySelector('#langs').selectedOptions].map((o) => o.value),
+            password: document.querySelector('#password').value,
+        })"""
+    )
+    assert values == {
+        "name": "Grace",
+        "agree": True,
+        "size": True,
+        "city": "oslo",
+        "langs": ["js"],
+        "password": "",
+    }
+    events = frame.evaluate("events")
+    for expected in ("input:name", "change:name", "click:agree", "change:city", "input:level"):
+        assert expected in events
+    assert messages(page, "field") == []  # applying the room's values is not an edit
+
+
+def test_a_remote_edit_keeps_the_local_caret_and_pending_edits(open_page: OpenPage) -> None:
+    """The user types at the end while the room's text gains a word at the start: the caret
+    stays after what the user typed, and an edit the widget has not yet acknowledged is
+    rebased onto the room's text, not lost."""
+    page, frame = open_page(src="forms.html")
+    connect(page)
+    frame.click("#name")
+    frame.locator("#name").press_sequentially("world")
+    page.wait_for_function("received.filter((m) => m.key === '#name').length === 5")
+    # The room acknowledged the first four edits and has someone's "hello " before them.
+    send_fields(page, [{"key": "#name", "kind": "text", "value": "hello worl", "ack": 4}])
+    frame.wait_for_function("document.querySelector('#name').value === 'hello world'")
+    assert frame.evaluate("document.querySelector('#name').selectionStart") == len("hello world")
+    frame.locator("#name").press("!")
+    page.wait_for_function("received.filter((m) => m.key === '#name').length === 6")
+    last = messages(page, "field")[-1]
+    assert (last["base"], last["value"]) == ("hello world", "hello world!")
+
+
+@pytest.mark.parametrize("app", ["react", "vue"])
+def test_frameworks_take_the_rooms_values_into_their_state(
+    open_page: OpenPage, frameworks: Any, app: str
+) -> None:
+    page, frame = open_page(src=f"{app}-form.html")
+    frame.wait_for_selector("#state")
+    connect(page)
+    send_fields(
+        page,
+        [
+            {"key": "#name", "kind": "text", "value": "ada"},
+            {"key": "#agree", "kind": "check", "value": True},
+            {"key": "#city", "kind": "value", "value": "paris"},
+        ],
+    )
+    name = "ADA" if app == "react" else "ada"  # React's onChange upper-cases what it is given
+    expected = f'{{"name":"{name}","agree":true,"city":"paris"}}'
+    frame.wait_for_function(
+        "(expected) => document.querySelector('#state').textContent === expected", arg=expected
+    )
