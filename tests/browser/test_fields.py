@@ -102,6 +102,7 @@ def test_the_rooms_values_are_applied_and_announced(open_page: OpenPage) -> None
             {"key": "#langs", "kind": "multi", "value": ["js"]},
             {"key": "#level", "kind": "value", "value": "8"},
             {"key": "#password", "kind": "text", "value": "injected"},  # private: left alone
+            {"key": "#card", "kind": "private", "value": None},  # someone typed theirs
             {"key": "#agree", "kind": "text", "value": "wrong kind"},  # ignored
         ],
     )
@@ -114,6 +115,7 @@ def test_the_rooms_values_are_applied_and_announced(open_page: OpenPage) -> None
             city: document.querySelector('#city').value,
             langs: [...document.querySelector('#langs').selectedOptions].map((o) => o.value),
             password: document.querySelector('#password').value,
+            card: document.querySelector('#card').placeholder,
         })"""
     )
     assert values == {
@@ -123,6 +125,7 @@ def test_the_rooms_values_are_applied_and_announced(open_page: OpenPage) -> None
         "city": "oslo",
         "langs": ["js"],
         "password": "",
+        "card": "\u2022\u2022\u2022\u2022 (private to whoever typed it)",
     }
     events = frame.evaluate("events")
     for expected in ("input:name", "change:name", "click:agree", "change:city", "input:level"):

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sqlite3
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 from typing import ClassVar
 
 import pytest
-from playwright.sync_api import Browser, Frame, Page
+from playwright.sync_api import Browser, Frame, Page, WebSocket
+from pycrdt import Doc
+
+from cobrowse_widget import _schema
 
 from ..sites.static_site import answer, serve
 from ..waiting import poll
@@ -62,10 +68,37 @@ def origin() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the server keeps its rooms (SQLite), so tests can read the stored bytes."""
+    return tmp_path_factory.mktemp("store") / "rooms.db"
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory, store: Path) -> Iterator[Lab]:
     notebooks = [REPO / "notebooks" / "quickstart.ipynb"]
-    with running_lab(tmp_path_factory.mktemp("lab"), notebooks, [ORIGIN_HOST]) as server:
+    settings = (
+        "--CoBrowse.room_store_class=pycrdt.store.SQLiteYStore",
+        f"--CoBrowse.room_store_path={store}",
+    )
+    with running_lab(tmp_path_factory.mktemp("lab"), notebooks, [ORIGIN_HOST], *settings) as server:
         yield server
+
+
+# Every websocket frame each user's browser sent or received (room, kernel), for privacy tests.
+FRAMES: dict[int, list[bytes]] = {}
+
+
+def _record_frames(page: Page, user: int) -> None:
+    frames = FRAMES.setdefault(user, [])
+
+    def keep(payload: str | bytes) -> None:
+        frames.append(payload.encode() if isinstance(payload, str) else payload)
+
+    def on_socket(socket: WebSocket) -> None:
+        socket.on("framesent", keep)
+        socket.on("framereceived", keep)
+
+    page.on("websocket", on_socket)
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +109,8 @@ def users(browser: Browser, lab: Lab) -> Iterator[tuple[Page, Page]]:
     two = browser.new_context(viewport={"width": 1000, "height": 900})
     two.add_init_script(OVERLAY_HOOK)  # the overlay's shadow root is closed to page scripts
     page1, page2 = one.new_page(), two.new_page()
+    _record_frames(page1, 1)
+    _record_frames(page2, 2)
     errors: list[str] = []
     for page in (page1, page2):
         page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -191,6 +226,87 @@ def _probe(page: Page, frame_url_end: str) -> tuple[dict, dict]:
     alone = json.loads(top.evaluate("() => document.getElementById('results').textContent"))
     top.close()
     return inside, alone
+
+
+FORM_VALUE = "(sel) => document.querySelector(sel).value"
+
+
+def _stored_fields(store: Path, room: str) -> dict[str, object]:
+    """The form fields of a room's page as its stored document holds them."""
+    doc = Doc()
+    with contextlib.suppress(sqlite3.OperationalError), sqlite3.connect(store) as db:
+        for (update,) in db.execute("SELECT yupdate FROM yupdates WHERE path = ?", (room,)):
+            doc.apply_update(update)
+    return _schema.page_fields(doc, _schema.current_url(doc))
+
+
+def test_two_users_typing_in_one_field_merge_and_keep_their_carets(
+    users: tuple[Page, Page],
+) -> None:
+    page1, page2 = users
+    kernel_eval(page1, 'cb.goto(DEMO_URL + "form.html")')
+    frames = [_demo_frame(page, "form.html") for page in users]
+    # Each page's text fields get their shared text as it loads; wait until both views have
+    # told the kernel about them, so that typing starts on one shared text.
+    poll(lambda: "'#answer': ''" in kernel_eval(page2, "cb.fields"), page2, 20_000)
+    for frame in frames:
+        frame.click("#answer")
+    for one, two in zip("alpha!", "omega?", strict=True):
+        frames[0].locator("#answer").press(one)
+        frames[1].locator("#answer").press(two)
+
+    def merged() -> bool:
+        values = [frame.evaluate(FORM_VALUE, "#answer") for frame in frames]
+        return values[0] == values[1] and len(values[0]) == 12
+
+    poll(merged, page1, 15_000)
+    text = frames[0].evaluate(FORM_VALUE, "#answer")
+    for word in ("alpha!", "omega?"):  # each user's letters, in the order typed
+        letters = iter(text)
+        assert all(letter in letters for letter in word), text
+    carets = [
+        frame.evaluate("document.querySelector('#answer').selectionStart") for frame in frames
+    ]
+    assert text[carets[0] - 1] == "!" and text[carets[1] - 1] == "?", (text, carets)
+    assert kernel_eval(page1, "cb.fields['#answer']") == repr(text)
+
+
+def test_private_fields_never_leave_the_page(users: tuple[Page, Page], store: Path) -> None:
+    """A password and a card number typed by user 1 appear in no websocket frame of either
+    browser (room and kernel), not in the kernel, not in the stored room; user 2 sees a mask."""
+    page1, page2 = users
+    kernel_eval(page1, 'cb.goto(DEMO_URL + "form.html")')
+    frame1, frame2 = (_demo_frame(page, "form.html") for page in users)
+    secrets = {"#password": "Tr0ub4dor&3-secret", "#card": "4111111111111111"}
+    for selector, secret in secrets.items():
+        frame1.click(selector)
+        frame1.locator(selector).press_sequentially(secret)
+    frame1.click("#name")
+    frame1.locator("#name").press_sequentially("done")  # the marker: after the secrets
+    _wait_for(
+        lambda: _demo_frame(page2, "form.html"),
+        page2,
+        "() => document.querySelector('#name').value",
+        "done",
+    )
+    mask = "() => document.querySelector('#card').placeholder.startsWith('\u2022')"
+    _wait_for(lambda: _demo_frame(page2, "form.html"), page2, mask, True)
+    assert frame2.evaluate(FORM_VALUE, "#password") == ""
+    fields = kernel_eval(page1, "cb.fields")
+    assert "'#password': None" in fields and "'#card': None" in fields
+    poll(lambda: _stored_fields(store, "quickstart").get("#name") == "done", page1, 10_000)
+    stored = b"".join(path.read_bytes() for path in store.parent.iterdir())  # with any journal
+    for user in (1, 2):
+        assert FRAMES[user], "no websocket frames were recorded"
+    for secret in secrets.values():
+        needle = secret.encode()
+        assert needle not in stored
+        for user in (1, 2):
+            assert not any(needle in frame for frame in FRAMES[user]), (user, secret)
+        assert secret not in fields
+    assert kernel_eval(page1, "cb.back()") == "True"  # back to the tour, for the tests after
+    for page in users:
+        _demo_frame(page, "tour.html")
 
 
 def test_the_share_button_shows_the_line_that_joins_the_room(users: tuple[Page, Page]) -> None:

@@ -10,6 +10,7 @@ import { mapPosition, rebase } from "../protocol/text-edit.js";
 import { MAX_FIELD_KEY, MAX_FIELD_TEXT, MAX_FIELDS } from "../protocol/limits.js";
 
 const FIELDS = "input, textarea, select";
+const MASK = "\u2022\u2022\u2022\u2022 (private to whoever typed it)";
 const ALWAYS_PRIVATE = [
   "input[type=password i]",
   "input[type=file i]",
@@ -139,6 +140,13 @@ function inTree(element, check) {
   return false;
 }
 
+/** Show that someone typed in a private field here, without what (its value stays theirs). */
+function mask(element) {
+  if (n.localName(element) !== "select" && !valueOf(element)) {
+    n.setAttribute(element, "placeholder", MASK);
+  }
+}
+
 /** Fire what a user's edit fires, for frameworks to notice a value set from the room. */
 function announce(element, kind) {
   const fire = (type) => n.dispatch(element, new n.NativeEvent(type, { bubbles: true }));
@@ -147,14 +155,21 @@ function announce(element, kind) {
   fire("change");
 }
 
-function setCaret(element, before, after) {
+/** Where the caret and selection of a focused text field are: [start, end], or null. */
+function caretOf(element) {
   const area = n.localName(element) === "textarea";
-  if (!area && !CARET_TYPES.has(typeOf(element))) return;
+  if (!area && !CARET_TYPES.has(typeOf(element))) return null;
   const start = (area ? n.selection.areaStart : n.selection.start)(element);
   const end = (area ? n.selection.areaEnd : n.selection.end)(element);
-  if (start === null) return;
-  const moved = [mapPosition(before, after, start), mapPosition(before, after, end)];
-  (area ? n.selection.areaSet : n.selection.set)(element, moved[0], moved[1]);
+  return start === null ? null : [start, end];
+}
+
+/** Put a caret read before the value changed from `before` to `after` where it belongs now
+ * (setting a value moves the browser's caret to the end). */
+function restoreCaret(element, caret, before, after) {
+  const area = n.localName(element) === "textarea";
+  const [start, end] = [mapPosition(before, after, caret[0]), mapPosition(before, after, caret[1])];
+  (area ? n.selection.areaSet : n.selection.set)(element, start, end);
 }
 
 /**
@@ -241,7 +256,9 @@ export function syncFields({ send, describe }) {
   const applyOne = (element, field) => {
     if (element === composing) return void deferred.set(element, field);
     const kind = kindOf(element);
-    if (rules === null || field.kind !== kind || isPrivate(element, rules)) return;
+    if (rules === null) return;
+    if (isPrivate(element, rules)) return void (field.kind === "private" && mask(element));
+    if (field.kind !== kind) return;
     if (kind === "text") return applyText(element, field);
     if (kind === "check") {
       if (n.inputChecked.get(element) === field.value) return;
@@ -274,9 +291,9 @@ export function syncFields({ send, describe }) {
     state.last = text;
     if (text === shown) return;
     const setter = n.localName(element) === "textarea" ? n.textareaValue : n.inputValue;
-    const focused = element === deepActive();
+    const caret = element === deepActive() ? caretOf(element) : null;
     setter.set(element, text);
-    if (focused) setCaret(element, shown, text);
+    if (caret) restoreCaret(element, caret, shown, text);
     announce(element, "text");
   };
 

@@ -33,6 +33,7 @@ export const optionValue = getterOf(HTMLOptionElement.prototype, "value");
 export const selectOptions = getterOf(HTMLSelectElement.prototype, "options");
 export const selectMultiple = getterOf(HTMLSelectElement.prototype, "multiple");
 export const getAttribute = uncurry(Element.prototype.getAttribute);
+export const setAttribute = uncurry(Element.prototype.setAttribute);
 export const matches = uncurry(Element.prototype.matches);
 export const closest = uncurry(Element.prototype.closest);
 export const localName = getterOf(Element.prototype, "localName");
