@@ -125,7 +125,7 @@ def test_the_rooms_values_are_applied_and_announced(open_page: OpenPage) -> None
         "city": "oslo",
         "langs": ["js"],
         "password": "",
-        "card": "\u2022\u2022\u2022\u2022 (private to whoever typed it)",
+        "card": "\u2022\u2022\u2022\u2022 (private)",
     }
     events = frame.evaluate("events")
     for expected in ("input:name", "change:name", "click:agree", "change:city", "input:level"):

@@ -304,6 +304,9 @@ def test_private_fields_never_leave_the_page(users: tuple[Page, Page], store: Pa
         for user in (1, 2):
             assert not any(needle in frame for frame in FRAMES[user]), (user, secret)
         assert secret not in fields
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page2.locator(".cobrowse-frame").first.scroll_into_view_if_needed()
+    page2.screenshot(path=str(ARTIFACTS / "form-user2.png"))
     assert kernel_eval(page1, "cb.back()") == "True"  # back to the tour, for the tests after
     for page in users:
         _demo_frame(page, "tour.html")

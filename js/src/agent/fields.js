@@ -10,7 +10,7 @@ import { mapPosition, rebase } from "../protocol/text-edit.js";
 import { MAX_FIELD_KEY, MAX_FIELD_TEXT, MAX_FIELDS } from "../protocol/limits.js";
 
 const FIELDS = "input, textarea, select";
-const MASK = "\u2022\u2022\u2022\u2022 (private to whoever typed it)";
+const MASK = "\u2022\u2022\u2022\u2022 (private)"; // someone typed here; what stays theirs
 const ALWAYS_PRIVATE = [
   "input[type=password i]",
   "input[type=file i]",
