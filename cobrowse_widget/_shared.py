@@ -10,3 +10,7 @@ ROOM_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")  # what the widget and the s
 
 DEMO_HOST = "demo.cobrowse.invalid"  # .invalid never resolves: only the proxy can serve it
 DEMO_URL = f"https://{DEMO_HOST}/"
+
+# Set by the server extension for the kernels it starts: the websocket base URL of its rooms for
+# kernels (a view's pass lets the kernel's replica join its room there).
+KERNEL_ROOMS = "COBROWSE_KERNEL_ROOMS"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pathlib
 import re
 import uuid
@@ -16,11 +17,13 @@ import traitlets
 from . import _schema
 from ._cell_output import current_request, output_to
 from ._replica import Replica
-from ._shared import ROOM_NAME
+from ._room_link import RoomLink
+from ._shared import KERNEL_ROOMS, ROOM_NAME
 
 STATIC = pathlib.Path(__file__).parent / "static"
 MAX_HELD = 100  # navigations a named room's widget holds until a view brings the room's state
 MAX_REASON = 1000  # characters of a view's failure reason that reach the warning
+MAX_PASS = 256  # characters of a kernel pass (the server makes 43)
 _server_warned = False  # a server that cannot co-browse is said once per kernel, not per view
 
 
@@ -48,6 +51,13 @@ class ServerReport:
 
 
 @dataclass(frozen=True)
+class LinkOffer:
+    """A view's pass for the kernel's own socket to the room (see ``_room_link``)."""
+
+    credential: str
+
+
+@dataclass(frozen=True)
 class RoomReady:
     """A view has passed the room's state to the kernel: what the kernel held back for a named
     room may now be written on top of it."""
@@ -55,7 +65,7 @@ class RoomReady:
 
 def parse_message(
     content: Any, buffers: list[Any]
-) -> SyncMessage | ServerReport | RoomReady | None:
+) -> SyncMessage | ServerReport | RoomReady | LinkOffer | None:
     """The front-end's custom message as its kind's type; None for anything else. Views run in
     the user's browser, but the content is checked all the same: a wrong one is ignored."""
     if not isinstance(content, dict):
@@ -65,6 +75,9 @@ def parse_message(
         return SyncMessage(bytes(buffers[0]))
     if kind == "room" and content.get("synced") is True:
         return RoomReady()
+    credential = content.get("pass")
+    if kind == "link" and isinstance(credential, str) and 0 < len(credential) <= MAX_PASS:
+        return LinkOffer(credential)
     if kind == "server":
         reason = content.get("reason")
         text = str(reason)[:MAX_REASON] if reason else ""
@@ -103,6 +116,7 @@ class CoBrowser(anywidget.AnyWidget):
     """
 
     _esm = STATIC / "widget.js"
+    _link: RoomLink | None = None  # the kernel's own socket to the room, once a view offers it
 
     room = traitlets.Unicode(read_only=True, help="The room this widget's views join.").tag(
         sync=True
@@ -155,7 +169,7 @@ class CoBrowser(anywidget.AnyWidget):
         self.set_trait("room", room or uuid.uuid4().hex)
         self.set_trait("own_room", room is None)
         self.set_trait("start_url", start_url)
-        self._replica = Replica(self._send_sync)
+        self._replica = Replica(self._send_update)
         # A named room's state reaches the kernel through its first view; navigations made
         # before then wait for it, so they are written on top of the room's page, not beside it.
         self._ready = room is None
@@ -227,12 +241,42 @@ class CoBrowser(anywidget.AnyWidget):
         content: SyncContent = {"kind": "sync"}
         self.send(content, buffers=[message])
 
+    def _send_update(self, message: bytes) -> None:
+        """A change made here goes to the room on the kernel's own socket when it is up, else
+        to the views, which pass it on."""
+        if self._link is None or not self._link.send(message):
+            self._send_sync(message)
+
+    def _offer_link(self, credential: str) -> None:
+        """A view's pass: open the kernel's own socket to the room if the server said where
+        (and none is open), then tell the views whether they still need to relay."""
+        base = os.environ.get(KERNEL_ROOMS, "")
+        if base and (self._link is None or self._link.refused):
+            if self._link is not None:
+                self._link.close()
+            self._link = RoomLink(base, self.room, credential, self._replica, self._link_state)
+            self._link.start()
+        self._link_state(self._link is not None and self._link.up)
+
+    def _link_state(self, up: bool) -> None:
+        if up:
+            self._room_ready()  # the replica has the room's state: held navigations may go
+        if self.comm is not None:
+            self.send({"kind": "link", "up": up})
+
+    def close(self) -> None:
+        if self._link is not None:
+            self._link.close()
+        super().close()
+
     def _on_custom_msg(self, _: Any, content: Any, buffers: list[Any]) -> None:
         message = parse_message(content, buffers)
         if isinstance(message, ServerReport) and not message.ok:
             _warn_server(message.reason, self._cell)
         elif isinstance(message, RoomReady):
             self._room_ready()
+        elif isinstance(message, LinkOffer):
+            self._offer_link(message.credential)
         elif isinstance(message, SyncMessage):
             for reply in self._replica.receive(message.data):
                 self._send_sync(reply)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import ssl
 from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
@@ -12,12 +13,15 @@ from typing import TYPE_CHECKING, Any
 from jupyter_core.paths import jupyter_data_dir
 from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.utils import url_path_join
-from tornado.ioloop import PeriodicCallback
+from tornado.ioloop import IOLoop, PeriodicCallback
 from tornado.routing import Rule
 from traitlets import Float, Int, List, Set, Type, Unicode, default, validate
 
+from cobrowse_widget._shared import KERNEL_ROOMS
+
 from ._redact import RedactTokens, server_loggers
 from .handlers import (
+    KernelRoomHandler,
     ProxyHandler,
     ProxyWebSocketHandler,
     RoomHandler,
@@ -36,7 +40,7 @@ from .proxy import (
     inlinable,
     trusting,
 )
-from .rooms import RoomHub, RoomLimits
+from .rooms import KernelPasses, RoomHub, RoomLimits
 
 if TYPE_CHECKING:
     from pycrdt.store import BaseYStore
@@ -252,6 +256,8 @@ class CoBrowse(ExtensionApp):
             max_peers=self.room_max_peers,
             max_queued_bytes=self.room_max_queued_bytes,
         )
+        self.kernel_passes = KernelPasses(lifetime=self.session_timeout)
+        IOLoop.current().add_callback(self._advertise_rooms)  # once the server has its port
         self.rooms = self.room_hub_class(
             self.room_linger,
             limits,
@@ -297,6 +303,21 @@ class CoBrowse(ExtensionApp):
             log=self.log,
         )
 
+    def _advertise_rooms(self) -> None:
+        """Tell the kernels this server starts where its rooms are, for their replicas' own
+        sockets (environment variable ``COBROWSE_KERNEL_ROOMS``; they need a view's pass too).
+        A server on a Unix socket advertises nothing: its kernels sync through their views."""
+        server = self.serverapp
+        if server is None or server.sock:
+            return
+        host = (
+            server.ip if server.ip not in ("", "0.0.0.0", "::", "*", "localhost") else "127.0.0.1"
+        )
+        host = f"[{host}]" if ":" in host else host
+        scheme = "wss" if server.certfile else "ws"
+        path = url_path_join(server.base_url, "cobrowse/api/kernel-rooms/")
+        os.environ[KERNEL_ROOMS] = f"{scheme}://{host}:{server.port}{path}"
+
     def _room_store(self, name: str) -> BaseYStore:
         """The store of room ``name``, with this extension's settings when it is SQLite."""
         from pycrdt.store import SQLiteYStore
@@ -324,11 +345,17 @@ class CoBrowse(ExtensionApp):
         pattern = url_path_join(base_url, r"/cobrowse/proxy/([A-Za-z0-9_-]{16,})/https?/.*")
         upgrade = Rule(WebSocketUpgrade(pattern), ProxyWebSocketHandler, kwargs)
         self.serverapp.web_app.add_handlers(".*$", [upgrade])  # type: ignore[no-untyped-call]
-        session = {"sessions": self.sessions, "browser_pass": self.browser_pass}
+        session = {
+            "sessions": self.sessions,
+            "browser_pass": self.browser_pass,
+            "passes": self.kernel_passes,
+        }
+        rooms = {"rooms": self.rooms, "passes": self.kernel_passes}
         self.handlers.extend(
             [
                 (r"/cobrowse/api/session", SessionHandler, session),
-                (r"/cobrowse/api/rooms/([^/]+)", RoomHandler, {"rooms": self.rooms}),
+                (r"/cobrowse/api/rooms/([^/]+)", RoomHandler, rooms),
+                (r"/cobrowse/api/kernel-rooms/([^/]+)", KernelRoomHandler, rooms),
                 (r"/cobrowse/proxy/([A-Za-z0-9_-]{16,})/wss?/.*", ProxyWebSocketHandler, kwargs),
                 (r"/cobrowse/proxy/([A-Za-z0-9_-]{16,})/.*", ProxyHandler, kwargs),
             ]

@@ -12,6 +12,7 @@ from jupyter_server.utils import url_path_join
 from pycrdt import Doc, Map, create_sync_message, create_update_message
 
 from jupyter_ext.handlers._room import RoomHandler
+from jupyter_ext.rooms import KernelPasses
 from jupyter_ext.rooms._hub import KiB, MiB, RoomHub, RoomLimits
 from jupyter_ext.rooms._throttle import Bucket, Throttle
 
@@ -34,7 +35,9 @@ def mount(jp_serverapp, jp_base_url, jp_ws_fetch):
     def serve(**limits) -> tuple[RoomHub, object]:
         hub, path = RoomHub(linger=60, limits=RoomLimits(**limits)), f"rooms-test-{next(count)}"
         pattern = url_path_join(jp_base_url, path, "([^/]+)")
-        jp_serverapp.web_app.add_handlers(".*$", [(pattern, RoomHandler, {"rooms": hub})])
+        jp_serverapp.web_app.add_handlers(
+            ".*$", [(pattern, RoomHandler, {"rooms": hub, "passes": KernelPasses()})]
+        )
 
         async def connect(room: str = "r", handshake: bool = True) -> Client:
             client = Client(await jp_ws_fetch(path, room))

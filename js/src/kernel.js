@@ -1,5 +1,6 @@
 // The kernel's pycrdt replica as a Yjs peer: sync messages ride anywidget custom messages
-// (docs/protocol.md, "Kernel messages").
+// (docs/protocol.md, "Kernel messages"). Once the kernel syncs with the room on a socket of its
+// own (it says so: {kind: "link", up: true}), this view stops relaying the room's updates to it.
 import * as sync from "./sync.js";
 
 export const KERNEL_ORIGIN = "kernel";
@@ -18,7 +19,9 @@ export class KernelLink {
     this.onDocUpdate = (update, origin) => {
       if (origin !== KERNEL_ORIGIN) this.send(sync.syncUpdate(update));
     };
+    this.relaying = false;
     this.onMessage = (content, buffers) => {
+      if (content?.kind === "link") return this.relay(content.up !== true);
       if (content?.kind !== "sync" || !buffers?.length) return;
       const { type, decoder } = sync.readMessage(asBytes(buffers[0]));
       if (type !== sync.SYNC) return;
@@ -30,9 +33,23 @@ export class KernelLink {
 
   /** Start relaying, and ask the kernel for its state (custom messages are not replayed). */
   start() {
-    this.doc.on("update", this.onDocUpdate);
     this.model.on("msg:custom", this.onMessage);
+    this.relay(true);
+  }
+
+  /** Relay this document's updates to the kernel, or stop (it has its own socket). Resuming
+   * asks for the kernel's state again, so nothing made meanwhile is missed. */
+  relay(on) {
+    if (on === this.relaying) return;
+    this.relaying = on;
+    if (!on) return void this.doc.off("update", this.onDocUpdate);
+    this.doc.on("update", this.onDocUpdate);
     this.send(sync.syncStep1(this.doc));
+  }
+
+  /** Give the kernel the server's pass for its own socket to the room. */
+  offerPass(pass) {
+    if (typeof pass === "string" && pass) this.model.send({ kind: "link", pass });
   }
 
   /** One framed sync message to the kernel: {kind: "sync"} with the message as its buffer. */

@@ -26,7 +26,7 @@ export const NO_EXTENSION =
   "cobrowse-widget in the environment that runs Jupyter (pip install cobrowse-widget), then " +
   "restart Jupyter.";
 
-/** Ask the server for the room's proxy session: `{prefix, user, write, sandbox}`; `write` is false
+/** Ask the server for the room's proxy session: `{prefix, user, write, sandbox, kernelPass}`; `write` is false
  * for a participant who may only watch (servers that do not say are older ones: everyone
  * writes); `sandbox` holds the flags of the widget's frame, the server's (proxied answers carry
  * the same as a CSP header), never with allow-same-origin. */
@@ -46,6 +46,7 @@ export async function openSession(server, room) {
     prefix: new URL(session.prefix, window.location.origin).href,
     user: session.user,
     write: session.permissions?.write !== false,
+    kernelPass: typeof session.kernel_pass === "string" ? session.kernel_pass : null,
     sandbox: frameSandbox(session.sandbox),
   };
 }

@@ -183,6 +183,7 @@ function render({ model, el }) {
     session = s;
     view.frame.setAttribute("sandbox", s.sandbox); // before the frame's first page
     view.setReadOnly(!s.write);
+    kernel.offerPass(s.kernelPass); // the kernel may sync with the room on a socket of its own
     navigation.session({ write: s.write, reload: reload || renewed });
   };
   // A server restart, or a session left unused past its time, ends the room's proxy session:
@@ -209,6 +210,7 @@ function render({ model, el }) {
   openSession(server, model.get("room"))
     .then((s) => {
       if (disposed) return;
+      kernel.start();
       useSession(s, { reload: false });
       awareness.setLocalState({ user: s.user, url: "", pointer: null });
       room = new RoomConnection(server, model.get("room"), doc, awareness, {
@@ -216,7 +218,6 @@ function render({ model, el }) {
         onStatus: (text) => view.setStatus(text),
         onReconnect: () => renewSession({ reload: false }),
       });
-      kernel.start();
       navigation.roomChanged();
     })
     .catch((err) => {

@@ -9,7 +9,7 @@ from collections.abc import Awaitable
 from functools import partial
 from typing import Any
 
-from jupyter_server.auth.decorator import ws_authenticated
+from jupyter_server.auth.decorator import allow_unauthenticated, ws_authenticated
 from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.base.websocket import WebSocketMixin
 from jupyter_server.utils import ensure_async
@@ -20,10 +20,11 @@ from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
 from cobrowse_widget._shared import ROOM_NAME
 
-from ..rooms import Refused, Room, RoomHub, Throttle
+from ..rooms import KernelPasses, Refused, Room, RoomHub, Throttle
 from ._session import AUTH_RESOURCE, participant
 
 POLICY_VIOLATION, UNSUPPORTED_DATA, TRY_AGAIN_LATER = 1008, 1003, 1013
+PASS_HEADER = "X-Cobrowse-Pass"
 SYNC_STEP1 = bytes([YMessageType.SYNC, YSyncMessageType.SYNC_STEP1])
 
 
@@ -37,12 +38,15 @@ class RoomHandler(WebSocketMixin, WebSocketHandler, JupyterHandler):
 
     auth_resource = AUTH_RESOURCE
 
-    def initialize(self, rooms: RoomHub) -> None:
+    def initialize(self, rooms: RoomHub, passes: KernelPasses) -> None:
         self.rooms = rooms
+        self.passes = passes
         self.limits = rooms.limits
         self.room: Room | None = None
         self.room_name = ""
         self.read_only = True
+        self.identity: dict[str, str] = {}  # stamped on the peer's awareness
+        self.presence = True  # others' awareness is sent to this peer
         self.queued = 0  # bytes handed to write_message and not yet flushed to the socket
         self.throttle = Throttle(self.limits.messages_per_second, self.limits.bytes_per_second)
 
@@ -60,6 +64,7 @@ class RoomHandler(WebSocketMixin, WebSocketHandler, JupyterHandler):
         )
         if not ROOM_NAME.match(name):
             raise web.HTTPError(400, "bad room name")
+        self.identity = participant(user)
         return await super().get(name, *args, **kwargs)
 
     async def open(self, name: str, *args: Any, **kwargs: Any) -> None:
@@ -73,7 +78,7 @@ class RoomHandler(WebSocketMixin, WebSocketHandler, JupyterHandler):
             self.rooms.leave(room, self)  # gone while the room was restored
             return
         try:
-            room.join(self, participant(self.current_user), read_only=self.read_only)
+            room.join(self, self.identity, read_only=self.read_only, presence=self.presence)
         except Refused as exc:
             self.rooms.leave(room, self)  # lets an empty room linger and go
             self.close(TRY_AGAIN_LATER, str(exc))
@@ -147,3 +152,19 @@ class RoomHandler(WebSocketMixin, WebSocketHandler, JupyterHandler):
         ):
             return
         future.result()
+
+
+class KernelRoomHandler(RoomHandler):
+    """``/cobrowse/api/kernel-rooms/<name>``: the same room for a kernel's replica, which holds
+    no Jupyter credential but the pass (header ``X-Cobrowse-Pass``) a view of its widget got
+    from the session endpoint: it joins as that user, with that user's permission."""
+
+    @allow_unauthenticated  # the pass is the credential
+    async def get(self, name: str, *args: Any, **kwargs: Any) -> None:
+        given = self.request.headers.get(PASS_HEADER, "")
+        held = self.passes.check(given, name) if given else None
+        if held is None:
+            raise web.HTTPError(403, "no valid kernel pass for this room")
+        self.identity, self.read_only = held.user, not held.write
+        self.presence = False  # a replica, not a participant: no pointers, no people
+        return await WebSocketHandler.get(self, name, *args, **kwargs)

@@ -13,6 +13,7 @@ from tornado import web
 from cobrowse_widget._shared import ROOM_NAME
 
 from ..proxy import FRAME_SANDBOX, BrowserPass, SessionStore, TooManySessions, proxy_prefix
+from ..rooms import KernelPasses
 
 AUTH_RESOURCE = "cobrowse"
 PALETTE = ("#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#0f8c8c", "#c2185b", "#6b8e23")
@@ -42,9 +43,12 @@ class SessionHandler(APIHandler):
 
     auth_resource = AUTH_RESOURCE
 
-    def initialize(self, sessions: SessionStore, browser_pass: BrowserPass) -> None:
+    def initialize(
+        self, sessions: SessionStore, browser_pass: BrowserPass, passes: KernelPasses
+    ) -> None:
         self.sessions = sessions
         self.browser_pass = browser_pass
+        self.passes = passes
 
     @web.authenticated
     async def post(self) -> None:
@@ -64,11 +68,14 @@ class SessionHandler(APIHandler):
             raise web.HTTPError(503, str(exc)) from exc
         self.browser_pass.give(self, self.base_url)
         entry = session.token if write else session.reader_token  # a reader's tokens only read
+        identity = participant(user)
         self.finish(
             {
                 "room": room,
                 "prefix": proxy_prefix(self.base_url, entry),
-                "user": participant(user),
+                "user": identity,
+                # for the widget's kernel: the room on a socket of its own (KernelRoomHandler)
+                "kernel_pass": self.passes.issue(room, identity, bool(write)),
                 "permissions": {"write": bool(write)},
                 "sandbox": FRAME_SANDBOX,  # the widget's frame: as sandboxed as every answer
             }

@@ -2,10 +2,13 @@
 y-sync and awareness frame from a participant passes first."""
 
 from ._hub import Member, Peer, Refused, Room, RoomHub, RoomLimits
+from ._passes import KernelPass, KernelPasses
 from ._store import RoomStore, StoreFactory
 from ._throttle import Throttle
 
 __all__ = [
+    "KernelPass",
+    "KernelPasses",
     "Member",
     "Peer",
     "Refused",

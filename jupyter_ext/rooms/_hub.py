@@ -68,6 +68,7 @@ class Member:
     user: dict[str, str]  # username, name, color: stamped on the peer's awareness states
     read_only: bool
     client_ids: set[int] = field(default_factory=set)
+    presence: bool = True  # whether it is sent others' awareness (a kernel's replica is not)
 
 
 class Room:
@@ -97,14 +98,17 @@ class Room:
         """About how many bytes a whole-document sync step 2 takes (an upper estimate)."""
         return self._doc_bytes
 
-    def join(self, peer: Peer, user: dict[str, str], read_only: bool = False) -> None:
-        """Start syncing a new peer: ask for its state and tell it who is here."""
+    def join(
+        self, peer: Peer, user: dict[str, str], read_only: bool = False, presence: bool = True
+    ) -> None:
+        """Start syncing a new peer: ask for its state and tell it who is here (unless it
+        takes no ``presence``: a kernel's replica)."""
         if len(self.peers) >= self.limits.max_peers:
             raise Refused("the room is full")
-        self.peers[peer] = Member(user, read_only)
+        self.peers[peer] = Member(user, read_only, presence=presence)
         peer.send(create_sync_message(self.doc))
         present = list(self.awareness.states)
-        if present:
+        if present and presence:
             update = self.awareness.encode_awareness_update(present)
             peer.send(create_awareness_message(update))
 
@@ -120,7 +124,7 @@ class Room:
         if gone:
             self.awareness.remove_awareness_states(gone, origin=peer)
             update = self.awareness.encode_awareness_update(gone)
-            self._broadcast(create_awareness_message(update), exclude=peer)
+            self._broadcast(create_awareness_message(update), exclude=peer, presence=True)
 
     def receive(self, peer: Peer, message: bytes) -> None:
         """Handle one protocol message from ``peer``; malformed input raises ValueError."""
@@ -176,7 +180,7 @@ class Room:
         for e in stamped:
             state = self.awareness.states.get(e.client_id)
             self._set_state_bytes(e.client_id, 0 if state is None else _json_size(state))
-        self._broadcast(create_awareness_message(update), exclude=peer)
+        self._broadcast(create_awareness_message(update), exclude=peer, presence=True)
 
     def _claim(self, peer: Peer, member: Member, cid: int) -> None:
         """Bind ``cid`` to the member's user for the room's life; the same user may move it
@@ -222,9 +226,11 @@ class Room:
     def _on_update(self, event: TransactionEvent) -> None:
         self._broadcast(create_update_message(event.update), exclude=self._sender)
 
-    def _broadcast(self, message: bytes, exclude: Peer | None) -> None:
-        for peer in list(self.peers):
-            if peer is not exclude and peer in self.peers:
+    def _broadcast(self, message: bytes, exclude: Peer | None, presence: bool = False) -> None:
+        """Send ``message`` to every peer but ``exclude`` (awareness: to those taking
+        ``presence``)."""
+        for peer, member in list(self.peers.items()):
+            if peer is not exclude and peer in self.peers and (member.presence or not presence):
                 peer.send(message)
 
 

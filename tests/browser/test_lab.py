@@ -186,8 +186,18 @@ def test_python_reads_and_sets_the_shared_url(users: tuple[Page, Page]) -> None:
     assert kernel_eval(page1, "' '.join(cb.history[-2:])") == repr(f"{tour} {DEMO_ABOUT}")
 
 
+def _kernel_syncs(user: int) -> int:
+    """Comm messages carrying y-sync between a user's views and kernel, so far."""
+    return sum(b'"kind":"sync"' in frame or b'"kind": "sync"' in frame for frame in FRAMES[user])
+
+
 def test_scroll_by_one_user_moves_the_other_to_the_same_element(users: tuple[Page, Page]) -> None:
+    """... and the kernels stay out of it: each syncs with the room on a socket of its own, so
+    no view relays the scroll to its kernel."""
     page1, page2 = users
+    for page in users:
+        poll(lambda page=page: kernel_eval(page, "cb._link.up") == "True", page, 20_000)
+    relayed = [_kernel_syncs(1), _kernel_syncs(2)]
     frame1 = _demo_frame(page1, "tour.html")
     box = page1.locator("iframe.cobrowse-frame").first.bounding_box()
     assert box is not None
@@ -196,6 +206,7 @@ def test_scroll_by_one_user_moves_the_other_to_the_same_element(users: tuple[Pag
     target = frame1.evaluate(TOP_SECTION)
     assert target not in (None, "proxy"), "user 1 did not scroll into the sections"
     _wait_for(lambda: _demo_frame(page2, "tour.html"), page2, TOP_SECTION, target)
+    assert [_kernel_syncs(1), _kernel_syncs(2)] == relayed
 
 
 def test_other_user_sees_the_pointer_with_a_name(users: tuple[Page, Page]) -> None:
