@@ -20,6 +20,7 @@ export function joinCode(url, room) {
 }
 
 const KERNEL_WAIT = 3000; // ms a fresh named room waits for a silent kernel's state
+const SETTLE_MS = 400; // ms a scroll rests before the room's doc keeps it
 const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The path of an upstream URL under a proxy prefix (docs/protocol.md, "URLs"). */
@@ -51,13 +52,41 @@ function render({ model, el }) {
   };
   const sendPointers = () => agent.send({ type: "pointers", pointers: remotePointers() });
 
-  // Live scrolls by others move this view; a freshly loaded page takes the room's position
-  // whoever made it.
+  // The room's settled scroll position (in the doc) is where a freshly loaded page goes; live
+  // scrolls travel in awareness and move this view as they come (the latest, at most 30/s).
   const applyRemoteScroll = ({ onLoad = false } = {}) => {
     const scroll = schema.getScroll(doc);
     if (scroll && scroll.url === navigation.shownUrl && (onLoad || scroll.by !== doc.clientID)) {
       agent.send({ type: "scroll-to", anchor: scroll.anchor });
     }
+  };
+  const followScroll = coalesced(
+    (anchor) => agent.send({ type: "scroll-to", anchor }),
+    RATES.scroll,
+  );
+  const liveScrolls = new Map(); // client id -> the live scroll of theirs last seen
+  const onLiveScroll = (ids) => {
+    for (const id of ids) {
+      const live = awareness.getStates().get(id)?.scroll;
+      if (id === doc.clientID || !live || liveScrolls.get(id) === JSON.stringify(live)) continue;
+      liveScrolls.set(id, JSON.stringify(live));
+      if (live.url === navigation.shownUrl) followScroll.call(live.anchor);
+    }
+  };
+
+  // What this participant shows others in awareness changes in several places at once (a scroll
+  // moves the pointer too): the fields go out together, once per task.
+  let presence = null;
+  const present = (fields) => {
+    if (presence === null) {
+      presence = {};
+      queueMicrotask(() => {
+        const state = awareness.getLocalState();
+        if (state) awareness.setLocalState({ ...state, ...presence });
+        presence = null;
+      });
+    }
+    Object.assign(presence, fields);
   };
 
   const startKernelWait = () => {
@@ -75,10 +104,7 @@ function render({ model, el }) {
       const kept = result === null ? "" : `_/result/${encodeURIComponent(result)}/`;
       view.frame.src = `${session.prefix}${kept}${proxiedPath(url)}`;
     },
-    showing: ({ url }) => {
-      const state = awareness.getLocalState();
-      if (state) awareness.setLocalState({ ...state, url, pointer: null });
-    },
+    showing: ({ url }) => present({ url, pointer: null, scroll: null }),
     error: ({ text }) => view.setError(text),
     "wait-for-kernel": startKernelWait,
     // After the room's state went to the kernel (updates and this message share the comm).
@@ -87,11 +113,19 @@ function render({ model, el }) {
   const navigation = new Navigation(doc, (action) => actions[action.type](action));
 
   // Scrolls and pointers from the agent coalesce to the latest; a reader's scrolls stay its own.
+  // A scroll goes out live in awareness, and into the doc once it has rested (so that an hour of
+  // scrolling does not grow the doc, and a page loaded later goes where the room is).
+  let settle = 0;
   const shareScroll = coalesced(({ url, anchor }) => {
-    if (url === navigation.shownUrl) schema.setScroll(doc, url, anchor);
+    if (url !== navigation.shownUrl) return;
+    present({ scroll: { url, anchor } });
+    clearTimeout(settle);
+    settle = setTimeout(() => {
+      if (url === navigation.shownUrl) schema.setScroll(doc, url, anchor);
+    }, SETTLE_MS);
   }, RATES.scroll);
   const sharePointer = coalesced(({ url, pointer }) => {
-    if (url === navigation.shownUrl) awareness.setLocalStateField("pointer", pointer);
+    if (url === navigation.shownUrl) present({ pointer });
   }, RATES.pointer);
   // Form fields: the agent's edits go into the doc (a reader's are answered with the room's
   // value), and the room's changes to the shown page's fields go to the agent. Each text edit is
@@ -155,20 +189,27 @@ function render({ model, el }) {
   const { scroll } = schema.roots(doc);
   const onScroll = () => applyRemoteScroll();
   scroll.observe(onScroll);
-  const onAwareness = () => {
-    const people = [];
-    awareness.getStates().forEach((state, id) => {
-      if (state?.user) people.push({ ...state.user, id, self: id === doc.clientID });
-    });
-    view.setParticipants(people);
+  // Others' presence: people come and go, pointers move, live scrolls move this view. Our own
+  // pointer and scroll going out change nothing here.
+  const onAwareness = ({ added, updated, removed }, origin) => {
+    if (added.length || removed.length) {
+      const people = [];
+      awareness.getStates().forEach((state, id) => {
+        if (state?.user) people.push({ ...state.user, id, self: id === doc.clientID });
+      });
+      view.setParticipants(people);
+    }
+    for (const id of removed) liveScrolls.delete(id);
+    if (origin === "local") return;
     sendPointers();
+    onLiveScroll(added.concat(updated));
   };
   awareness.on("change", onAwareness);
 
   // Chromium sends a sandboxed frame no pointerout when the pointer leaves it: clear our pointer
   // as soon as it is over the widget's own controls.
   view.onPointerOutsidePage(() => {
-    if (awareness.getLocalState()?.pointer) awareness.setLocalStateField("pointer", null);
+    if (awareness.getLocalState()?.pointer) present({ pointer: null });
   });
   view.onNavigate((text) => navigation.userNavigate(text));
   view.onBack(() => navigation.go(-1));
@@ -232,6 +273,8 @@ function render({ model, el }) {
     room?.destroy();
     agent.destroy();
     shareScroll.cancel();
+    followScroll.cancel();
+    clearTimeout(settle);
     sharePointer.cancel();
     model.off("change:height", onHeight);
     for (const event of privacy) model.off(event, sendPrivacy);
