@@ -13,6 +13,7 @@ const SIDES = { above: " \u2191", below: " \u2193", left: " \u2190", right: " \u
 // Milliseconds of locator resolution one frame may spend (one resolution always runs): peers
 // choose the locators, and a miss on a large page scans thousands of elements.
 const RESOLVE_MS = 8;
+const FRAME_MS = 16;
 const HOST_STYLE = `all: initial !important; display: block !important; position: absolute !important;
   left: 0 !important; top: 0 !important; width: 0 !important; height: 0 !important;
   overflow: visible !important; pointer-events: none !important; z-index: 2147483647 !important;`;
@@ -83,9 +84,11 @@ export function remotePointers(resolve) {
   };
 
   let frame = 0;
+  let placed = -Infinity; // when the pointers were last placed
   let start = 0; // where the next frame starts resolving: every pointer gets its turn
   const placeAll = () => {
     frame = 0;
+    placed = performance.now();
     behind = false;
     deadline = performance.now() + RESOLVE_MS;
     const entries = [...drawn.values()];
@@ -119,7 +122,10 @@ export function remotePointers(resolve) {
       entry.pointer = pointer;
       entry.cursor.style.setProperty("--color", color);
     }
-    schedule(); // placed on the next frame: a burst of updates costs one placement
+    // Placed at once when nothing was placed this frame, else on the next frame: the first
+    // update shows without waiting for a frame, a burst of them costs one placement a frame.
+    if (!frame && performance.now() - placed >= FRAME_MS) placeAll();
+    else schedule();
     for (const [id, entry] of drawn) {
       if (seen.has(id)) continue;
       entry.cursor.remove();

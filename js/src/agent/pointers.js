@@ -2,15 +2,23 @@
 // animation frame while it moves over the page, and as null when it leaves.
 import { blockOf, clamp01, scroller } from "./layout.js";
 
+const FRAME_MS = 16;
+
 export function trackPointer({ send, describe }) {
   let at = null; // the latest client coordinates, null while outside the document
   let frame = 0;
+  let sent = -Infinity; // when the pointer was last reported
   const update = () => {
     frame = 0;
+    sent = performance.now();
     if (at) send(positionAt(at.x, at.y, describe));
   };
+  // Reported at once when nothing was this frame (a move shows without waiting for a frame),
+  // else on the next animation frame, once.
   const schedule = () => {
-    if (!frame && at) frame = requestAnimationFrame(update);
+    if (frame || !at) return;
+    if (performance.now() - sent >= FRAME_MS) update();
+    else frame = requestAnimationFrame(update);
   };
   const options = { capture: true, passive: true };
   document.addEventListener(
