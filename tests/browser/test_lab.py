@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import sqlite3
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
-from playwright.sync_api import Browser, Frame, Page, WebSocket
+from playwright.sync_api import Browser, Frame, Page, WebSocket, WebSocketRoute
 from pycrdt import Doc
 
 from cobrowse_widget import _schema
@@ -84,6 +85,29 @@ def lab(tmp_path_factory: pytest.TempPathFactory, store: Path) -> Iterator[Lab]:
         yield server
 
 
+class Cut:
+    """User 2's socket to the quickstart room, passed through Playwright so a test can cut it
+    and keep it from coming back for a while (the widget keeps trying)."""
+
+    def __init__(self) -> None:
+        self.blocked = False
+        self.sides: list[WebSocketRoute] = []
+
+    def route(self, socket: WebSocketRoute) -> None:
+        if self.blocked:
+            socket.close()
+            return
+        self.sides = [socket, socket.connect_to_server()]
+
+    def cut(self) -> None:
+        self.blocked = True
+        for side in self.sides:
+            side.close()
+
+
+CUT = Cut()
+
+
 # Every websocket frame each user's browser sent or received (room, kernel), for privacy tests.
 FRAMES: dict[int, list[bytes]] = {}
 
@@ -108,6 +132,7 @@ def users(browser: Browser, lab: Lab) -> Iterator[tuple[Page, Page]]:
     one = browser.new_context(viewport={"width": 1400, "height": 1000})
     two = browser.new_context(viewport={"width": 1000, "height": 900})
     two.add_init_script(OVERLAY_HOOK)  # the overlay's shadow root is closed to page scripts
+    two.route_web_socket(re.compile(r"/cobrowse/api/rooms/quickstart"), CUT.route)
     page1, page2 = one.new_page(), two.new_page()
     _record_frames(page1, 1)
     _record_frames(page2, 2)
@@ -240,6 +265,7 @@ def _probe(page: Page, frame_url_end: str) -> tuple[dict, dict]:
 
 
 FORM_VALUE = "(sel) => document.querySelector(sel).value"
+NAME = "() => document.querySelector('#name').value"
 
 
 def _stored_fields(store: Path, room: str) -> dict[str, object]:
@@ -318,7 +344,44 @@ def test_private_fields_never_leave_the_page(users: tuple[Page, Page], store: Pa
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page2.locator(".cobrowse-frame").first.scroll_into_view_if_needed()
     page2.screenshot(path=str(ARTIFACTS / "form-user2.png"))
-    assert kernel_eval(page1, "cb.back()") == "True"  # back to the tour, for the tests after
+    _back_to_the_tour(users)
+
+
+def test_typing_while_cut_off_is_kept_and_converges_when_the_room_is_back(
+    users: tuple[Page, Page],
+) -> None:
+    """User 2's room socket is cut mid-typing and kept from coming back: what both type
+    meanwhile stays on their pages, and once user 2 is back both pages hold both. A reload of
+    user 2's view then shows the room's fields again."""
+    page1, page2 = users
+    kernel_eval(page1, 'cb.goto(DEMO_URL + "form.html")')
+    frame1, frame2 = (_demo_frame(page, "form.html") for page in users)
+    frame2.click("#name")
+    page2.keyboard.press("Control+A")
+    page2.keyboard.press("Backspace")  # what an earlier test typed
+    frame2.locator("#name").press_sequentially("before ")
+    _wait_for(lambda: _demo_frame(page1, "form.html"), page1, NAME, "before ")
+    frame2.locator("#name").press_sequentially("cut")
+    CUT.cut()
+    frame2.locator("#name").press_sequentially(" off")
+    frame1.click("#newsletter")
+    page2.locator(".cobrowse-status").first.wait_for(timeout=10_000)  # "reconnecting"
+    assert frame2.evaluate(FORM_VALUE, "#name").endswith("cut off")
+    CUT.blocked = False
+    _wait_for(lambda: _demo_frame(page1, "form.html"), page1, NAME, frame2.evaluate(NAME))
+    checked = "() => document.querySelector('#newsletter').checked"
+    _wait_for(lambda: _demo_frame(page2, "form.html"), page2, checked, True, 30_000)
+    typed = frame2.evaluate(NAME)
+    assert typed.startswith("before ") and "cut off" in typed
+    page2.get_by_role("button", name="Reload this view").first.click()
+    _wait_for(lambda: _demo_frame(page2, "form.html"), page2, NAME, typed)
+    _wait_for(lambda: _demo_frame(page2, "form.html"), page2, checked, True)
+    _back_to_the_tour(users)
+
+
+def _back_to_the_tour(users: tuple[Page, Page]) -> None:
+    """Back from the form to the tour, where the tests after expect the room."""
+    assert kernel_eval(users[0], "cb.back()") == "True"
     for page in users:
         _demo_frame(page, "tour.html")
 
