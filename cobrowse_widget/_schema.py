@@ -96,10 +96,13 @@ def go(doc: Doc[Any], delta: int) -> bool:
         return True
 
 
-def page_fields(doc: Doc[Any], url: str) -> dict[str, str | bool | list[str] | None]:
+FieldValue = str | bool | list[str] | dict[str, Any] | None
+
+
+def page_fields(doc: Doc[Any], url: str) -> dict[str, FieldValue]:
     """The form fields stored for page ``url`` (its fragment ignored), by field key."""
     prefix = url.split("#")[0] + " "
-    fields: dict[str, str | bool | list[str] | None] = {}
+    fields: dict[str, FieldValue] = {}
     for name, entry in doc.get(FIELDS, type=Map).items():
         if not name.startswith(prefix):
             continue
@@ -114,4 +117,6 @@ def page_fields(doc: Doc[Any], url: str) -> dict[str, str | bool | list[str] | N
 def _is_field_value(entry: object) -> bool:
     if entry is None or isinstance(entry, (bool, str)):
         return True
+    if isinstance(entry, dict):  # a <details>' {open}, a media element's {paused, time, rate}
+        return isinstance(entry.get("open"), bool) or isinstance(entry.get("paused"), bool)
     return isinstance(entry, list) and all(isinstance(item, str) for item in entry)

@@ -205,10 +205,11 @@ class CoBrowser(anywidget.AnyWidget):
                 self._held = [*self._held, url][-MAX_HELD:]
 
     @property
-    def fields(self) -> dict[str, str | bool | list[str] | None]:
+    def fields(self) -> dict[str, _schema.FieldValue]:
         """The shared form fields of the room's page, by field key (``#id``, ``input name 0``,
         ``radio name``...): text, a checkbox's state, a chosen value or values; None for a
-        private field someone typed in (its value never leaves their page)."""
+        private field someone typed in (its value never leaves their page); ``{"open": bool}``
+        for a ``<details>``, ``{"paused", "time", "rate"}`` for a video or audio element."""
         with self._replica.locked() as doc:
             return _schema.page_fields(doc, _schema.current_url(doc))
 

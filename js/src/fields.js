@@ -1,7 +1,8 @@
 // Form fields in the room's Y.Doc (docs/protocol.md, "Form fields"): the `fields` map holds, per
 // page URL and field key, a Y.Text for text fields (participants typing in one field merge), a
 // boolean, a string or a list of strings for the others (the last change wins), or null for a
-// private field someone typed in (its value never leaves their page).
+// private field someone typed in (its value never leaves their page); {open} for a <details>,
+// {paused, time, rate} for a <video> or <audio>.
 import * as Y from "yjs";
 import { MAX_FIELD_TEXT, MAX_FIELDS } from "./protocol/limits.js";
 import { rebase, textDiff } from "./protocol/text-edit.js";
@@ -23,6 +24,8 @@ export function readEntry(entry) {
   if (Array.isArray(entry) && entry.every((item) => typeof item === "string")) {
     return { kind: "multi", value: entry };
   }
+  if (typeof entry?.open === "boolean") return { kind: "open", value: { open: entry.open } };
+  if (typeof entry?.paused === "boolean") return { kind: "media", value: { ...entry } };
   return null;
 }
 

@@ -43,6 +43,9 @@ export function buildView(el, height) {
   const invite = element("div", "cobrowse-share", { hidden: true });
   const frame = element("iframe", "cobrowse-frame", { title: "Shared page" });
   frame.setAttribute("sandbox", ""); // every restriction, until the server names its flags
+  // A participant who has used this Jupyter page lets the room's media play in it (a follower's
+  // video starts when the presenter's does); nothing else is delegated to the page.
+  frame.setAttribute("allow", "autoplay");
   frame.setAttribute("referrerpolicy", "no-referrer");
   frame.style.height = `${height}px`;
 

@@ -172,3 +172,35 @@ def test_frameworks_take_the_rooms_values_into_their_state(
     frame.wait_for_function(
         "(expected) => document.querySelector('#state').textContent === expected", arg=expected
     )
+
+
+def test_details_and_media_follow_the_room(open_page: OpenPage) -> None:
+    page, frame = open_page(src="forms.html")
+    connect(page)
+    frame.click("#more summary")
+    frame.wait_for_function("document.querySelector('#audio, #clip').readyState >= 1")
+    frame.click("#play")
+    page.wait_for_function("received.some((m) => m.kind === 'media' && !m.value.paused)")
+    edits = messages(page, "field")
+    assert {"type": "field", "key": "#more", "kind": "open", "value": {"open": True}} in edits
+    played = next(e for e in edits if e["kind"] == "media")
+    assert played["key"] == "#clip" and played["value"]["rate"] == 1
+
+    other, other_frame = open_page(src="forms.html")  # another participant, who has not acted
+    other.click("#bar")  # ... on the page, only on the widget's page: media may play in the frame
+    connect(other)
+    media = {"paused": False, "time": 2.5, "rate": 1.5}
+    send_fields(
+        other,
+        [
+            {"key": "#more", "kind": "open", "value": {"open": True}},
+            {"key": "#clip", "kind": "media", "value": media},
+            {"key": "#clip", "kind": "media", "value": {"paused": False, "time": -1, "rate": 1}},
+        ],
+    )
+    other_frame.wait_for_function("document.querySelector('#more').open")
+    other_frame.wait_for_function(
+        """() => { const clip = document.querySelector('#clip');
+                   return !clip.paused && clip.playbackRate === 1.5 && clip.currentTime >= 2.5; }"""
+    )
+    assert messages(other, "field") == []  # what the room did is not reported back

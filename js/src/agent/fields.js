@@ -1,4 +1,5 @@
-// Form fields (docs/protocol.md, "Form fields"): report what the user types, ticks and picks, and
+// Form fields and page controls (docs/protocol.md, "Form fields"): report what the user types,
+// ticks and picks, opens (<details>) and plays (<video>, <audio>), and
 // apply the room's values so that the page's framework notices (the prototypes' own setters, then
 // `input` and `change` events, as a user's edit would fire them). Private fields (passwords, card
 // numbers, files, hidden inputs, what the page or the notebook marks) never leave this page:
@@ -9,7 +10,9 @@ import * as n from "./natives.js";
 import { mapPosition, rebase } from "../protocol/text-edit.js";
 import { MAX_FIELD_KEY, MAX_FIELD_TEXT, MAX_FIELDS } from "../protocol/limits.js";
 
-const FIELDS = "input, textarea, select";
+const FIELDS = "input, textarea, select, details, video, audio";
+const MEDIA_EVENTS = ["play", "pause", "seeked", "ratechange"];
+const QUIET_MS = 500; // media events that follow a change from the room are not the user's
 const MASK = "\u2022\u2022\u2022\u2022 (private)"; // someone typed here; what stays theirs
 const ALWAYS_PRIVATE = [
   "input[type=password i]",
@@ -31,6 +34,8 @@ const CARET_TYPES = new Set(["text", "search", "url", "tel", ""]); // setSelecti
 function kindOf(element) {
   const tag = n.localName(element);
   if (tag === "textarea") return "text";
+  if (tag === "details") return "open";
+  if (tag === "video" || tag === "audio") return "media";
   if (tag === "select") return n.selectMultiple(element) ? "multi" : "value";
   if (tag !== "input") return null;
   const type = typeOf(element);
@@ -45,6 +50,11 @@ const typeOf = (element) => (n.getAttribute(element, "type") ?? "").trim().toLow
 function valueOf(element) {
   const tag = n.localName(element);
   if (tag === "textarea") return n.textareaValue.get(element);
+  if (tag === "details") return { open: n.detailsOpen.get(element) };
+  if (tag === "video" || tag === "audio") {
+    const time = Math.round(n.media.time.get(element) * 100) / 100;
+    return { paused: n.media.paused(element), time, rate: n.media.rate.get(element) };
+  }
   if (tag === "select") {
     if (!n.selectMultiple(element)) return n.selectValue.get(element);
     const chosen = [];
@@ -234,6 +244,23 @@ export function syncFields({ send, describe }) {
     const element = fieldOf(event);
     if (element && kindOf(element) === "text") textState(element); // the value before an edit
   };
+  const onSummary = (event) => {
+    if (!n.isTrusted(event)) return;
+    const summary = n
+      .composedPath(event)
+      .find((node) => node instanceof Element && n.localName(node) === "summary");
+    const details = summary?.parentElement;
+    if (details && n.localName(details) === "details") setTimeout(() => report(details)); // toggled by then
+  };
+  const quiet = new WeakMap(); // media element -> until when its events are the room's doing
+  const onMedia = (event) => {
+    const element = n.composedPath(event)[0];
+    if (!(element instanceof HTMLMediaElement) || !n.userHasActed()) return;
+    if ((quiet.get(element) ?? 0) > performance.now()) return;
+    report(element);
+  };
+  n.listen(window, "click", onSummary, true);
+  for (const type of MEDIA_EVENTS) n.listen(window, type, onMedia, true);
   n.listen(window, "input", onEdit, true);
   n.listen(window, "change", onEdit, true);
   n.listen(window, "focusin", onStart, true);
@@ -260,6 +287,12 @@ export function syncFields({ send, describe }) {
     if (isPrivate(element, rules)) return void (field.kind === "private" && mask(element));
     if (field.kind !== kind) return;
     if (kind === "text") return applyText(element, field);
+    if (kind === "open") {
+      if (n.detailsOpen.get(element) !== field.value.open)
+        n.detailsOpen.set(element, field.value.open);
+      return;
+    }
+    if (kind === "media") return applyMedia(element, field.value);
     if (kind === "check") {
       if (n.inputChecked.get(element) === field.value) return;
       n.inputChecked.set(element, field.value);
@@ -280,6 +313,16 @@ export function syncFields({ send, describe }) {
       (n.localName(element) === "select" ? n.selectValue : n.inputValue).set(element, field.value);
     }
     announce(element, kind);
+  };
+
+  const applyMedia = (element, { paused, time, rate }) => {
+    quiet.set(element, performance.now() + QUIET_MS);
+    if (n.media.rate.get(element) !== rate) n.media.rate.set(element, rate);
+    if (Math.abs(n.media.time.get(element) - time) > 0.5) n.media.time.set(element, time);
+    if (paused !== n.media.paused(element)) {
+      if (paused) n.media.pause(element);
+      else n.media.play(element)?.catch?.(() => {}); // the browser may refuse without a gesture
+    }
   };
 
   const applyText = (element, { value, ack = 0 }) => {
@@ -306,6 +349,7 @@ export function syncFields({ send, describe }) {
         if (fields.length >= MAX_FIELDS) break;
         const kind = kindOf(element);
         const name = key(element);
+        if (kind === "open" || kind === "media") continue; // they have no default to share
         if (fields.some((field) => field.key === name)) continue; // a radio group's other buttons
         if (isPrivate(element, rules)) fields.push({ key: name, kind: "private", value: null });
         else {

@@ -51,3 +51,11 @@ export const selection = {
   areaEnd: getterOf(HTMLTextAreaElement.prototype, "selectionEnd"),
   areaSet: uncurry(HTMLTextAreaElement.prototype.setSelectionRange),
 };
+export const detailsOpen = field(HTMLDetailsElement.prototype, "open");
+export const media = {
+  paused: getterOf(HTMLMediaElement.prototype, "paused"),
+  time: field(HTMLMediaElement.prototype, "currentTime"),
+  rate: field(HTMLMediaElement.prototype, "playbackRate"),
+  play: uncurry(HTMLMediaElement.prototype.play),
+  pause: uncurry(HTMLMediaElement.prototype.pause),
+};

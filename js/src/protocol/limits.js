@@ -27,6 +27,8 @@ export const MAX_FIELD_KEY = 512;
 export const MAX_FIELD_TEXT = 32768;
 export const MAX_CHOICES = 256;
 export const MAX_SELECTORS = 64;
+/** A media element's shared position, in seconds (a week). */
+export const MAX_MEDIA_TIME = 7 * 24 * 3600;
 
 /** Sustained rate and burst of each kind of agent message the widget acts on (per second). */
 export const RATES = {

@@ -138,6 +138,8 @@ export function toPointers(value) {
 }
 
 const isKind = (value) =>
+  value === "open" ||
+  value === "media" ||
   value === "text" ||
   value === "check" ||
   value === "value" ||
@@ -167,7 +169,23 @@ export function toFieldValue(kind, value) {
     return typeof value === "string" && value.length <= limits.MAX_STRING ? value : undefined;
   if (kind === "multi") return toChoices(value) ?? undefined;
   if (kind === "private") return null;
+  if (kind === "open") {
+    const open = isObject(value) ? own(value, "open") : undefined;
+    return typeof open === "boolean" ? { __proto__: null, open } : undefined;
+  }
+  if (kind === "media") return toMedia(value);
   return undefined;
+}
+
+/** A media element's state: paused, position (s) and rate, within what browsers accept. */
+function toMedia(value) {
+  if (!isObject(value)) return undefined;
+  const paused = own(value, "paused");
+  const time = own(value, "time");
+  const rate = own(value, "rate");
+  if (typeof paused !== "boolean" || !isFinite(time) || !isFinite(rate)) return undefined;
+  if (time < 0 || time > limits.MAX_MEDIA_TIME || rate < 0.0625 || rate > 16) return undefined;
+  return { __proto__: null, paused, time, rate };
 }
 
 /** One field state {key, kind, value} (with the acknowledged edit `ack` when given). */
