@@ -46,7 +46,8 @@ function render({ model, el }) {
       if (id === doc.clientID || !state?.pointer || state.url !== navigation.shownUrl) return;
       const user = state.user ?? {};
       const name = String(user.name ?? "someone");
-      pointers.push({ id, name, color: String(user.color ?? ""), pointer: state.pointer });
+      const color = String(user.color ?? "");
+      pointers.push({ id, name, color, pointer: state.pointer, click: state.click });
     });
     return pointers; // peers' data: the agent link bounds it before it reaches the page's realm
   };
@@ -116,6 +117,8 @@ function render({ model, el }) {
   // A scroll goes out live in awareness, and into the doc once it has rested (so that an hour of
   // scrolling does not grow the doc, and a page loaded later goes where the room is).
   let settle = 0;
+  let clicks = 0;
+  const clickBudget = tokenBucket(RATES.click, performance.now());
   const shareScroll = coalesced(({ url, anchor }) => {
     if (url !== navigation.shownUrl) return;
     present({ scroll: { url, anchor } });
@@ -184,6 +187,12 @@ function render({ model, el }) {
       if (navigation.writer) shareScroll.call({ url: navigation.shownUrl, anchor });
     },
     pointer: ({ pointer }) => sharePointer.call({ url: navigation.shownUrl, pointer }),
+    // A click shows as a ripple where the pointer is (counted, so each one is seen once).
+    click: ({ pointer }) => {
+      if (!clickBudget.take(performance.now())) return;
+      clicks += 1;
+      present({ pointer, click: clicks });
+    },
   });
 
   const { scroll } = schema.roots(doc);

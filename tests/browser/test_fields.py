@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Frame, Page
 
-from .agent_messages import messages, wait_for_message
+from .agent_messages import expose_overlay, messages, wait_for_message
 
 pytestmark = pytest.mark.browser
 
@@ -204,3 +204,41 @@ def test_details_and_media_follow_the_room(open_page: OpenPage) -> None:
                    return !clip.paused && clip.playbackRate === 1.5 && clip.currentTime >= 2.5; }"""
     )
     assert messages(other, "field") == []  # what the room did is not reported back
+
+
+def test_clicks_show_as_ripples_and_only_tabs_are_replayed(open_page: OpenPage) -> None:
+    page, frame = open_page(src="tabs.html")
+    frame.click("#tab-b")
+    frame.click("#buy")
+    wait_for_message(page, "click", 2)
+    tab_click, buy_click = (m["pointer"] for m in messages(page, "click"))
+    assert tab_click["locator"]["id"] == "tab-b" and buy_click["locator"]["id"] == "buy"
+
+    other, other_frame = open_page(src="tabs.html")
+    expose_overlay(other, other_frame)
+
+    def pointers(pointer: dict[str, Any], click: int) -> None:
+        ann = {"id": 1, "name": "Ann", "color": "#0000ff", "pointer": pointer, "click": click}
+        other.evaluate("(p) => sendToAgent({ type: 'pointers', pointers: [p] })", ann)
+
+    pointers(tab_click, 1)  # a click made before this page saw Ann: not shown, not replayed
+    other_frame.wait_for_function("window.cobrowseOverlayRoot?.querySelector('.cursor')")
+    other_frame.evaluate(RIPPLES)
+    assert other_frame.evaluate("document.querySelector('#tab-b').ariaSelected") == "false"
+    pointers(tab_click, 2)
+    other_frame.wait_for_function("window.ripples === 1")
+    assert other_frame.evaluate("document.querySelector('#tab-b').ariaSelected") == "true"
+    pointers(buy_click, 3)
+    other_frame.wait_for_function("window.ripples === 2")  # replayed, if at all, by now
+    assert other_frame.evaluate("window.bought") == 0
+
+
+# Counts the ripples the overlay draws (each is removed after its animation).
+RIPPLES = """() => {
+    window.ripples = 0;
+    new MutationObserver((changes) => {
+        for (const change of changes) {
+            for (const node of change.addedNodes) if (node.className === 'ripple') ripples++;
+        }
+    }).observe(window.cobrowseOverlayRoot, { childList: true });
+}"""

@@ -7,6 +7,7 @@ import { awaitConnect } from "./connect.js";
 import { syncFields } from "./fields.js";
 import { describe, resolve } from "./locator.js";
 import { remotePointers } from "./overlay.js";
+import { replaySafeClick, trackClicks } from "./clicks.js";
 import { trackPointer } from "./pointers.js";
 import { installRuntime } from "./runtime/index.js";
 import { syncScroll } from "./scroll.js";
@@ -47,7 +48,8 @@ function start(port, runtime, mapUrl, result) {
   );
   const scrollTo = syncScroll({ send: (anchor) => send({ type: "scroll", anchor }), ...locate });
   trackPointer({ send: (pointer) => send({ type: "pointer", pointer }), ...locate });
-  const drawPointers = remotePointers(locate.resolve);
+  const drawPointers = remotePointers(locate.resolve, replaySafeClick);
+  trackClicks({ send: (pointer) => send({ type: "click", pointer }), ...locate });
   const fields = syncFields({ send, describe: locate.describe });
   listen(port, "message", (event) => {
     const message = widgetMessage(messageData(event));

@@ -14,6 +14,7 @@ const SIDES = { above: " \u2191", below: " \u2193", left: " \u2190", right: " \u
 // choose the locators, and a miss on a large page scans thousands of elements.
 const RESOLVE_MS = 8;
 const FRAME_MS = 16;
+const RIPPLE_MS = 700;
 const HOST_STYLE = `all: initial !important; display: block !important; position: absolute !important;
   left: 0 !important; top: 0 !important; width: 0 !important; height: 0 !important;
   overflow: visible !important; pointer-events: none !important; z-index: 2147483647 !important;`;
@@ -30,6 +31,10 @@ const STYLE = `
   .missing path { fill: #fff; stroke: currentColor; stroke-dasharray: 3 2; }
   .missing .cobrowse-pointer { background: #fff; color: var(--color); border: 1px dashed var(--color);
     text-shadow: none; }
+  .ripple { position: absolute; left: -14px; top: -14px; width: 28px; height: 28px;
+    border-radius: 50%; border: 3px solid var(--ripple, #e8590c); opacity: 0;
+    animation: ripple 700ms ease-out; }
+  @keyframes ripple { from { opacity: 0.9; scale: 0.3; } to { opacity: 0; scale: 1.6; } }
   .offscreen svg { display: none; }
   .offscreen .cobrowse-pointer { left: 0; top: 0; }
   .offscreen.right .cobrowse-pointer { transform: translateX(-100%); }
@@ -37,7 +42,7 @@ const STYLE = `
 `;
 
 /** Returns `draw(pointers)`, which replaces the drawn set with `pointers` (already validated). */
-export function remotePointers(resolve) {
+export function remotePointers(resolve, onClick = () => {}) {
   let host = null;
   let shadow = null;
   const drawn = new Map(); // id -> {cursor, label, pointer, key, element}
@@ -81,6 +86,11 @@ export function remotePointers(resolve) {
     for (const name of Object.keys(SIDES)) classList.toggle(name, side === name);
     setText(entry.label, (found ? entry.name : entry.name + MISSING) + (side ? SIDES[side] : ""));
     entry.cursor.style.transform = `translate(${x}px, ${y}px)`;
+    if (entry.clicked) {
+      entry.clicked = false;
+      ripple(shadow, x, y, entry.color);
+      if (found) onClick(entry.element);
+    }
   };
 
   let frame = 0;
@@ -110,17 +120,22 @@ export function remotePointers(resolve) {
     }
     if (!host.isConnected) document.documentElement.append(host);
     const seen = new Set();
-    for (const { id, name, color, pointer } of pointers) {
+    for (const { id, name, color, pointer, click } of pointers) {
       seen.add(id);
       let entry = drawn.get(id);
       if (!entry) {
-        entry = createCursor();
+        entry = { ...createCursor(), click }; // a click made before we saw them is not shown
         shadow.append(entry.cursor);
         drawn.set(id, entry);
+      }
+      if (click !== entry.click) {
+        entry.click = click;
+        entry.clicked = true; // a ripple where the pointer is placed next
       }
       entry.name = name;
       entry.pointer = pointer;
       entry.cursor.style.setProperty("--color", color);
+      entry.color = color;
     }
     // Placed at once when nothing was placed this frame, else on the next frame: the first
     // update shows without waiting for a frame, a burst of them costs one placement a frame.
@@ -154,6 +169,16 @@ function createHost() {
   const shadow = attachShadow(host, { __proto__: null, mode: "closed" });
   shadow.append(style);
   return [host, shadow];
+}
+
+/** A ring spreading from where someone clicked, in their colour (the cursor's --color). */
+function ripple(shadow, x, y, color) {
+  const ring = document.createElement("div");
+  ring.className = "ripple";
+  ring.style.setProperty("--ripple", color); // a checked #rgb or #rrggbb
+  ring.style.transform = `translate(${x}px, ${y}px)`;
+  shadow.append(ring);
+  setTimeout(() => ring.remove(), RIPPLE_MS);
 }
 
 function createCursor() {

@@ -47,7 +47,7 @@ export function trackPointer({ send, describe }) {
 /** A fraction to four places: a tenth of a pixel on a 1000-pixel element, in few bytes. */
 const short = (fraction) => Math.round(fraction * 1e4) / 1e4;
 
-function positionAt(x, y, describe) {
+export function positionAt(x, y, describe) {
   const root = scroller();
   const fx = short(clamp01((x + window.scrollX) / root.scrollWidth));
   const fy = short(clamp01((y + window.scrollY) / root.scrollHeight));

@@ -36,6 +36,7 @@ export const RATES = {
   pointer: { rate: 60, burst: 60 },
   navigation: { rate: 3, burst: 6 }, // hello and navigated: loads and same-document moves
   field: { rate: 60, burst: 120 }, // edits of form fields (keystrokes), per page load
+  click: { rate: 10, burst: 10 }, // clicks shown to the room
 };
 
 /** The attributes a locator carries, with the longest value of each: URLs and names may be long,

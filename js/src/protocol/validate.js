@@ -126,12 +126,14 @@ export function toPointers(value) {
     const given = own(item, "name");
     const name = typeof given === "string" ? trim(slice(given, 0, limits.MAX_NAME)) : "";
     const color = own(item, "color");
+    const click = own(item, "click");
     append(pointers, {
       __proto__: null,
       id: `${id}`,
       name: name || "Someone",
       color: isColor(color) ? color : DEFAULT_COLOR,
       pointer,
+      click: isInteger(click) && click >= 0 ? click : 0, // how many times they clicked
     });
   }
   return pointers;
@@ -250,6 +252,10 @@ export function agentMessage(data) {
   if (type === "fields") {
     const fields = toFields(own(data, "fields"));
     return fields && { type, fields };
+  }
+  if (type === "click") {
+    const pointer = toPointer(own(data, "pointer"));
+    return pointer && { type, pointer };
   }
   if (type === "field") {
     const field = toField(data);
