@@ -35,6 +35,7 @@ from playwright.sync_api import Browser, Frame, Page, WebSocket, sync_playwright
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from benchmarks.page_load import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from benchmarks.room_latency import start_relay  # noqa: E402
 from tests.browser.agent_messages import OVERLAY_HOOK  # noqa: E402
 from tests.browser.lab import (  # noqa: E402
@@ -46,9 +47,6 @@ from tests.browser.lab import (  # noqa: E402
     write_notebook,
 )
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--disable-dev-shm-usage", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update"]  # fmt: skip
 VIEWPORT = {"width": 1200, "height": 1000}
 FLOOR = Path(__file__).resolve().parent / "floor"
 DEMO = "demo.cobrowse.invalid"

@@ -59,3 +59,13 @@ class Client:
 
         await asyncio.wait_for(loop(), timeout)
         return self.ws.close_code
+
+
+class Sink:
+    """A room peer that keeps what the room sends it."""
+
+    def __init__(self) -> None:
+        self.sent: list[bytes] = []
+
+    def send(self, message: bytes) -> None:
+        self.sent.append(message)

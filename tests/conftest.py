@@ -473,3 +473,17 @@ def site_prefix(http_server_client, browser_pass):
         return response.headers["Location"].split(f"/{scheme}/", 1)[0] + "/"
 
     return find
+
+
+@pytest.fixture
+def kernel_rooms(jp_serverapp, jp_http_port, jp_base_url) -> str:
+    """The kernel-rooms address the extension advertises to the kernels it starts."""
+    return f"ws://127.0.0.1:{jp_http_port}{jp_base_url}cobrowse/api/kernel-rooms/"
+
+
+async def kernel_pass(jp_fetch, room: str) -> str:
+    """A kernel pass for ``room``, as the session endpoint gives a view."""
+    response = await jp_fetch(
+        "cobrowse", "api", "session", method="POST", body=json.dumps({"room": room})
+    )
+    return json.loads(response.body)["kernel_pass"]

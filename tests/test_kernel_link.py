@@ -4,20 +4,16 @@ one room only."""
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any
 
 import pytest
-from jupyter_server.auth import Authorizer
 from pycrdt import (
     Awareness,
     Doc,
     Map,
     create_awareness_message,
-    create_sync_message,
     create_update_message,
-    handle_sync_message,
 )
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
@@ -29,41 +25,9 @@ from cobrowse_widget._shared import KERNEL_ROOMS
 from jupyter_ext.handlers import PASS_HEADER as SERVER_PASS_HEADER
 from jupyter_ext.rooms import Room
 
-from ._room_client import Client
+from ._room_client import Client, Sink
+from .conftest import kernel_pass
 from .waiting import until
-
-
-class Reader(Authorizer):
-    """Grants only reading co-browsing rooms."""
-
-    def is_authorized(self, handler, user, action, resource) -> bool:  # type: ignore[override]
-        return resource != "cobrowse" or action == "read"
-
-
-@pytest.fixture
-def authorizer() -> type[Authorizer] | None:
-    return None
-
-
-@pytest.fixture
-def jp_server_config(jp_server_config, authorizer) -> dict:
-    if authorizer is None:
-        return jp_server_config
-    server = {**jp_server_config["ServerApp"], "authorizer_class": authorizer}
-    return {**jp_server_config, "ServerApp": server}
-
-
-@pytest.fixture
-def kernel_rooms(jp_serverapp, jp_http_port, jp_base_url) -> str:
-    """The kernel-rooms address the extension advertises to the kernels it starts."""
-    return f"ws://127.0.0.1:{jp_http_port}{jp_base_url}cobrowse/api/kernel-rooms/"
-
-
-async def kernel_pass(jp_fetch, room: str) -> str:
-    response = await jp_fetch(
-        "cobrowse", "api", "session", method="POST", body=json.dumps({"room": room})
-    )
-    return json.loads(response.body)["kernel_pass"]
 
 
 def test_the_kernel_and_the_server_name_the_pass_header_alike() -> None:
@@ -129,31 +93,7 @@ async def test_a_pass_is_for_its_room_and_nothing_else(jp_fetch, kernel_rooms):
         assert err.value.code == 403
 
 
-@pytest.mark.parametrize("authorizer", [Reader])
-async def test_a_readers_pass_makes_a_reader(jp_fetch, kernel_rooms, authorizer):
-    credential = await kernel_pass(jp_fetch, "watch")
-    request = HTTPRequest(kernel_rooms + "watch", headers={PASS_HEADER: credential})
-    socket = await websocket_connect(request)
-    writer = Doc()
-    writer.get("page", type=Map)["url"] = "https://evil.example/"
-    await socket.write_message(create_update_message(writer.get_update()), binary=True)
-    probe = Doc()
-    await socket.write_message(create_sync_message(probe), binary=True)
-    while (message := await socket.read_message())[:2] != b"\x00\x01":
-        pass
-    handle_sync_message(message[1:], probe)  # the room's document after the write
-    assert "url" not in probe.get("page", type=Map)
-    socket.close()
-
-
 def test_a_replica_gets_the_document_but_no_presence() -> None:
-    class Sink:
-        def __init__(self) -> None:
-            self.sent: list[bytes] = []
-
-        def send(self, message: bytes) -> None:
-            self.sent.append(message)
-
     room, person, replica = Room("r"), Sink(), Sink()
     room.join(person, {"username": "a", "name": "A", "color": "#123456"})
     room.join(replica, {"username": "a", "name": "A", "color": "#123456"}, presence=False)

@@ -15,19 +15,11 @@ from tornado.websocket import websocket_connect
 from cobrowse_widget._schema import current_url, navigate
 from jupyter_ext.rooms import RoomHub
 
-from ._room_client import Client
+from ._room_client import Client, Sink
 from .browser.lab import running_lab
 from .waiting import until
 
 ALICE = {"username": "alice", "name": "Alice", "color": "#336699"}
-
-
-class Sink:
-    def __init__(self) -> None:
-        self.sent: list[bytes] = []
-
-    def send(self, message: bytes) -> None:
-        self.sent.append(message)
 
 
 def sqlite_stores(db: Path):

@@ -17,12 +17,14 @@ from pycrdt import (
     create_update_message,
     handle_sync_message,
 )
-from tornado.httpclient import HTTPClientError
+from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
+from jupyter_ext.handlers import PASS_HEADER
 from jupyter_ext.rooms._hub import Refused, Room, RoomHub, RoomLimits
 
-from ._room_client import Client
+from ._room_client import Client, Sink
+from .conftest import kernel_pass
 
 
 class AsyncReader(Authorizer):
@@ -172,14 +174,6 @@ async def test_the_session_needs_read_permission(jp_fetch, authorizer):
 
 ALICE = {"username": "alice", "name": "Alice", "color": "#e6194b"}
 MALLORY = {"username": "mallory", "name": "Mallory", "color": "#3cb44b"}
-
-
-class Sink:
-    def __init__(self) -> None:
-        self.sent: list[bytes] = []
-
-    def send(self, message: bytes) -> None:
-        self.sent.append(message)
 
 
 def _awareness_message(client_id: int | None = None, name: str = "A") -> tuple[bytes, int]:
@@ -335,3 +329,20 @@ def test_the_rooms_presence_has_a_budget_that_participants_who_leave_give_back()
     room.receive(peers[3], refused)  # the space the first one held is free again
     with pytest.raises(Refused, match="awareness is full"):
         room.receive(peers[1], presence())
+
+
+@pytest.mark.parametrize("authorizer", [AsyncReader])
+async def test_a_readers_pass_makes_a_reader(jp_fetch, kernel_rooms, authorizer):
+    credential = await kernel_pass(jp_fetch, "watch")
+    request = HTTPRequest(kernel_rooms + "watch", headers={PASS_HEADER: credential})
+    socket = await websocket_connect(request)
+    writer = Doc()
+    writer.get("page", type=Map)["url"] = "https://evil.example/"
+    await socket.write_message(create_update_message(writer.get_update()), binary=True)
+    probe = Doc()
+    await socket.write_message(create_sync_message(probe), binary=True)
+    while (message := await socket.read_message())[:2] != b"\x00\x01":
+        pass
+    handle_sync_message(message[1:], probe)  # the room's document after the write
+    assert "url" not in probe.get("page", type=Map)
+    socket.close()
