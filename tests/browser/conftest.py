@@ -195,22 +195,30 @@ def open_page(browser: Browser, site: str) -> Iterator[Callable[..., tuple[Page,
 
 @pytest.fixture(scope="session")
 def frameworks() -> Path:
-    """React and Vue for the agent's framework pages, from js/node_modules (npm): the React
-    form bundled by esbuild, Vue's browser build copied (agent_pages/frameworks/)."""
+    """React, Vue and Svelte for the agent's framework pages, from js/node_modules (npm): the
+    React and Svelte forms compiled and bundled by esbuild, Vue's browser build copied
+    (agent_pages/frameworks/)."""
     out = AGENT_PAGES / "frameworks"
     out.mkdir(exist_ok=True)
     modules = ROOT / "js" / "node_modules"
-    subprocess.run(
-        [
-            str(modules / ".bin" / "esbuild"),
-            str(ROOT / "js" / "tests" / "fixtures" / "react-form.jsx"),
-            "--bundle",
-            "--jsx=automatic",
-            '--define:process.env.NODE_ENV="production"',
-            f"--outfile={out / 'react-form.js'}",
-            "--log-level=warning",
-        ],
-        check=True,
-    )
+    fixtures = ROOT / "js" / "tests" / "fixtures"
+    compiled = out / "svelte-form.compiled.js"
+    subprocess.run(["node", str(fixtures / "compile-svelte.mjs"), str(compiled)], check=True)
+    for entry, name in (("react-form.jsx", "react-form.js"), ("svelte-form.mjs", "svelte-form.js")):
+        subprocess.run(
+            [
+                str(modules / ".bin" / "esbuild"),
+                str(fixtures / entry),
+                "--bundle",
+                "--jsx=automatic",
+                '--define:process.env.NODE_ENV="production"',
+                "--conditions=browser",
+                f"--alias:svelte-form.compiled={compiled}",
+                f"--outfile={out / name}",
+                "--log-level=warning",
+            ],
+            check=True,
+            env={**os.environ, "NODE_PATH": str(modules)},  # for the compiled component
+        )
     shutil.copy(modules / "vue" / "dist" / "vue.global.prod.js", out / "vue.global.prod.js")
     return out

@@ -152,7 +152,7 @@ def test_a_remote_edit_keeps_the_local_caret_and_pending_edits(open_page: OpenPa
     assert (last["base"], last["value"]) == ("hello world", "hello world!")
 
 
-@pytest.mark.parametrize("app", ["react", "vue"])
+@pytest.mark.parametrize("app", ["react", "vue", "svelte"])
 def test_frameworks_take_the_rooms_values_into_their_state(
     open_page: OpenPage, frameworks: Any, app: str
 ) -> None:
