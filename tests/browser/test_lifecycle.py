@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Frame, Page
+from pycrdt import create_update_message
+from tornado.websocket import websocket_connect
 
+from cobrowse_widget import _schema
+
+from .._room_client import Client
 from ..sites.static_site import answer, serve
+from ..waiting import poll
 from .lab import (
     ARTIFACTS,
     Lab,
@@ -151,4 +160,51 @@ def test_a_server_without_the_extension_says_what_to_do(browser: Browser, tmp_pa
         assert warning.count() == 1
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         cell.screenshot(path=str(ARTIFACTS / "no-extension.png"))
+        context.close()
+
+
+def _navigate_from_outside(lab: Lab, room: str, url: str) -> None:
+    """A participant outside any notebook (a websocket client in this process) moves ``room``
+    to ``url`` once it has the room's page."""
+
+    async def navigate() -> None:
+        address = lab.url.replace("http", "ws", 1) + f"/cobrowse/api/rooms/{room}"
+        client = Client(await websocket_connect(f"{address}?token={lab.token}"))
+        await client.handshake()
+        await client.pump(lambda: _schema.current_url(client.doc) != "", timeout=15)
+        _schema.navigate(client.doc, url)
+        update = client.doc.get_update()
+        await client.ws.write_message(create_update_message(update), binary=True)
+        client.ws.close()
+
+    errors: list[BaseException] = []
+    thread = threading.Thread(target=lambda: _run(navigate(), errors))
+    thread.start()
+    thread.join(30)
+    assert not errors, errors
+
+
+def _run(coroutine: Any, errors: list[BaseException]) -> None:
+    try:
+        asyncio.run(coroutine)
+    except BaseException as exc:  # reported to the test's thread
+        errors.append(exc)
+
+
+def test_the_kernel_follows_its_room_with_no_view_displayed(
+    browser: Browser, site: str, tmp_path: Path
+) -> None:
+    """The kernel syncs with the room on a socket of its own: with every view of its widget gone
+    (outputs cleared), it still sees where the room goes."""
+    notebook = _widget_notebook(tmp_path, f"{site}/a.html")
+    with running_lab(_lab_dir(tmp_path), [notebook], [SITE_HOST]) as lab:
+        context, page = _run_notebook(browser, lab, notebook)
+        _heading(page, "/a.html")
+        poll(lambda: kernel_eval(page, "cb._link.up") == "True", page, 20_000)
+        page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
+        page.locator(".cobrowse-frame").wait_for(state="detached")
+        room = kernel_eval(page, "cb.room").strip("'")
+        _navigate_from_outside(lab, room, f"{site}/b.html")
+        expected = repr(f"{site}/b.html")
+        poll(lambda: kernel_eval(page, "cb.url") == expected, page, 15_000)
         context.close()
