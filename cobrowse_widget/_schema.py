@@ -82,6 +82,12 @@ def navigate(doc: Doc[Any], url: str) -> None:
         page["by"] = doc.client_id
 
 
+def reload(doc: Doc[Any]) -> None:
+    """Reload the room's page for everyone (``page.reload`` counts reloads)."""
+    page, _, _ = roots(doc)
+    page["reload"] = int(page.get("reload", 0)) + 1
+
+
 def go(doc: Doc[Any], delta: int) -> bool:
     """Move ``delta`` steps through the history (-1 is back); False when there is nowhere to go."""
     page, hist, _ = roots(doc)

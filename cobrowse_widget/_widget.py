@@ -224,6 +224,11 @@ class CoBrowser(anywidget.AnyWidget):
         with self._replica.locked() as doc:
             return _schema.go(doc, -1)
 
+    def reload(self) -> None:
+        """Reload the page for everyone in the room."""
+        with self._replica.locked() as doc:
+            _schema.reload(doc)
+
     def forward(self) -> bool:
         """Go forward one page for everyone; False at the end of the history."""
         with self._replica.locked() as doc:

@@ -43,6 +43,7 @@ export class Navigation {
     this.pending = null;
     this.requested = []; // what the frame was asked to load since the last hello, oldest first
     this.shownFor = null;
+    this.reloads = null; // the room's reload count this view has acted on (null: not synced)
     this.onRoom = () => this.roomChanged();
     const { page, history } = schema.roots(doc);
     page.observe(this.onRoom);
@@ -65,7 +66,10 @@ export class Navigation {
     const { length } = schema.roots(this.doc).history;
     this.act({ type: "room", url: target.url, index, length });
     if (same(target, this.shown)) this.shownFor = target; // e.g. the navigator recorded where we landed
-    if (target.url && !same(target, this.shownFor) && !same(target, this.pending))
+    const reloads = schema.reloads(this.doc);
+    const reload = this.reloads !== null && reloads !== this.reloads;
+    this.reloads = reloads;
+    if (target.url && (reload || (!same(target, this.shownFor) && !same(target, this.pending))))
       this.load(target);
   }
 
@@ -91,9 +95,16 @@ export class Navigation {
    * kernel; a named room may need a first page, unless the kernel is giving it one (`cb.goto` in
    * the cell that made the widget): that is decided once the kernel has answered. */
   roomSynced({ ownRoom }) {
+    if (this.reloads === null) this.reloads = schema.reloads(this.doc); // earlier reloads are done
     if (!ownRoom && !schema.currentUrl(this.doc)) return this.act({ type: "wait-for-kernel" });
     this.roomChanged();
     this.act({ type: "room-ready" });
+  }
+
+  /** Reload the room's page: for everyone when this view writes, else for this view. */
+  reload() {
+    if (this.writer) schema.reload(this.doc);
+    else this.load(this.room());
   }
 
   /** The kernel's state is in (or it stayed silent): an empty room starts on `startUrl`. */

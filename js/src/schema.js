@@ -49,6 +49,14 @@ export function navigate(doc, url, result = null) {
   });
 }
 
+/** How many times the room's page was reloaded for everyone. */
+export const reloads = (doc) => Number(roots(doc).page.get("reload") ?? 0);
+
+/** Reload the room's page for everyone. */
+export function reload(doc) {
+  roots(doc).page.set("reload", reloads(doc) + 1);
+}
+
 /** The Yjs client id of whoever made the latest navigation. */
 export const navigatedBy = (doc) => Number(roots(doc).page.get("by") ?? -1);
 

@@ -247,7 +247,9 @@ function render({ model, el }) {
       if (!disposed) view.setError(`Could not renew the co-browsing session: ${err.message}`);
     }
   };
-  view.onReload(() => renewSession({ reload: true }));
+  // Reload: the session may have ended (a server restart); then the room's page again, for
+  // everyone when this view writes.
+  view.onReload(() => renewSession({ reload: false }).then(() => !disposed && navigation.reload()));
   view.onShare(() => {
     const url = schema.currentUrl(doc) || model.get("start_url");
     const code = joinCode(url, model.get("room"));

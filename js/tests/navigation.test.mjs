@@ -243,3 +243,25 @@ test("a load the browser let go is asked for again", () => {
   assert.deepEqual(v.loads(), [A, B, B]);
   assert.deepEqual(schema.roots(v.doc).history.toArray(), [A, B], "nothing written for it");
 });
+
+test("a reload reloads the room's page for everyone; a reader's only for itself", () => {
+  const one = showing(A);
+  one.navigation.roomSynced({ ownRoom: true });
+  const two = view({ doc: peerOf(one.doc) });
+  two.open();
+  two.navigation.roomSynced({ ownRoom: true });
+  landed(two, A);
+  const reader = view({ doc: peerOf(one.doc), write: false });
+  reader.open();
+  reader.navigation.roomSynced({ ownRoom: true });
+  landed(reader, A);
+  const before = [one.loads().length, two.loads().length, reader.loads().length];
+  one.navigation.reload();
+  assert.deepEqual(
+    [one.loads().length, two.loads().length, reader.loads().length],
+    before.map((n) => n + 1),
+  );
+  reader.navigation.reload(); // a reader writes nothing: only its own view reloads
+  assert.equal(schema.reloads(one.doc), 1);
+  assert.deepEqual([one.loads().length, reader.loads().length], [before[0] + 1, before[2] + 2]);
+});

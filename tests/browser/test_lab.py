@@ -386,6 +386,20 @@ def _back_to_the_tour(users: tuple[Page, Page]) -> None:
         _demo_frame(page, "tour.html")
 
 
+def test_a_reload_reloads_the_page_for_everyone(users: tuple[Page, Page]) -> None:
+    """The widget's reload button, and ``cb.reload()``, load the room's page again in every
+    participant's view."""
+    page1, page2 = users
+    for reload in (
+        lambda: page1.get_by_role("button", name="Reload this view").first.click(),
+        lambda: kernel_eval(page1, "cb.reload()"),
+    ):
+        _demo_frame(page2, "tour.html").evaluate("() => { window.marked = true; }")
+        reload()
+        marked = "() => window.marked === true"
+        _wait_for(lambda: _demo_frame(page2, "tour.html"), page2, marked, False)
+
+
 def test_the_share_button_shows_the_line_that_joins_the_room(users: tuple[Page, Page]) -> None:
     page1, _ = users
     page1.locator(".cobrowse-button[title^='Share this room']").first.click()
