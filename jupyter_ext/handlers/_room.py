@@ -20,10 +20,11 @@ from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
 from cobrowse_widget._shared import ROOM_NAME
 
-from ..rooms import KernelPasses, Refused, Room, RoomHub, Throttle
+from ..rooms import KernelPasses, NotAllowed, Refused, Room, RoomHub, Throttle
 from ._session import AUTH_RESOURCE, participant
 
 POLICY_VIOLATION, UNSUPPORTED_DATA, TRY_AGAIN_LATER = 1008, 1003, 1013
+NOT_ALLOWED = 4403  # an update the sender's role does not allow (docs/protocol.md)
 PASS_HEADER = "X-Cobrowse-Pass"
 SYNC_STEP1 = bytes([YMessageType.SYNC, YSyncMessageType.SYNC_STEP1])
 
@@ -108,6 +109,9 @@ class RoomHandler(WebSocketMixin, WebSocketHandler, JupyterHandler):
             return
         try:
             self.room.receive(self, message)
+        except NotAllowed as exc:  # its copy of the room has diverged: it must start again
+            self.log.warning("cobrowse: not allowed in room %s: %s", self.room_name, exc)
+            self.drop(NOT_ALLOWED, str(exc)[:120])
         except Refused as exc:
             self.log.warning("cobrowse: refused in room %s: %s", self.room_name, exc)
             self.drop(POLICY_VIOLATION, str(exc))

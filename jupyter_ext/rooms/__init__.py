@@ -1,15 +1,18 @@
 """Rooms: the hub that keeps each room's shared document and presence, and the checks every
 y-sync and awareness frame from a participant passes first."""
 
+from ._control import Control, NotAllowed, read_control
 from ._hub import Member, Peer, Refused, Room, RoomHub, RoomLimits
 from ._passes import KernelPass, KernelPasses
 from ._store import RoomStore, StoreFactory
 from ._throttle import Throttle
 
 __all__ = [
+    "Control",
     "KernelPass",
     "KernelPasses",
     "Member",
+    "NotAllowed",
     "Peer",
     "Refused",
     "Room",
@@ -18,4 +21,5 @@ __all__ = [
     "RoomStore",
     "StoreFactory",
     "Throttle",
+    "read_control",
 ]

@@ -27,6 +27,7 @@ from pycrdt import (
     write_message,
 )
 
+from ._control import Guard
 from ._frames import AwarenessState, encode_awareness, read_awareness, read_sync
 from ._store import RoomStore, StoreFactory
 
@@ -91,6 +92,7 @@ class Room:
         self._awareness_bytes = 0  # the sum of _state_bytes, kept as states change
         self._doc_bytes = len(self.doc.get_update())  # an upper bound, measured when crossed
         self._sender: Peer | None = None
+        self.guard = Guard(self.doc)  # the room's mode and roles, enforced
         self.doc.observe(self._on_update)
 
     @property
@@ -149,6 +151,7 @@ class Room:
         if member.read_only or payload == EMPTY_UPDATE:
             return  # a reader may catch up but not change the page
         self._admit(len(payload))
+        self.guard.check(member.user["username"], payload)
         self._sender = peer
         try:
             self.doc.apply_update(payload)

@@ -1,0 +1,108 @@
+"""Who may change what in a room: free mode (everyone drives) or presenter mode (one leads).
+
+The room's mode and roles live in its document (docs/protocol.md, "Roles and control"), so
+every participant sees them; the hub enforces them, so a modified client cannot take control:
+before an update enters the room it is applied to a shadow copy of the document, and what it
+touched is checked against the mode and the sender's role. A refused update never reaches the
+room (its sender's copy has diverged and must start again from the room's).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pycrdt import Array, Doc, Map
+
+CONTROL, REQUESTS = "control", "requests"
+LED = ("page", "history", "scroll")  # what only the presenter changes in presenter mode
+
+
+class NotAllowed(ValueError):
+    """An update the sender's role does not allow."""
+
+
+@dataclass(frozen=True)
+class Control:
+    """The room's mode and roles: ``presenter`` leads, ``owner`` started presenting and may
+    always take the lead back or end it."""
+
+    mode: str = "free"
+    presenter: str = ""
+    owner: str = ""
+
+    @property
+    def presenting(self) -> bool:
+        return self.mode == "presenter" and bool(self.presenter)
+
+
+def read_control(doc: Doc[Any]) -> Control:
+    """The room's control state (free mode when unset or unreadable)."""
+    control = doc.get(CONTROL, type=Map)
+    fields = {key: control.get(key) for key in ("mode", "presenter", "owner")}
+    if not all(isinstance(value, (str, type(None))) for value in fields.values()):
+        return Control()
+    return Control(**{key: value or "" for key, value in fields.items()})
+
+
+def allowed_change(user: str, before: Control, after: Control) -> bool:
+    """Whether ``user`` may change the room's control from ``before`` to ``after``."""
+    if after == before:
+        return True
+    if after.mode not in ("free", "presenter"):
+        return False
+    if not before.presenting:  # anyone may start presenting, as themselves
+        return after == Control("presenter", user, user)
+    if user == before.owner:  # the owner hands the lead to anyone, takes it back, ends it
+        return after.owner == user or after.mode == "free"
+    if user == before.presenter:  # a presenter given the lead hands it back
+        return after == Control("presenter", before.owner, before.owner)
+    return False
+
+
+class Guard:
+    """Checks each update against the room's mode on a shadow copy of the room's document."""
+
+    def __init__(self, doc: Doc[Any]) -> None:
+        self.doc = doc
+        self._shadow: Doc[Any] = Doc()
+        self._touched: set[str] = set()
+        self._requests: set[str] = set()
+        self._subscriptions: list[Any] = []
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        shadow: Doc[Any] = Doc()
+        shadow.apply_update(self.doc.get_update())
+        self._shadow = shadow
+        touched = self._touched.add
+        # pycrdt drops an observer whose subscription nobody keeps
+        self._subscriptions = [
+            shadow.get("page", type=Map).observe_deep(lambda _: touched("page")),
+            shadow.get("history", type=Array).observe_deep(lambda _: touched("history")),
+            shadow.get("scroll", type=Map).observe_deep(lambda _: touched("scroll")),
+            shadow.get(REQUESTS, type=Map).observe(lambda event: self._requests.update(event.keys)),
+        ]
+
+    def check(self, user: str, update: bytes) -> None:
+        """Raise NotAllowed if ``user`` may not make ``update`` in the room as it is now; else
+        the shadow has taken it (the caller applies it to the room)."""
+        before = read_control(self._shadow)
+        self._touched.clear()
+        self._requests.clear()
+        self._shadow.apply_update(update)
+        after = read_control(self._shadow)
+        reason = self._refusal(user, before, after)
+        if reason is not None:
+            self._rebuild()  # the shadow took what the room will not: start it again
+            raise NotAllowed(reason)
+
+    def _refusal(self, user: str, before: Control, after: Control) -> str | None:
+        if not allowed_change(user, before, after):
+            return "only the presenter's owner may change who leads"
+        leads = user in (before.presenter, before.owner) and before.presenting
+        if before.presenting and self._touched and user != before.presenter:
+            return f"{before.presenter} is presenting: only they navigate and scroll the room"
+        if self._requests - {user} and not leads:
+            return "a participant may only ask for control for themselves"
+        return None

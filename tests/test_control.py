@@ -1,0 +1,127 @@
+"""Roles and control, enforced by the room hub: in presenter mode only the presenter moves the
+room; the owner hands the lead on and takes it back; anyone asks for control for themselves
+only; a refused update never reaches the room or anyone in it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from pycrdt import Array, Doc, Map, create_update_message
+
+from cobrowse_widget import _schema
+from jupyter_ext.rooms import Control, NotAllowed, Room, read_control
+from jupyter_ext.rooms._control import allowed_change
+
+from ._room_client import Sink
+
+ANN, BOB, EVE = (
+    {"username": name, "name": name.title(), "color": "#123456"} for name in ("ann", "bob", "eve")
+)
+
+
+class Participant:
+    """One participant's copy of the room, kept in sync with the room by hand."""
+
+    def __init__(self, room: Room, user: dict[str, str]) -> None:
+        self.room, self.peer, self.doc = room, Sink(), Doc()
+        self.doc.apply_update(room.doc.get_update())
+        room.join(self.peer, user)
+
+    def change(self, edit: Callable[[Doc[Any]], None]) -> None:
+        """Make ``edit`` on a copy of the room's current document and send it to the room."""
+        self.doc = Doc()
+        self.doc.apply_update(self.room.doc.get_update())
+        updates: list[bytes] = []
+        self.doc.observe(lambda event: updates.append(event.update))
+        edit(self.doc)
+        for update in updates:
+            self.room.receive(self.peer, create_update_message(update))
+
+
+def set_control(**fields: str) -> Callable[[Doc[Any]], None]:
+    def edit(doc: Doc[Any]) -> None:
+        control = doc.get("control", type=Map)
+        with doc.transaction():
+            for key, value in fields.items():
+                control[key] = value
+
+    return edit
+
+
+def ask(name: str) -> Callable[[Doc[Any]], None]:
+    return lambda doc: doc.get("requests", type=Map).__setitem__(name, 1.0)
+
+
+@pytest.fixture
+def room() -> tuple[Room, Participant, Participant, Participant]:
+    room = Room("class")
+    ann, bob, eve = (Participant(room, user) for user in (ANN, BOB, EVE))
+    ann.change(lambda doc: _schema.navigate(doc, "https://example.org/start"))
+    return room, ann, bob, eve
+
+
+def test_in_free_mode_everyone_drives_and_anyone_may_start_presenting(room) -> None:
+    room, ann, bob, _ = room
+    bob.change(lambda doc: _schema.navigate(doc, "https://example.org/bob"))
+    with pytest.raises(NotAllowed):  # not on someone else's behalf
+        bob.change(set_control(mode="presenter", presenter="ann", owner="ann"))
+    ann.change(set_control(mode="presenter", presenter="ann", owner="ann"))
+    assert read_control(room.doc) == Control("presenter", "ann", "ann")
+
+
+def test_in_presenter_mode_only_the_presenter_moves_the_room(room) -> None:
+    room, ann, bob, _ = room
+    ann.change(set_control(mode="presenter", presenter="ann", owner="ann"))
+    sent = len(ann.peer.sent)
+    for edit in (
+        lambda doc: _schema.navigate(doc, "https://evil.example/"),
+        lambda doc: doc.get("scroll", type=Map).__setitem__("anchor", "{}"),
+        lambda doc: doc.get("history", type=Array).append("https://evil.example/"),
+        set_control(presenter="bob"),
+        set_control(mode="free"),
+    ):
+        with pytest.raises(NotAllowed):
+            bob.change(edit)
+    assert _schema.current_url(room.doc) == "https://example.org/start"
+    assert len(ann.peer.sent) == sent  # nothing refused reached anyone
+    bob.change(lambda doc: doc.get("fields", type=Map).__setitem__("p #x", True))  # forms: all
+    ann.change(lambda doc: _schema.navigate(doc, "https://example.org/lesson-2"))
+    assert _schema.current_url(room.doc) == "https://example.org/lesson-2"
+
+
+def test_control_is_asked_for_granted_handed_back_and_taken_back(room) -> None:
+    room, ann, bob, eve = room
+    ann.change(set_control(mode="presenter", presenter="ann", owner="ann"))
+    bob.change(ask("bob"))
+    with pytest.raises(NotAllowed):
+        eve.change(ask("bob"))  # only for oneself
+    ann.change(set_control(presenter="bob"))  # granted
+    bob.change(lambda doc: _schema.navigate(doc, "https://example.org/bob-leads"))
+    with pytest.raises(NotAllowed):
+        ann.change(lambda doc: _schema.navigate(doc, "https://example.org/ann"))  # not leading
+    with pytest.raises(NotAllowed):
+        bob.change(set_control(presenter="eve"))  # only the owner grants
+    bob.change(set_control(presenter="ann"))  # handed back
+    ann.change(set_control(presenter="bob"))
+    ann.change(set_control(presenter="ann"))  # taken back, whenever the owner wants
+    ann.change(set_control(mode="free"))
+    eve.change(lambda doc: _schema.navigate(doc, "https://example.org/free-again"))
+    assert _schema.current_url(room.doc) == "https://example.org/free-again"
+
+
+@pytest.mark.parametrize(
+    ("user", "before", "after", "allowed"),
+    [
+        ("ann", Control(), Control("presenter", "ann", "ann"), True),
+        ("ann", Control(), Control("presenter", "bob", "ann"), False),
+        ("ann", Control(), Control("lecture", "ann", "ann"), False),
+        ("bob", Control("presenter", "ann", "ann"), Control(), False),
+        ("ann", Control("presenter", "bob", "ann"), Control("presenter", "ann", "ann"), True),
+        ("ann", Control("presenter", "ann", "ann"), Control("presenter", "eve", "eve"), False),
+        ("bob", Control("presenter", "bob", "ann"), Control("presenter", "ann", "ann"), True),
+    ],
+)
+def test_who_may_change_who_leads(user, before, after, allowed) -> None:
+    assert allowed_change(user, before, after) is allowed
