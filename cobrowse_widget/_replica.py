@@ -25,11 +25,19 @@ class Replica:
     """
 
     def __init__(self, send: Callable[[bytes], None]) -> None:
-        self.doc: Doc[Any] = Doc()
         self._send = send
         self._lock = threading.RLock()
         self._applying = False
-        self.doc.observe(self._on_update)
+        self.doc: Doc[Any] = Doc()
+        self._subscription = self.doc.observe(self._on_update)
+
+    def reset(self) -> None:
+        """Start again from an empty document (the room refused this one's changes: it has
+        diverged from the room's, and syncing gives it the room's again)."""
+        with self._lock:
+            self.doc.unobserve(self._subscription)
+            self.doc = Doc()
+            self._subscription = self.doc.observe(self._on_update)
 
     @contextmanager
     def locked(self) -> Iterator[Doc[Any]]:

@@ -24,6 +24,7 @@ from ._replica import Replica
 PASS_HEADER = "X-Cobrowse-Pass"  # jupyter_ext.handlers.PASS_HEADER
 MAX_MESSAGE = 4 * 1024 * 1024  # a whole-document sync step 2 of the largest room fits
 REFUSED = (401, 403, 404)  # the pass (or the server) will not let us in: retrying is useless
+NOT_ALLOWED = 4403  # the room refused an update of ours (jupyter_ext.handlers._room)
 
 
 class RoomLink:
@@ -90,6 +91,8 @@ class RoomLink:
             else:
                 delay = 0.25
                 await self._sync(self._socket)
+                if self._socket.close_code == NOT_ALLOWED:
+                    self.replica.reset()  # the room refused our copy: take the room's again
             self._set_up(False)
             if not self._stopped:
                 await asyncio.sleep(delay)

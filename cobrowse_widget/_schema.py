@@ -10,6 +10,7 @@ PAGE = "page"
 HISTORY = "history"
 SCROLL = "scroll"
 FIELDS = "fields"
+CONTROL = "control"
 
 # Bounds on what the doc holds (js/src/protocol/limits.js has the same numbers).
 MAX_URL = 8192  # what common servers accept in a request line
@@ -80,6 +81,15 @@ def navigate(doc: Doc[Any], url: str) -> None:
         page["index"] = len(hist) - 1
         page["url"] = url
         page["by"] = doc.client_id
+
+
+def presenter(doc: Doc[Any]) -> str:
+    """Who leads the room in presenter mode ("" in free mode; docs/protocol.md)."""
+    control = doc.get(CONTROL, type=Map)
+    presenter = control.get("presenter")
+    if control.get("mode") != "presenter" or not isinstance(presenter, str):
+        return ""
+    return presenter
 
 
 def reload(doc: Doc[Any]) -> None:

@@ -52,9 +52,11 @@ class ServerReport:
 
 @dataclass(frozen=True)
 class LinkOffer:
-    """A view's pass for the kernel's own socket to the room (see ``_room_link``)."""
+    """A view's pass for the kernel's own socket to the room (see ``_room_link``), and the
+    username the server knows the view's user by."""
 
     credential: str
+    user: str = ""
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,8 @@ def parse_message(
         return RoomReady()
     credential = content.get("pass")
     if kind == "link" and isinstance(credential, str) and 0 < len(credential) <= MAX_PASS:
-        return LinkOffer(credential)
+        user = content.get("user")
+        return LinkOffer(credential, user[:MAX_PASS] if isinstance(user, str) else "")
     if kind == "server":
         reason = content.get("reason")
         text = str(reason)[:MAX_REASON] if reason else ""
@@ -117,6 +120,7 @@ class CoBrowser(anywidget.AnyWidget):
 
     _esm = STATIC / "widget.js"
     _link: RoomLink | None = None  # the kernel's own socket to the room, once a view offers it
+    _user = ""  # the username this kernel's views know their user by
 
     room = traitlets.Unicode(read_only=True, help="The room this widget's views join.").tag(
         sync=True
@@ -199,6 +203,7 @@ class CoBrowser(anywidget.AnyWidget):
         widget has brought the room's state, the navigation is held and made then."""
         url = normalize_url(url)
         with self._replica.locked() as doc:
+            self._check_lead(doc)
             if self._ready:
                 _schema.navigate(doc, url)
             else:
@@ -213,6 +218,12 @@ class CoBrowser(anywidget.AnyWidget):
         with self._replica.locked() as doc:
             return _schema.page_fields(doc, _schema.current_url(doc))
 
+    def _check_lead(self, doc: Any) -> None:
+        """In presenter mode only the presenter moves the room (the server refuses others)."""
+        presenter = _schema.presenter(doc)
+        if presenter and presenter != self._user:
+            raise PermissionError(f"{presenter} is presenting: only they can move the room")
+
     @property
     def history(self) -> list[str]:
         """The room's shared history, oldest first."""
@@ -222,16 +233,19 @@ class CoBrowser(anywidget.AnyWidget):
     def back(self) -> bool:
         """Go back one page for everyone; False at the start of the history."""
         with self._replica.locked() as doc:
+            self._check_lead(doc)
             return _schema.go(doc, -1)
 
     def reload(self) -> None:
         """Reload the page for everyone in the room."""
         with self._replica.locked() as doc:
+            self._check_lead(doc)
             _schema.reload(doc)
 
     def forward(self) -> bool:
         """Go forward one page for everyone; False at the end of the history."""
         with self._replica.locked() as doc:
+            self._check_lead(doc)
             return _schema.go(doc, 1)
 
     def __repr__(self) -> str:
@@ -253,10 +267,13 @@ class CoBrowser(anywidget.AnyWidget):
         if self._link is None or not self._link.send(message):
             self._send_sync(message)
 
-    def _offer_link(self, credential: str) -> None:
+    def _offer_link(self, credential: str, user: str) -> None:
         """A view's pass: open the kernel's own socket to the room if the server said where
-        (and none is open), then tell the views whether they still need to relay."""
+        (and none is open), then tell the views whether they still need to relay. The kernel
+        acts as the user whose pass it joined with (or the first view's, without a socket)."""
         base = os.environ.get(KERNEL_ROOMS, "")
+        if not self._user or (base and (self._link is None or self._link.refused)):
+            self._user = user
         if base and (self._link is None or self._link.refused):
             if self._link is not None:
                 self._link.close()
@@ -282,7 +299,7 @@ class CoBrowser(anywidget.AnyWidget):
         elif isinstance(message, RoomReady):
             self._room_ready()
         elif isinstance(message, LinkOffer):
-            self._offer_link(message.credential)
+            self._offer_link(message.credential, message.user)
         elif isinstance(message, SyncMessage):
             for reply in self._replica.receive(message.data):
                 self._send_sync(reply)

@@ -11,7 +11,14 @@ import pytest
 import traitlets
 from jupyter_client.blocking.client import BlockingKernelClient
 from jupyter_client.manager import start_new_kernel
-from pycrdt import Array, Doc, create_sync_message, create_update_message, handle_sync_message
+from pycrdt import (
+    Array,
+    Doc,
+    Map,
+    create_sync_message,
+    create_update_message,
+    handle_sync_message,
+)
 
 from cobrowse_widget import DEMO_URL, CoBrowser, _schema, _widget
 from cobrowse_widget._replica import Replica
@@ -296,3 +303,18 @@ def test_privacy_settings_reach_the_views_and_bad_selectors_are_refused() -> Non
         cb.shared = ["::oops("]
     assert cb.shared == ["#answer"]
     assert cb.fields == {}  # nothing typed yet
+
+
+def test_in_presenter_mode_only_the_presenters_kernel_moves_the_room() -> None:
+    cb = CoBrowser(DEMO_URL)
+    with cb._replica.locked() as doc:
+        control = doc.get("control", type=Map)
+        control["mode"], control["presenter"], control["owner"] = "presenter", "ann", "ann"
+    cb._user = "bob"
+    with pytest.raises(PermissionError, match="ann is presenting"):
+        cb.goto("https://example.org/")
+    with pytest.raises(PermissionError):
+        cb.reload()
+    cb._user = "ann"
+    cb.goto("https://example.org/")
+    assert cb.url == "https://example.org/"

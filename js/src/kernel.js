@@ -47,9 +47,9 @@ export class KernelLink {
     this.send(sync.syncStep1(this.doc));
   }
 
-  /** Give the kernel the server's pass for its own socket to the room. */
-  offerPass(pass) {
-    if (typeof pass === "string" && pass) this.model.send({ kind: "link", pass });
+  /** Give the kernel the server's pass for its own socket to the room, and who it acts as. */
+  offerPass(pass, user) {
+    if (typeof pass === "string" && pass) this.model.send({ kind: "link", pass, user: user ?? "" });
   }
 
   /** One framed sync message to the kernel: {kind: "sync"} with the message as its buffer. */

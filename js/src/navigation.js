@@ -84,6 +84,11 @@ export class Navigation {
     this.act({ type: "load", url: target.url, result: target.result });
   }
 
+  /** Whether this view may move the room (its user writes, and leads or nobody does). */
+  setWriter(write) {
+    this.writer = write;
+  }
+
   /** A proxy session (re)opened; `reload`: load the room's page again (a new prefix, or asked). */
   session({ write, reload = false }) {
     this.hasSession = true;

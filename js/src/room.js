@@ -4,17 +4,27 @@ import { roomSocketUrl } from "./server.js";
 import * as sync from "./sync.js";
 
 export const ROOM_ORIGIN = "room";
+const NOT_ALLOWED = 4403; // the room refused an update of ours (jupyter_ext/handlers/_room.py)
 
 export class RoomConnection {
   /** `onReconnect` runs each time the socket opens again after a loss (the server may have
    * restarted, and the room's proxy session with it). */
-  constructor(server, room, doc, awareness, { onSynced, onStatus, onReconnect = () => {} }) {
+  /** `onRefused(reason)` runs when the room refused an update of ours (our role does not allow
+   * it, close code 4403): this copy of the room has diverged and must start again. */
+  constructor(
+    server,
+    room,
+    doc,
+    awareness,
+    { onSynced, onStatus, onReconnect = () => {}, onRefused = () => {} },
+  ) {
     this.url = roomSocketUrl(server, room);
     this.doc = doc;
     this.awareness = awareness;
     this.onSynced = onSynced;
     this.onStatus = onStatus;
     this.onReconnect = onReconnect;
+    this.onRefused = onRefused;
     this.opened = false;
     this.socket = null;
     this.retries = 0;
@@ -42,13 +52,21 @@ export class RoomConnection {
       this.retries = 0;
       this.onStatus("");
       this.send(sync.syncStep1(this.doc));
-      this.sendOwnState();
+      // Say who we are with a newer clock: while we were away the room marked us gone with our
+      // last clock + 1, and ignores states that are not newer than that.
+      const state = this.awareness.getLocalState();
+      const meta = this.awareness.meta.get(this.doc.clientID);
+      if (state && meta) {
+        meta.clock += 1;
+        this.awareness.setLocalState({ ...state });
+      } else this.sendOwnState();
       if (this.opened) this.onReconnect();
       this.opened = true;
     };
     socket.onmessage = (event) => this.receive(new Uint8Array(event.data));
-    socket.onclose = () => {
+    socket.onclose = (event) => {
       if (this.socket !== socket || this.closed) return;
+      if (event.code === NOT_ALLOWED) return void this.onRefused(event.reason);
       this.socket = null;
       const others = [...this.awareness.getStates().keys()].filter(
         (id) => id !== this.doc.clientID,

@@ -38,6 +38,7 @@ export function buildView(el, height) {
     title: "You follow this room's page; you cannot navigate it for others.",
     hidden: true,
   });
+  const control = element("span", "cobrowse-control", { ariaLabel: "Who leads" });
   const people = element("ul", "cobrowse-people", { ariaLabel: "Participants" });
   const status = element("div", "cobrowse-status", { role: "status" });
   const invite = element("div", "cobrowse-share", { hidden: true });
@@ -49,7 +50,7 @@ export function buildView(el, height) {
   frame.setAttribute("referrerpolicy", "no-referrer");
   frame.style.height = `${height}px`;
 
-  toolbar.append(back, forward, reload, share, address, watching, people);
+  toolbar.append(back, forward, reload, share, address, watching, control, people);
   root.append(style, toolbar, status, invite, frame);
   el.append(root);
 
@@ -101,12 +102,30 @@ export function buildView(el, height) {
       forward.disabled = readOnly || index < 0 || index >= length - 1;
     },
     /** A reader watches and follows: no address bar, no back or forward for everyone. */
-    setReadOnly(value) {
+    /** `value`: the user cannot move the room; `why` says so in the toolbar ("": the control
+     * status says it already). */
+    setReadOnly(value, why = "View only") {
       readOnly = value;
       address.readOnly = value;
       address.placeholder = value ? "" : "Type an address and press Enter";
-      watching.hidden = !value;
+      watching.textContent = why;
+      watching.hidden = !value || !why;
       if (value) back.disabled = forward.disabled = true;
+    },
+    /** Who leads and what this participant may do about it: a status (text) and buttons. */
+    setControl({ status, actions }) {
+      const label = element("span", "cobrowse-control-status", { textContent: status });
+      label.hidden = !status;
+      const buttons = actions.map(({ text, title, run }) => {
+        const item = element("button", "cobrowse-control-action", {
+          type: "button",
+          textContent: text,
+        });
+        item.title = title;
+        item.addEventListener("click", run);
+        return item;
+      });
+      control.replaceChildren(label, ...buttons);
     },
     setParticipants(list) {
       people.replaceChildren(

@@ -3,6 +3,7 @@
 import * as Y from "yjs";
 import { Awareness } from "y-protocols/awareness";
 import { AgentLink } from "./agent-link.js";
+import * as control from "./control.js";
 import * as fields from "./fields.js";
 import { KernelLink } from "./kernel.js";
 import { Navigation } from "./navigation.js";
@@ -30,7 +31,19 @@ function proxiedPath(url) {
   return `${u.protocol.slice(0, -1)}/${host}${u.pathname}${u.search}${u.hash}`;
 }
 
+/** Shows the widget; when the room refuses this view's copy of it (its role changed under an
+ * update of its own), starts again from the room's. */
 function render({ model, el }) {
+  let stop = () => {};
+  const restart = () => {
+    stop();
+    stop = start({ model, el }, () => setTimeout(restart));
+  };
+  restart();
+  return () => stop();
+}
+
+function start({ model, el }, onRefused) {
   const view = buildView(el, model.get("height"));
   const doc = new Y.Doc();
   const awareness = new Awareness(doc);
@@ -39,6 +52,8 @@ function render({ model, el }) {
   let room = null;
   let session = null;
   let disposed = false;
+  let writes = false; // this user may write to the room (a reader may not)
+  let following = true; // in presenter mode: this view goes where the presenter goes
 
   const remotePointers = () => {
     const pointers = [];
@@ -56,6 +71,7 @@ function render({ model, el }) {
   // The room's settled scroll position (in the doc) is where a freshly loaded page goes; live
   // scrolls travel in awareness and move this view as they come (the latest, at most 30/s).
   const applyRemoteScroll = ({ onLoad = false } = {}) => {
+    if (!following) return;
     const scroll = schema.getScroll(doc);
     if (scroll && scroll.url === navigation.shownUrl && (onLoad || scroll.by !== doc.clientID)) {
       agent.send({ type: "scroll-to", anchor: scroll.anchor });
@@ -71,7 +87,7 @@ function render({ model, el }) {
       const live = awareness.getStates().get(id)?.scroll;
       if (id === doc.clientID || !live || liveScrolls.get(id) === JSON.stringify(live)) continue;
       liveScrolls.set(id, JSON.stringify(live));
-      if (live.url === navigation.shownUrl) followScroll.call(live.anchor);
+      if (live.url === navigation.shownUrl && following) followScroll.call(live.anchor);
     }
   };
 
@@ -152,13 +168,13 @@ function render({ model, el }) {
       all: model.get("private_by_default"),
     });
   const onFieldList = ({ fields: inventory }) => {
-    if (navigation.writer) fields.prepare(doc, shownPage(), inventory, fromAgent);
+    if (writes) fields.prepare(doc, shownPage(), inventory, fromAgent);
     sendFields(fields.pageFields(doc, shownPage()));
   };
   const onFieldEdit = (edit) => {
     if (!fieldBudget.take(performance.now())) return;
     const page = shownPage();
-    if (navigation.writer) fields.applyEdit(doc, page, edit, fromAgent);
+    if (writes) fields.applyEdit(doc, page, edit, fromAgent);
     if (edit.kind === "text") acks.set(edit.key, edit.seq);
     const entry = fields.readEntry(fields.fieldsOf(doc).get(fields.entryKey(page, edit.key)));
     if (edit.kind === "text" || !navigation.writer)
@@ -185,6 +201,10 @@ function render({ model, el }) {
     navigated: (message) => navigation.navigated(message),
     scroll: ({ anchor }) => {
       if (navigation.writer) shareScroll.call({ url: navigation.shownUrl, anchor });
+      else if (following && control.roleOf(doc, me()).follow) {
+        following = false; // scrolled away from the presenter's place
+        showControl();
+      }
     },
     pointer: ({ pointer }) => sharePointer.call({ url: navigation.shownUrl, pointer }),
     // A click shows as a ripple where the pointer is (counted, so each one is seen once).
@@ -200,13 +220,16 @@ function render({ model, el }) {
   scroll.observe(onScroll);
   // Others' presence: people come and go, pointers move, live scrolls move this view. Our own
   // pointer and scroll going out change nothing here.
+  let peopleShown = "";
   const onAwareness = ({ added, updated, removed }, origin) => {
-    if (added.length || removed.length) {
+    if (origin !== "local" || added.length || removed.length) {
       const people = [];
       awareness.getStates().forEach((state, id) => {
         if (state?.user) people.push({ ...state.user, id, self: id === doc.clientID });
       });
-      view.setParticipants(people);
+      const shown = JSON.stringify(people); // someone back after a lost connection is "updated"
+      if (shown !== peopleShown) view.setParticipants(people);
+      peopleShown = shown;
     }
     for (const id of removed) liveScrolls.delete(id);
     if (origin === "local") return;
@@ -228,13 +251,104 @@ function render({ model, el }) {
   const privacy = ["change:private", "change:shared", "change:private_by_default"];
   for (const event of privacy) model.on(event, sendPrivacy);
 
+  // Who leads: a presenter's followers do not move the room (the hub would refuse it), and go
+  // where the presenter goes unless they scrolled away.
+  const me = () => session?.user?.username ?? "";
+  const showControl = () => {
+    const role = control.roleOf(doc, me());
+    const state = control.readControl(doc);
+    navigation.setWriter(writes && role.drive);
+    view.setReadOnly(!(writes && role.drive), writes ? "" : "View only"); // a follower: status
+    const act = (text, title, run) => ({ text, title, run });
+    const actions = [];
+    let status = "";
+    if (!writes) {
+      status = "";
+    } else if (!state.presenting) {
+      actions.push(
+        act("Present", "Lead: everyone follows your page and scrolling", () =>
+          control.present(doc, me()),
+        ),
+      );
+    } else if (role.lead || role.own) {
+      status = role.lead ? "You are presenting" : `${nameOf(state.presenter)} has the lead`;
+      if (role.own && !role.lead)
+        actions.push(act("Take back", "Lead again", () => control.grant(doc, me())));
+      if (role.lead && !role.own)
+        actions.push(act("Hand back", "Give the lead back", () => control.handBack(doc)));
+      if (role.lead)
+        actions.push(
+          act("Bring all here", "Everyone who scrolled away follows you again", () =>
+            control.summon(doc),
+          ),
+        );
+      if (role.own)
+        actions.push(
+          act("Stop presenting", "Everyone drives again", () => control.stopPresenting(doc)),
+        );
+      for (const user of role.own ? control.openRequests(doc, Date.now()) : []) {
+        actions.push(
+          act(`Give ${nameOf(user)} the lead`, `${nameOf(user)} asks for control`, () =>
+            control.grant(doc, user),
+          ),
+        );
+        actions.push(
+          act("Decline", `Decline ${nameOf(user)}'s request`, () => control.withdraw(doc, user)),
+        );
+      }
+    } else {
+      status = following ? `Following ${nameOf(state.presenter)}` : "Not following";
+      if (!following) actions.push(act("Follow again", "Go back to the presenter's place", follow));
+      const asked = control.openRequests(doc, Date.now()).includes(me());
+      if (!asked)
+        actions.push(
+          act("Request control", "Ask the presenter for the lead", () =>
+            control.ask(doc, me(), Date.now()),
+          ),
+        );
+      else status += " (control requested)";
+    }
+    view.setControl({ status, actions });
+  };
+  const follow = () => {
+    following = true;
+    showControl();
+    applyRemoteScroll({ onLoad: true });
+    const presenter = [...awareness.getStates().entries()].find(
+      ([id, s]) => id !== doc.clientID && s?.user?.username === control.readControl(doc).presenter,
+    );
+    if (presenter?.[1]?.scroll?.url === navigation.shownUrl)
+      followScroll.call(presenter[1].scroll.anchor);
+  };
+  const nameOf = (username) => {
+    for (const state of awareness.getStates().values()) {
+      if (state?.user?.username === username) return String(state.user.name ?? username);
+    }
+    return username || "someone";
+  };
+  let summons = 0;
+  const onControl = () => {
+    const { summons: now, presenting } = control.readControl(doc);
+    if (now !== summons || !presenting) {
+      summons = now;
+      if (!following) follow();
+    }
+    showControl();
+  };
+  const controlMap = doc.getMap("control");
+  const requests = doc.getMap("requests");
+  controlMap.observe(onControl);
+  requests.observe(showControl);
+  const requestTimer = setInterval(showControl, control.REQUEST_MS / 4); // requests lapse
+
   const useSession = (s, { reload }) => {
     const renewed = session !== null && s.prefix !== session.prefix;
     session = s;
+    writes = s.write;
     view.frame.setAttribute("sandbox", s.sandbox); // before the frame's first page
-    view.setReadOnly(!s.write);
-    kernel.offerPass(s.kernelPass); // the kernel may sync with the room on a socket of its own
+    kernel.offerPass(s.kernelPass, s.user?.username); // the kernel's own socket to the room
     navigation.session({ write: s.write, reload: reload || renewed });
+    showControl();
   };
   // A server restart, or a session left unused past its time, ends the room's proxy session:
   // ask again (the server answers with the same one while it lives) and load the page under the
@@ -269,6 +383,7 @@ function render({ model, el }) {
         onSynced: () => navigation.roomSynced({ ownRoom: model.get("own_room") }),
         onStatus: (text) => view.setStatus(text),
         onReconnect: () => renewSession({ reload: false }),
+        onRefused,
       });
       navigation.roomChanged();
     })
@@ -291,6 +406,9 @@ function render({ model, el }) {
     for (const event of privacy) model.off(event, sendPrivacy);
     awareness.off("change", onAwareness);
     scroll.unobserve(onScroll);
+    controlMap.unobserve(onControl);
+    requests.unobserve(showControl);
+    clearInterval(requestTimer);
     stopFields();
     navigation.destroy();
     kernel.destroy();

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
-from playwright.sync_api import Browser, Frame, Page, WebSocket, WebSocketRoute
+from playwright.sync_api import Browser, Frame, Locator, Page, WebSocket, WebSocketRoute
 from pycrdt import Doc
 
 from cobrowse_widget import _schema
@@ -24,6 +24,7 @@ from .lab import (
     ARTIFACTS,
     REPO,
     Lab,
+    go_to_address,
     kernel_eval,
     proxied_frame,
     run_all_cells,
@@ -331,7 +332,7 @@ def test_private_fields_never_leave_the_page(users: tuple[Page, Page], store: Pa
     assert frame2.evaluate(FORM_VALUE, "#password") == ""
     fields = kernel_eval(page1, "cb.fields")
     assert "'#password': None" in fields and "'#card': None" in fields
-    poll(lambda: _stored_fields(store, "quickstart").get("#name") == "done", page1, 10_000)
+    poll(lambda: _stored_fields(store, "quickstart").get("#name") == "done", page1, 20_000)
     stored = b"".join(path.read_bytes() for path in store.parent.iterdir())  # with any journal
     for user in (1, 2):
         assert FRAMES[user], "no websocket frames were recorded"
@@ -373,6 +374,9 @@ def test_typing_while_cut_off_is_kept_and_converges_when_the_room_is_back(
     _wait_for(lambda: _demo_frame(page2, "form.html"), page2, checked, True, 30_000)
     typed = frame2.evaluate(NAME)
     assert typed.startswith("before ") and "cut off" in typed
+    for page in users:  # user 2 is back in everyone's list
+        people = page.locator(".cobrowse-people").first.locator(".cobrowse-person")
+        poll(lambda people=people: people.count() == 2, page, 10_000)
     page2.get_by_role("button", name="Reload this view").first.click()
     _wait_for(lambda: _demo_frame(page2, "form.html"), page2, NAME, typed)
     _wait_for(lambda: _demo_frame(page2, "form.html"), page2, checked, True)
@@ -398,6 +402,48 @@ def test_a_reload_reloads_the_page_for_everyone(users: tuple[Page, Page]) -> Non
         reload()
         marked = "() => window.marked === true"
         _wait_for(lambda: _demo_frame(page2, "tour.html"), page2, marked, False)
+
+
+def _control(page: Page) -> Locator:
+    return page.locator(".cobrowse-control").first
+
+
+def test_a_presenter_leads_hands_over_control_and_takes_it_back(users: tuple[Page, Page]) -> None:
+    """User 1 presents: user 2 follows and cannot navigate; user 2 asks for control, user 1
+    gives it, user 2 leads the room; user 1 takes it back and stops presenting."""
+    page1, page2 = users
+    address2 = page2.locator(".cobrowse-address").first
+    _control(page1).get_by_role("button", name="Present").click()
+    _control(page1).get_by_text("You are presenting").wait_for()
+    _control(page2).get_by_text("Following").wait_for()
+    assert address2.evaluate("(input) => input.readOnly")
+
+    _control(page2).get_by_role("button", name="Request control").click()
+    grant = _control(page1).get_by_role("button", name=re.compile("^Give .* the lead$"))
+    grant.wait_for()
+    for page in users:
+        people = page.locator(".cobrowse-people").first.locator(".cobrowse-person")
+        assert people.count() == 2, people.all_inner_texts()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for number, page in enumerate(users, 1):
+        page.locator(".cobrowse-toolbar").first.screenshot(
+            path=str(ARTIFACTS / f"presenting-user{number}.png")
+        )
+    grant.click()
+    _control(page2).get_by_role("button", name="Hand back").wait_for()
+    assert not address2.evaluate("(input) => input.readOnly")
+    go_to_address(page2, DEMO_ABOUT)
+    _demo_frame(page1, "about.html")
+
+    _control(page1).get_by_role("button", name="Take back").click()
+    _control(page2).get_by_text("Following").wait_for()
+    assert address2.evaluate("(input) => input.readOnly")
+    assert kernel_eval(page1, "cb.back()") == "True"
+    for page in users:
+        _demo_frame(page, "tour.html")
+    _control(page1).get_by_role("button", name="Stop presenting").click()
+    _control(page2).get_by_role("button", name="Present").wait_for()
+    assert not address2.evaluate("(input) => input.readOnly")
 
 
 def test_the_share_button_shows_the_line_that_joins_the_room(users: tuple[Page, Page]) -> None:
