@@ -66,7 +66,21 @@ function start({ model, el }, onRefused) {
     });
     return pointers; // peers' data: the agent link bounds it before it reaches the page's realm
   };
-  const sendPointers = () => agent.send({ type: "pointers", pointers: remotePointers() });
+  const sendPointers = () => {
+    agent.send({ type: "pointers", pointers: remotePointers() });
+    const marks = [];
+    awareness.getStates().forEach((state, id) => {
+      if (id === doc.clientID || !state?.focus || state.url !== navigation.shownUrl) return;
+      const user = state.user ?? {};
+      marks.push({
+        id,
+        name: String(user.name ?? ""),
+        color: String(user.color ?? ""),
+        focus: state.focus,
+      });
+    });
+    agent.send({ type: "focus", marks }); // peers' data: bounded by the agent link
+  };
 
   // The room's settled scroll position (in the doc) is where a freshly loaded page goes; live
   // scrolls travel in awareness and move this view as they come (the latest, at most 30/s).
@@ -121,7 +135,7 @@ function start({ model, el }, onRefused) {
       const kept = result === null ? "" : `_/result/${encodeURIComponent(result)}/`;
       view.frame.src = `${session.prefix}${kept}${proxiedPath(url)}`;
     },
-    showing: ({ url }) => present({ url, pointer: null, scroll: null }),
+    showing: ({ url }) => present({ url, pointer: null, scroll: null, focus: null }),
     error: ({ text }) => view.setError(text),
     "wait-for-kernel": startKernelWait,
     // After the room's state went to the kernel (updates and this message share the comm).
@@ -146,6 +160,7 @@ function start({ model, el }, onRefused) {
   const sharePointer = coalesced(({ url, pointer }) => {
     if (url === navigation.shownUrl) present({ pointer });
   }, RATES.pointer);
+  const shareFocus = coalesced((focus) => present({ focus }), RATES.navigation);
   // Form fields: the agent's edits go into the doc (a reader's are answered with the room's
   // value), and the room's changes to the shown page's fields go to the agent. Each text edit is
   // acknowledged with the text it made, so the agent can rebase edits still on their way.
@@ -207,6 +222,7 @@ function start({ model, el }, onRefused) {
       }
     },
     pointer: ({ pointer }) => sharePointer.call({ url: navigation.shownUrl, pointer }),
+    focus: ({ locator }) => shareFocus.call(locator),
     // A click shows as a ripple where the pointer is (counted, so each one is seen once).
     click: ({ pointer }) => {
       if (!clickBudget.take(performance.now())) return;
@@ -402,6 +418,7 @@ function start({ model, el }, onRefused) {
     followScroll.cancel();
     clearTimeout(settle);
     sharePointer.cancel();
+    shareFocus.cancel();
     model.off("change:height", onHeight);
     for (const event of privacy) model.off(event, sendPrivacy);
     awareness.off("change", onAwareness);

@@ -242,3 +242,30 @@ RIPPLES = """() => {
         }
     }).observe(window.cobrowseOverlayRoot, { childList: true });
 }"""
+
+
+def test_others_focus_is_outlined_with_their_name(open_page: OpenPage) -> None:
+    page, frame = open_page(src="forms.html")
+    frame.click("#name")
+    wait_for_message(page, "focus")
+    locator = messages(page, "focus")[-1]["locator"]
+    assert locator["id"] == "name"
+
+    other, other_frame = open_page(src="forms.html")
+    expose_overlay(other, other_frame)
+    mark = {"id": 1, "name": "Ann", "color": "#0000ff", "focus": locator}
+    other.evaluate("(m) => sendToAgent({ type: 'focus', marks: [m] })", mark)
+    other_frame.wait_for_function(
+        "window.cobrowseOverlayRoot?.querySelector('.focus:not([hidden])')"
+    )
+    box, field = other_frame.evaluate(
+        """() => [window.cobrowseOverlayRoot.querySelector('.focus').getBoundingClientRect(),
+                  document.querySelector('#name').getBoundingClientRect()]
+                 .map((r) => ({ x: r.left, y: r.top, w: r.width }))"""
+    )
+    assert abs(box["x"] - (field["x"] - 2)) <= 1 and abs(box["y"] - (field["y"] - 2)) <= 1
+    assert box["w"] == pytest.approx(field["w"] + 4, abs=1)
+    label = "window.cobrowseOverlayRoot.querySelector('.focus span').textContent"
+    assert other_frame.evaluate(label) == "Ann"
+    other.evaluate("() => sendToAgent({ type: 'focus', marks: [] })")
+    other_frame.wait_for_function("!window.cobrowseOverlayRoot.querySelector('.focus')")

@@ -5,6 +5,7 @@
 import { listen, messageData, postToPort, startPort, userHasActed } from "./natives.js";
 import { awaitConnect } from "./connect.js";
 import { syncFields } from "./fields.js";
+import { remoteFocus, trackFocus } from "./focus.js";
 import { describe, resolve } from "./locator.js";
 import { remotePointers } from "./overlay.js";
 import { replaySafeClick, trackClicks } from "./clicks.js";
@@ -50,12 +51,15 @@ function start(port, runtime, mapUrl, result) {
   trackPointer({ send: (pointer) => send({ type: "pointer", pointer }), ...locate });
   const drawPointers = remotePointers(locate.resolve, replaySafeClick);
   trackClicks({ send: (pointer) => send({ type: "click", pointer }), ...locate });
+  trackFocus({ send: (locator) => send({ type: "focus", locator }), ...locate });
+  const drawFocus = remoteFocus(locate.resolve);
   const fields = syncFields({ send, describe: locate.describe });
   listen(port, "message", (event) => {
     const message = widgetMessage(messageData(event));
     if (message?.type === "scroll-to") scrollTo(message.anchor);
     else if (message?.type === "pointers") drawPointers(message.pointers);
     else if (message?.type === "fields") fields.apply(message.fields);
+    else if (message?.type === "focus") drawFocus(message.marks);
     else if (message?.type === "privacy") {
       fields.setRules(message); // before any field is reported, their values included
       send({ type: "fields", fields: fields.inventory() });

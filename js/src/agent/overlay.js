@@ -35,6 +35,10 @@ const STYLE = `
     border-radius: 50%; border: 3px solid var(--ripple, #e8590c); opacity: 0;
     animation: ripple 700ms ease-out; }
   @keyframes ripple { from { opacity: 0.9; scale: 0.3; } to { opacity: 0; scale: 1.6; } }
+  .focus { position: absolute; left: 0; top: 0; box-sizing: border-box; border-radius: 3px;
+    border: 2px solid var(--color); }
+  .focus span { position: absolute; left: -2px; bottom: 100%; padding: 0 4px; border-radius: 3px 3px 0 0;
+    background: var(--color); color: #fff; font: 11px/1.4 system-ui, sans-serif; white-space: nowrap; }
   .offscreen svg { display: none; }
   .offscreen .cobrowse-pointer { left: 0; top: 0; }
   .offscreen.right .cobrowse-pointer { transform: translateX(-100%); }
@@ -113,12 +117,12 @@ export function remotePointers(resolve, onClick = () => {}) {
 
   return function draw(pointers) {
     if (!host) {
-      [host, shadow] = createHost();
+      [host, shadow] = overlay();
       addEventListener("resize", schedule);
       addEventListener("scroll", schedule, { passive: true }); // edges move with the viewport
       new ResizeObserver(schedule).observe(document.body ?? document.documentElement);
     }
-    if (!host.isConnected) document.documentElement.append(host);
+    overlay(); // put back if a page script removed it
     const seen = new Set();
     for (const { id, name, color, pointer, click } of pointers) {
       seen.add(id);
@@ -158,6 +162,15 @@ function sideOf(x, y) {
   if (x < 0) return "left";
   if (x > innerWidth) return "right";
   return null;
+}
+
+let shared = null; // [host, shadow]: one overlay for pointers and marks (focus)
+
+/** The overlay's host and closed shadow root, made on first use and kept in the document. */
+export function overlay() {
+  if (!shared) shared = createHost();
+  if (!shared[0].isConnected) document.documentElement.append(shared[0]);
+  return shared;
 }
 
 function createHost() {

@@ -226,6 +226,30 @@ function toSelectors(value) {
   return selectors;
 }
 
+/** Others' focus to draw: [{id, name, color, focus: Locator}], the invalid ones left out. */
+function toFocusMarks(value) {
+  if (!isArray(value)) return null;
+  const marks = [];
+  for (let i = 0; i < min(value.length, limits.MAX_POINTERS); i++) {
+    const item = own(value, i);
+    if (!isObject(item)) continue;
+    const id = own(item, "id");
+    const focus = toLocator(own(item, "focus"));
+    if (!(isText(id, 128) || isFinite(id)) || !focus) continue;
+    const given = own(item, "name");
+    const name = typeof given === "string" ? trim(slice(given, 0, limits.MAX_NAME)) : "";
+    const color = own(item, "color");
+    append(marks, {
+      __proto__: null,
+      id: `${id}`,
+      name: name || "Someone",
+      color: isColor(color) ? color : DEFAULT_COLOR,
+      focus,
+    });
+  }
+  return marks;
+}
+
 const toTitle = (value) => (typeof value === "string" ? slice(value, 0, limits.MAX_TITLE) : "");
 
 /** An agent -> widget message, checked and copied; null when it does not fit. */
@@ -257,6 +281,11 @@ export function agentMessage(data) {
     const pointer = toPointer(own(data, "pointer"));
     return pointer && { type, pointer };
   }
+  if (type === "focus") {
+    const given = own(data, "locator");
+    const locator = given === null ? null : toLocator(given);
+    return given === null || locator ? { type, locator } : null;
+  }
   if (type === "field") {
     const field = toField(data);
     if (!field) return null;
@@ -285,6 +314,10 @@ export function widgetMessage(data) {
   if (type === "fields") {
     const fields = toFields(own(data, "fields"));
     return fields && { __proto__: null, type, fields };
+  }
+  if (type === "focus") {
+    const marks = toFocusMarks(own(data, "marks"));
+    return marks && { __proto__: null, type, marks };
   }
   if (type === "privacy") {
     const selectors = toSelectors(own(data, "selectors"));
