@@ -123,3 +123,26 @@ test("field messages are checked both ways", () => {
   assert.equal(widgetMessage({ ...privacy, selectors: [""] }), null);
   assert.equal(widgetMessage({ ...privacy, all: "yes" }), null);
 });
+
+test("focus messages are checked both ways", () => {
+  const locator = { path: [["input", 0]], id: "name" };
+  assert.deepEqual(JSON.parse(JSON.stringify(agentMessage({ type: "focus", locator }))), {
+    type: "focus",
+    locator,
+  });
+  assert.deepEqual(agentMessage({ type: "focus", locator: null }), {
+    type: "focus",
+    locator: null,
+  });
+  assert.equal(agentMessage({ type: "focus", locator: { path: "x" } }), null);
+  const marks = widgetMessage({
+    type: "focus",
+    marks: [
+      { id: 1, name: "<b>Ann</b>", color: "red; x: y", focus: locator },
+      { id: 2, name: "Bob", color: "#123456", focus: null },
+    ],
+  }).marks;
+  assert.equal(marks.length, 1); // a mark without a valid locator is left out
+  assert.equal(marks[0].color, "#e8590c"); // a colour that is not #rgb/#rrggbb is replaced
+  assert.equal(marks[0].name, "<b>Ann</b>"); // drawn as text, never as HTML
+});
