@@ -269,3 +269,19 @@ def test_others_focus_is_outlined_with_their_name(open_page: OpenPage) -> None:
     assert other_frame.evaluate(label) == "Ann"
     other.evaluate("() => sendToAgent({ type: 'focus', marks: [] })")
     other_frame.wait_for_function("!window.cobrowseOverlayRoot.querySelector('.focus')")
+
+
+def test_what_someone_types_in_an_editable_region_is_not_in_their_pointer_or_focus(
+    open_page: OpenPage,
+) -> None:
+    page, frame = open_page(src="forms.html")
+    frame.click("#notes")
+    frame.locator("#notes").press_sequentially(" secret-plan")
+    box = frame.locator("#notes").bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + 10, box["y"] + 24 + 10)  # the frame is below a 24 px toolbar
+    page.mouse.move(box["x"] + 20, box["y"] + 24 + 12)
+    wait_for_message(page, "pointer")
+    over = [m["pointer"]["locator"] for m in messages(page, "pointer") if m["pointer"]]
+    assert any(locator.get("id") == "notes" for locator in over)
+    assert "secret-plan" not in str(page.evaluate("received"))

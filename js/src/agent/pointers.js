@@ -61,8 +61,10 @@ export function positionAt(x, y, describe) {
   // A wrapped inline element has no single box: measure against its block.
   const element = hit.getClientRects().length > 1 ? blockOf(hit) : hit;
   const { left, top, width, height } = element.getBoundingClientRect();
+  const locator = describe(element);
+  if (element.isContentEditable) delete locator.text; // what they typed there is theirs
   return {
-    locator: describe(element),
+    locator,
     rx: width > 0 ? short(clamp01((x - left) / width)) : 0,
     ry: height > 0 ? short(clamp01((y - top) / height)) : 0,
     fx,
