@@ -11,13 +11,14 @@ extension for the kernels it starts) and a pass a view got for it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Callable
 from urllib.parse import quote
 
 from pycrdt import YMessageType, YSyncMessageType, create_sync_message
 from tornado.httpclient import HTTPClientError, HTTPRequest
-from tornado.websocket import WebSocketClientConnection, websocket_connect
+from tornado.websocket import WebSocketClientConnection, WebSocketClosedError, websocket_connect
 
 from ._replica import Replica
 
@@ -117,7 +118,9 @@ class RoomLink:
 
     def _write(self, message: bytes) -> None:
         if self._socket is not None:
-            self._socket.write_message(message, binary=True)
+            # a socket closing meanwhile: the next sync on reconnecting sends what this lost
+            with contextlib.suppress(WebSocketClosedError):
+                self._socket.write_message(message, binary=True)
 
     def _close_socket(self) -> None:
         if self._socket is not None:

@@ -272,9 +272,10 @@ class CoBrowser(anywidget.AnyWidget):
         (and none is open), then tell the views whether they still need to relay. The kernel
         acts as the user whose pass it joined with (or the first view's, without a socket)."""
         base = os.environ.get(KERNEL_ROOMS, "")
-        if not self._user or (base and (self._link is None or self._link.refused)):
+        joining = bool(base) and (self._link is None or self._link.refused)
+        if joining or not self._user:
             self._user = user
-        if base and (self._link is None or self._link.refused):
+        if joining:
             if self._link is not None:
                 self._link.close()
             self._link = RoomLink(base, self.room, credential, self._replica, self._link_state)

@@ -55,31 +55,29 @@ function start({ model, el }, onRefused) {
   let writes = false; // this user may write to the room (a reader may not)
   let following = true; // in presenter mode: this view goes where the presenter goes
 
-  const remotePointers = () => {
-    const pointers = [];
+  /** Others on this page whose presence has `field`: [{id, name, color, state}] (peers' data:
+   * the agent link bounds it before it reaches the page's realm). */
+  const othersHere = (field) => {
+    const others = [];
     awareness.getStates().forEach((state, id) => {
-      if (id === doc.clientID || !state?.pointer || state.url !== navigation.shownUrl) return;
+      if (id === doc.clientID || !state?.[field] || state.url !== navigation.shownUrl) return;
       const user = state.user ?? {};
-      const name = String(user.name ?? "someone");
-      const color = String(user.color ?? "");
-      pointers.push({ id, name, color, pointer: state.pointer, click: state.click });
+      others.push({ id, name: String(user.name ?? ""), color: String(user.color ?? ""), state });
     });
-    return pointers; // peers' data: the agent link bounds it before it reaches the page's realm
+    return others;
   };
+  let focusSent = "";
   const sendPointers = () => {
-    agent.send({ type: "pointers", pointers: remotePointers() });
-    const marks = [];
-    awareness.getStates().forEach((state, id) => {
-      if (id === doc.clientID || !state?.focus || state.url !== navigation.shownUrl) return;
-      const user = state.user ?? {};
-      marks.push({
-        id,
-        name: String(user.name ?? ""),
-        color: String(user.color ?? ""),
-        focus: state.focus,
-      });
-    });
-    agent.send({ type: "focus", marks }); // peers' data: bounded by the agent link
+    const pointers = othersHere("pointer").map(({ state, ...who }) => ({
+      ...who,
+      pointer: state.pointer,
+      click: state.click,
+    }));
+    agent.send({ type: "pointers", pointers });
+    const marks = othersHere("focus").map(({ state, ...who }) => ({ ...who, focus: state.focus }));
+    const focus = JSON.stringify(marks);
+    if (focus !== focusSent) agent.send({ type: "focus", marks }); // only when someone's moved
+    focusSent = focus;
   };
 
   // The room's settled scroll position (in the doc) is where a freshly loaded page goes; live
@@ -236,21 +234,23 @@ function start({ model, el }, onRefused) {
   scroll.observe(onScroll);
   // Others' presence: people come and go, pointers move, live scrolls move this view. Our own
   // pointer and scroll going out change nothing here.
-  let peopleShown = "";
+  let people = new Set(); // the client ids in the participant list
   const onAwareness = ({ added, updated, removed }, origin) => {
-    if (origin !== "local" || added.length || removed.length) {
-      const people = [];
+    // Rebuilt when people come or go (someone back after a lost connection comes as "updated"),
+    // not for every pointer move.
+    const ids = added.concat(updated);
+    if (removed.length || ids.some((id) => !people.has(id))) {
+      const list = [];
       awareness.getStates().forEach((state, id) => {
-        if (state?.user) people.push({ ...state.user, id, self: id === doc.clientID });
+        if (state?.user) list.push({ ...state.user, id, self: id === doc.clientID });
       });
-      const shown = JSON.stringify(people); // someone back after a lost connection is "updated"
-      if (shown !== peopleShown) view.setParticipants(people);
-      peopleShown = shown;
+      view.setParticipants(list);
+      people = new Set(list.map((person) => person.id));
     }
     for (const id of removed) liveScrolls.delete(id);
     if (origin === "local") return;
     sendPointers();
-    onLiveScroll(added.concat(updated));
+    onLiveScroll(ids);
   };
   awareness.on("change", onAwareness);
 

@@ -112,31 +112,39 @@ export function toPointer(value) {
   return { __proto__: null, locator: toLocator(own(value, "locator")), rx, ry, fx, fy };
 }
 
-/** The drawable entries of a `pointers` list (those with a valid id and position). */
-export function toPointers(value) {
+/** Up to MAX_POINTERS entries of `value` about other participants, each `{id, name, color}`
+ * checked (a name trimmed, a colour that is not #rgb/#rrggbb replaced), to which `extra(item,
+ * mark)` adds the rest and says whether it fits; entries with a bad id or rest are left out. */
+function toMarks(value, extra) {
   if (!isArray(value)) return null;
-  const pointers = [];
+  const marks = [];
   for (let i = 0; i < min(value.length, limits.MAX_POINTERS); i++) {
     const item = own(value, i);
     if (!isObject(item)) continue;
     const id = own(item, "id");
     if (!(isText(id, 128) || isFinite(id))) continue;
-    const pointer = toPointer(own(item, "pointer"));
-    if (!pointer) continue;
     const given = own(item, "name");
     const name = typeof given === "string" ? trim(slice(given, 0, limits.MAX_NAME)) : "";
     const color = own(item, "color");
-    const click = own(item, "click");
-    append(pointers, {
+    const mark = {
       __proto__: null,
       id: `${id}`,
       name: name || "Someone",
       color: isColor(color) ? color : DEFAULT_COLOR,
-      pointer,
-      click: isInteger(click) && click >= 0 ? click : 0, // how many times they clicked
-    });
+    };
+    if (extra(item, mark)) append(marks, mark);
   }
-  return pointers;
+  return marks;
+}
+
+/** The drawable entries of a `pointers` list (those with a valid id and position). */
+export function toPointers(value) {
+  return toMarks(value, (item, mark) => {
+    mark.pointer = toPointer(own(item, "pointer"));
+    const click = own(item, "click");
+    mark.click = isInteger(click) && click >= 0 ? click : 0; // how many times they clicked
+    return mark.pointer !== null;
+  });
 }
 
 const isKind = (value) =>
@@ -228,26 +236,10 @@ function toSelectors(value) {
 
 /** Others' focus to draw: [{id, name, color, focus: Locator}], the invalid ones left out. */
 function toFocusMarks(value) {
-  if (!isArray(value)) return null;
-  const marks = [];
-  for (let i = 0; i < min(value.length, limits.MAX_POINTERS); i++) {
-    const item = own(value, i);
-    if (!isObject(item)) continue;
-    const id = own(item, "id");
-    const focus = toLocator(own(item, "focus"));
-    if (!(isText(id, 128) || isFinite(id)) || !focus) continue;
-    const given = own(item, "name");
-    const name = typeof given === "string" ? trim(slice(given, 0, limits.MAX_NAME)) : "";
-    const color = own(item, "color");
-    append(marks, {
-      __proto__: null,
-      id: `${id}`,
-      name: name || "Someone",
-      color: isColor(color) ? color : DEFAULT_COLOR,
-      focus,
-    });
-  }
-  return marks;
+  return toMarks(value, (item, mark) => {
+    mark.focus = toLocator(own(item, "focus"));
+    return mark.focus !== null;
+  });
 }
 
 const toTitle = (value) => (typeof value === "string" ? slice(value, 0, limits.MAX_TITLE) : "");
