@@ -346,3 +346,17 @@ async def test_a_readers_pass_makes_a_reader(jp_fetch, kernel_rooms, authorizer)
     handle_sync_message(message[1:], probe)  # the room's document after the write
     assert "url" not in probe.get("page", type=Map)
     socket.close()
+
+
+def test_a_readers_presence_says_they_only_read():
+    """Others follow a participant's live scrolling and tab clicks only if they may move the
+    room: the stamp on a reader's presence says they may not, whatever their client claims."""
+    room, writer, reader = Room("r"), Sink(), Sink()
+    room.join(writer, ALICE)
+    room.join(reader, MALLORY, read_only=True)
+    message, cid = _awareness_message()
+    room.receive(reader, message)
+    assert _states(writer.sent[-1])[cid]["user"] == {**MALLORY, "reader": True}
+    message, cid = _awareness_message()
+    room.receive(writer, message)
+    assert _states(reader.sent[-1])[cid]["user"] == ALICE

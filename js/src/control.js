@@ -40,6 +40,15 @@ export function roleOf(doc, me) {
   };
 }
 
+/** Whether others follow what the participant whose server-stamped presence `user` is does
+ * live (scrolling, a click on a tab): not a reader's, and in presenter mode only the
+ * presenter's. The room enforces this for the doc; each view, for presence. */
+export function leads(doc, user) {
+  if (!user || user.reader === true) return false;
+  const { presenting, presenter } = readControl(doc);
+  return !presenting || user.username === presenter;
+}
+
 const setControl = (doc, fields) =>
   doc.transact(() => {
     const { control } = roots(doc);

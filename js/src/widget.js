@@ -71,7 +71,8 @@ function start({ model, el }, onRefused) {
     const pointers = othersHere("pointer").map(({ state, ...who }) => ({
       ...who,
       pointer: state.pointer,
-      click: state.click,
+      click: state.click, // a ripple for everyone's; replayed (a tab) only for who leads
+      replay: control.leads(doc, state.user),
     }));
     agent.send({ type: "pointers", pointers });
     const marks = othersHere("focus").map(({ state, ...who }) => ({ ...who, focus: state.focus }));
@@ -96,8 +97,10 @@ function start({ model, el }, onRefused) {
   const liveScrolls = new Map(); // client id -> the live scroll of theirs last seen
   const onLiveScroll = (ids) => {
     for (const id of ids) {
-      const live = awareness.getStates().get(id)?.scroll;
+      const state = awareness.getStates().get(id);
+      const live = state?.scroll;
       if (id === doc.clientID || !live || liveScrolls.get(id) === JSON.stringify(live)) continue;
+      if (!control.leads(doc, state.user)) continue; // a reader's or a follower's: not followed
       liveScrolls.set(id, JSON.stringify(live));
       if (live.url === navigation.shownUrl && following) followScroll.call(live.anchor);
     }

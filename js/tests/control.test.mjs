@@ -46,3 +46,13 @@ test("requests lapse after a minute and come out oldest first", () => {
   control.withdraw(doc, "eve");
   assert.deepEqual(control.openRequests(doc, 6000), ["bob"]);
 });
+
+test("whose live scrolling and clicks others follow: not a reader's, a presenter's only", () => {
+  const doc = new Y.Doc();
+  assert.equal(control.leads(doc, { username: "bob" }), true);
+  assert.equal(control.leads(doc, { username: "bob", reader: true }), false);
+  assert.equal(control.leads(doc, undefined), false);
+  control.present(doc, "ann");
+  assert.equal(control.leads(doc, { username: "ann" }), true);
+  assert.equal(control.leads(doc, { username: "bob" }), false);
+});

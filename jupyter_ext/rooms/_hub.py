@@ -71,6 +71,12 @@ class Member:
     client_ids: set[int] = field(default_factory=set)
     presence: bool = True  # whether it is sent others' awareness (a kernel's replica is not)
 
+    @property
+    def stamp(self) -> dict[str, str | bool]:
+        """Who the peer is to the others, on each of its presence states: its identity, and
+        whether it only reads (others do not follow a reader's scrolling or clicks)."""
+        return {**self.user, "reader": True} if self.read_only else dict(self.user)
+
 
 class Room:
     """The shared document of one room and the peers connected to it."""
@@ -174,7 +180,7 @@ class Room:
         for entry in entries:
             self._claim(peer, member, entry.client_id)
         stamped = [
-            e if e.state is None else replace(e, state={**e.state, "user": member.user})
+            e if e.state is None else replace(e, state={**e.state, "user": member.stamp})
             for e in entries
         ]
         self._check_awareness_budget(stamped)

@@ -217,19 +217,23 @@ def test_clicks_show_as_ripples_and_only_tabs_are_replayed(open_page: OpenPage) 
     other, other_frame = open_page(src="tabs.html")
     expose_overlay(other, other_frame)
 
-    def pointers(pointer: dict[str, Any], click: int) -> None:
+    def pointers(pointer: dict[str, Any], click: int, replay: bool = True) -> None:
         ann = {"id": 1, "name": "Ann", "color": "#0000ff", "pointer": pointer, "click": click}
+        ann["replay"] = replay  # whether Ann leads: a reader's or a follower's click is not
         other.evaluate("(p) => sendToAgent({ type: 'pointers', pointers: [p] })", ann)
 
     pointers(tab_click, 1)  # a click made before this page saw Ann: not shown, not replayed
     other_frame.wait_for_function("window.cobrowseOverlayRoot?.querySelector('.cursor')")
     other_frame.evaluate(RIPPLES)
     assert other_frame.evaluate("document.querySelector('#tab-b').ariaSelected") == "false"
-    pointers(tab_click, 2)
+    pointers(tab_click, 2, replay=False)  # a ripple, but Ann does not lead: no tab switch
     other_frame.wait_for_function("window.ripples === 1")
+    assert other_frame.evaluate("document.querySelector('#tab-b').ariaSelected") == "false"
+    pointers(tab_click, 3)
+    other_frame.wait_for_function("window.ripples === 2")
     assert other_frame.evaluate("document.querySelector('#tab-b').ariaSelected") == "true"
-    pointers(buy_click, 3)
-    other_frame.wait_for_function("window.ripples === 2")  # replayed, if at all, by now
+    pointers(buy_click, 4)
+    other_frame.wait_for_function("window.ripples === 3")  # replayed, if at all, by now
     assert other_frame.evaluate("window.bought") == 0
 
 

@@ -93,7 +93,7 @@ export function remotePointers(resolve, onClick = () => {}) {
     if (entry.clicked) {
       entry.clicked = false;
       ripple(shadow, x, y, entry.color);
-      if (found) onClick(entry.element);
+      if (found && entry.replay) onClick(entry.element);
     }
   };
 
@@ -124,7 +124,7 @@ export function remotePointers(resolve, onClick = () => {}) {
     }
     overlay(); // put back if a page script removed it
     const seen = new Set();
-    for (const { id, name, color, pointer, click } of pointers) {
+    for (const { id, name, color, pointer, click, replay } of pointers) {
       seen.add(id);
       let entry = drawn.get(id);
       if (!entry) {
@@ -138,6 +138,7 @@ export function remotePointers(resolve, onClick = () => {}) {
       }
       entry.name = name;
       entry.pointer = pointer;
+      entry.replay = replay;
       entry.cursor.style.setProperty("--color", color);
       entry.color = color;
     }

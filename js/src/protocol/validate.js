@@ -143,6 +143,7 @@ export function toPointers(value) {
     mark.pointer = toPointer(own(item, "pointer"));
     const click = own(item, "click");
     mark.click = isInteger(click) && click >= 0 ? click : 0; // how many times they clicked
+    mark.replay = own(item, "replay") === true; // whether a click of theirs may be replayed
     return mark.pointer !== null;
   });
 }
