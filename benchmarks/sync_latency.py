@@ -6,12 +6,13 @@ user's page, in real Chromium and real JupyterLab, beside a floor measured in th
 Two browser contexts (two users, same window size) show one widget in a named room of a hermetic
 JupyterLab. For each kind of input, user A's page makes one at a time and the time from it (its
 event, stamped in A's page) to its effect in B's page (B's overlay redrawing the pointer, B's page
-scrolling, B's field changing; stamped in B's page) is taken; both clocks are the browser's
-(``performance.timeOrigin + now()``). The floor is the same two users on a page that syncs a bare
-Yjs document (pointer in awareness, scroll in a Y.Map, the field as a Y.Text) through a plain
-websocket relay (``benchmarks/_relay.py``) on this machine. Also: bytes on the wire per pointer
-update and per keystroke (A's websocket frames), what B sends meanwhile (nothing, ideally), and,
-in continuous scrolling at 60 Hz, how old the follower's position is and how many it shows.
+scrolling (its scroll event, in the floor too), B's field changing; stamped in B's page) is taken;
+both clocks are the browser's (``performance.timeOrigin + now()``). The floor is the same two users
+on a page that syncs a bare Yjs document (pointer in awareness, scroll in a Y.Map, the field as a
+Y.Text) through a plain websocket relay (``benchmarks/_relay.py``) on this machine. Also: bytes on
+the wire per pointer update (all of A's presence frames over the moves made) and per keystroke (A's
+websocket frames), what B sends meanwhile (nothing, ideally), and, in continuous scrolling at 60 Hz,
+how old the follower's position is and how many it shows.
 """
 
 from __future__ import annotations
@@ -69,8 +70,7 @@ EFFECTS = f"""([field, overlay]) => {{
     if (overlay) new MutationObserver(() => effects.pointer.push({STAMP}))
         .observe(window.cobrowseOverlayRoot, all);
     else setInterval(() => effects.pointer = window.seen.pointer, 5);
-    if (!overlay) setInterval(() => {{ effects.scroll = window.seen.scroll;
-                                        effects.key = window.seen.text; }}, 5);
+    if (!overlay) setInterval(() => effects.key = window.seen.text, 5);
 }}"""
 SCROLL_BY = f"(dy) => {{ scrollBy(0, dy); return {STAMP}; }}"
 CONTINUOUS = f"""(frames) => new Promise((done) => {{
@@ -208,7 +208,7 @@ def measure_parts(pair: Pair, events: int, field: str, pointer_scroll: bool) -> 
             cause = a_frame.evaluate("window.causes.pointer.at(-1)")
             pointer.append(effect_after(b_frame, "pointer", count) - cause)
             pair.a.wait_for_timeout(20)
-        out["pointer_bytes"] = _frame_sizes(pair, mark, first=1)
+        out["pointer_bytes"] = _presence_bytes(pair, mark, events)
         pair.a.mouse.move(box["x"] - 50, box["y"] - 50)
         for i in range(events):
             count = b_frame.evaluate("window.effects.scroll.length")
@@ -231,6 +231,11 @@ def measure_parts(pair: Pair, events: int, field: str, pointer_scroll: bool) -> 
         out["key_bytes"] = _frame_sizes(pair, mark, first=0)
         out["b_sent_while_typing"] = len(pair.sent["b"]) - mark["b"]
     return out
+
+
+def _presence_bytes(pair: Pair, mark: dict[str, int], moves: int) -> float:
+    """The bytes of A's presence frames (1 awareness, 8 live) since ``mark``, per pointer move."""
+    return sum(len(f) for f in pair.sent["a"][mark["a"] :] if f and f[0] in (1, 8)) / moves
 
 
 def _frame_sizes(pair: Pair, mark: dict[str, int], first: int) -> float:

@@ -16,11 +16,14 @@ from pycrdt import (
     create_sync_message,
     create_update_message,
     handle_sync_message,
+    write_message,
+    write_var_uint,
 )
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
 from jupyter_ext.handlers import PASS_HEADER
+from jupyter_ext.rooms._frames import LIVE
 from jupyter_ext.rooms._hub import Refused, Room, RoomHub, RoomLimits
 
 from ._room_client import Client, Sink
@@ -360,3 +363,54 @@ def test_a_readers_presence_says_they_only_read():
     message, cid = _awareness_message()
     room.receive(writer, message)
     assert _states(reader.sent[-1])[cid]["user"] == ALICE
+
+
+def _live(client_id: int, payload: bytes = b"\x00\x01\x02\x03\x04") -> bytes:
+    return bytes([LIVE]) + write_var_uint(client_id) + write_message(payload)
+
+
+def test_live_presence_is_relayed_as_sent_to_participants_only():
+    room, alice, bob, kernel = Room("r"), Sink(), Sink(), Sink()
+    room.join(alice, ALICE)
+    room.join(bob, ALICE)
+    room.join(kernel, ALICE, presence=False)
+    message, cid = _awareness_message()
+    room.receive(alice, message)
+    for peer in (alice, bob, kernel):
+        peer.sent.clear()
+    room.receive(alice, _live(cid))
+    assert bob.sent == [_live(cid)]  # a few bytes, relayed untouched
+    assert alice.sent == [] and kernel.sent == []  # not echoed; a replica is no participant
+
+
+def test_live_presence_speaks_only_for_the_senders_own_participants():
+    room, alice, mallory, bob = Room("r"), Sink(), Sink(), Sink()
+    for peer, user in ((alice, ALICE), (mallory, MALLORY), (bob, ALICE)):
+        room.join(peer, user)
+    message, alice_id = _awareness_message()
+    room.receive(alice, message)
+    bob.sent.clear()
+    room.receive(mallory, _live(alice_id))  # Alice's pointer, moved by Mallory
+    room.receive(mallory, _live(12345))  # a participant the room has not seen
+    assert bob.sent == []
+
+
+@pytest.mark.parametrize(
+    "message",
+    [bytes([LIVE]), bytes([LIVE, 1, 5, 0]), bytes([LIVE, 1, 1, 0, 9]), bytes([LIVE, 0xFF] * 11)],
+)
+def test_malformed_live_messages_raise_value_error(message):
+    room, peer = Room("r"), Sink()
+    room.join(peer, ALICE)
+    with pytest.raises(ValueError):
+        room.receive(peer, message)
+
+
+def test_a_live_message_has_a_bound():
+    room, peer = Room("r", RoomLimits(max_live_message=64)), Sink()
+    room.join(peer, ALICE)
+    message, cid = _awareness_message()
+    room.receive(peer, message)
+    room.receive(peer, _live(cid, b"x" * 50))
+    with pytest.raises(Refused, match="live message too large"):
+        room.receive(peer, _live(cid, b"x" * 64))

@@ -11,12 +11,13 @@ export class RoomConnection {
    * restarted, and the room's proxy session with it). */
   /** `onRefused(reason)` runs when the room refused an update of ours (our role does not allow
    * it, close code 4403): this copy of the room has diverged and must start again. */
+  /** `onLive(clientId, payload)` gets others' live presence messages (live.js). */
   constructor(
     server,
     room,
     doc,
     awareness,
-    { onSynced, onStatus, onReconnect = () => {}, onRefused = () => {} },
+    { onSynced, onStatus, onReconnect = () => {}, onRefused = () => {}, onLive = () => {} },
   ) {
     this.url = roomSocketUrl(server, room);
     this.doc = doc;
@@ -25,6 +26,7 @@ export class RoomConnection {
     this.onStatus = onStatus;
     this.onReconnect = onReconnect;
     this.onRefused = onRefused;
+    this.onLive = onLive;
     this.opened = false;
     this.socket = null;
     this.retries = 0;
@@ -87,7 +89,17 @@ export class RoomConnection {
     } else if (type === sync.AWARENESS) {
       const update = sync.readAwareness(decoder);
       awarenessProtocol.applyAwarenessUpdate(this.awareness, update, ROOM_ORIGIN);
+    } else if (type === sync.LIVE) {
+      const { clientId, payload } = sync.readLive(decoder);
+      this.onLive(clientId, payload);
     }
+  }
+
+  /** Sends a live presence `payload` of ours; false when the socket is not open. */
+  sendLive(payload) {
+    if (this.socket?.readyState !== WebSocket.OPEN) return false;
+    this.socket.send(sync.liveMessage(this.doc.clientID, payload));
+    return true;
   }
 
   sendOwnState() {

@@ -1,12 +1,13 @@
 // The y-sync framing shared by the room socket and the kernel link (docs/protocol.md, "Room
-// socket"): a varuint message type, then a y-protocols sync message (step 1, step 2, update v1)
-// or an awareness update.
+// socket"): a varuint message type, then a y-protocols sync message (step 1, step 2, update v1),
+// an awareness update, or (the room socket only) a live presence message.
 import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
 import * as syncProtocol from "y-protocols/sync";
 
 export const SYNC = 0;
 export const AWARENESS = 1;
+export const LIVE = 8; // a participant's client id and a live.js payload (docs/protocol.md)
 
 /** The sync message kinds `readSync` reports. */
 export const STEP1 = syncProtocol.messageYjsSyncStep1;
@@ -48,3 +49,16 @@ export function readSync(decoder, doc, origin) {
 
 /** The awareness update in the body at `decoder`. */
 export const readAwareness = (decoder) => decoding.readVarUint8Array(decoder);
+
+/** A live presence message: `payload` (live.js) from participant `clientId`. */
+export const liveMessage = (clientId, payload) =>
+  message(LIVE, (e) => {
+    encoding.writeVarUint(e, clientId);
+    encoding.writeVarUint8Array(e, payload);
+  });
+
+/** `{clientId, payload}` of the live message body at `decoder`. */
+export function readLive(decoder) {
+  const clientId = decoding.readVarUint(decoder);
+  return { clientId, payload: decoding.readVarUint8Array(decoder) };
+}

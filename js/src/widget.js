@@ -6,6 +6,7 @@ import { AgentLink } from "./agent-link.js";
 import * as control from "./control.js";
 import * as fields from "./fields.js";
 import { KernelLink } from "./kernel.js";
+import * as live from "./live.js";
 import { Navigation } from "./navigation.js";
 import { RATES } from "./protocol/limits.js";
 import { coalesced, tokenBucket } from "./protocol/rate.js";
@@ -22,6 +23,7 @@ export function joinCode(url, room) {
 
 const KERNEL_WAIT = 3000; // ms a fresh named room waits for a silent kernel's state
 const SETTLE_MS = 400; // ms a scroll rests before the room's doc keeps it
+const REST_MS = 250; // ms a pointer rests before it goes into awareness too
 const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The path of an upstream URL under a proxy prefix (docs/protocol.md, "URLs"). */
@@ -55,27 +57,51 @@ function start({ model, el }, onRefused) {
   let writes = false; // this user may write to the room (a reader may not)
   let following = true; // in presenter mode: this view goes where the presenter goes
 
-  /** Others on this page whose presence has `field`: [{id, name, color, state}] (peers' data:
-   * the agent link bounds it before it reaches the page's realm). */
-  const othersHere = (field) => {
+  /** Others on this page: [{id, name, color, state}] (peers' data: the agent link bounds it
+   * before it reaches the page's realm). */
+  const othersHere = () => {
     const others = [];
     awareness.getStates().forEach((state, id) => {
-      if (id === doc.clientID || !state?.[field] || state.url !== navigation.shownUrl) return;
+      if (id === doc.clientID || !state || state.url !== navigation.shownUrl) return;
       const user = state.user ?? {};
       others.push({ id, name: String(user.name ?? ""), color: String(user.color ?? ""), state });
     });
     return others;
   };
+  // Others' pointers move live (live.js): each one's latest live position, until an awareness
+  // state of theirs (which carries their latest pointer) replaces it.
+  const livePointers = new Map(); // client id -> their pointer, or null once it left
+  const liveNames = new Map(); // client id -> slot -> the locator their live pointer named there
+  const onLive = (id, payload) => {
+    const message = live.readPayload(payload);
+    if (id === doc.clientID || !message || !awareness.getStates().get(id)?.user) return;
+    const { pointer, slot, locator } = message;
+    if (!liveNames.has(id)) liveNames.set(id, new Map());
+    const names = liveNames.get(id);
+    if (locator !== undefined) names.set(slot, locator);
+    else if (pointer && !names.has(slot)) return; // named before we came: wait for a new name
+    livePointers.set(id, pointer && { locator: names.get(slot), ...pointer });
+    sendPointers();
+  };
   let focusSent = "";
   const sendPointers = () => {
-    const pointers = othersHere("pointer").map(({ state, ...who }) => ({
-      ...who,
-      pointer: state.pointer,
-      click: state.click, // a ripple for everyone's; replayed (a tab) only for who leads
-      replay: control.leads(doc, state.user),
-    }));
+    const here = othersHere();
+    const pointers = [];
+    for (const { state, ...who } of here) {
+      const pointer = livePointers.has(who.id) ? livePointers.get(who.id) : state.pointer;
+      if (!pointer) continue;
+      // A ripple for everyone's click; replayed (a tab) only for who leads.
+      pointers.push({
+        ...who,
+        pointer,
+        click: state.click,
+        replay: control.leads(doc, state.user),
+      });
+    }
     agent.send({ type: "pointers", pointers });
-    const marks = othersHere("focus").map(({ state, ...who }) => ({ ...who, focus: state.focus }));
+    const marks = here
+      .filter(({ state }) => state.focus)
+      .map(({ state, ...who }) => ({ ...who, focus: state.focus }));
     const focus = JSON.stringify(marks);
     if (focus !== focusSent) agent.send({ type: "focus", marks }); // only when someone's moved
     focusSent = focus;
@@ -107,18 +133,30 @@ function start({ model, el }, onRefused) {
   };
 
   // What this participant shows others in awareness changes in several places at once (a scroll
-  // moves the pointer too): the fields go out together, once per task.
+  // and a click): the fields go out together, once per task, with the latest pointer.
   let presence = null;
+  let myPointer = null;
   const present = (fields) => {
     if (presence === null) {
       presence = {};
       queueMicrotask(() => {
         const state = awareness.getLocalState();
-        if (state) awareness.setLocalState({ ...state, ...presence });
+        if (state) awareness.setLocalState({ ...state, ...presence, pointer: myPointer });
         presence = null;
       });
     }
     Object.assign(presence, fields);
+  };
+  // Our pointer goes out live, a few bytes a move, naming an element's locator only the first
+  // time it is over it; once it rests, it goes into awareness too, where those who join find it.
+  const slots = live.nameSlots();
+  let rest = 0;
+  const movePointer = (pointer) => {
+    myPointer = pointer;
+    const { slot, named } = pointer ? slots.slotOf(JSON.stringify(pointer.locator)) : {};
+    if (!room?.sendLive(live.pointerPayload(pointer, slot, named))) slots.forget();
+    clearTimeout(rest);
+    rest = setTimeout(() => present({}), REST_MS);
   };
 
   const startKernelWait = () => {
@@ -136,7 +174,10 @@ function start({ model, el }, onRefused) {
       const kept = result === null ? "" : `_/result/${encodeURIComponent(result)}/`;
       view.frame.src = `${session.prefix}${kept}${proxiedPath(url)}`;
     },
-    showing: ({ url }) => present({ url, pointer: null, scroll: null, focus: null }),
+    showing: ({ url }) => {
+      myPointer = null;
+      present({ url, scroll: null, focus: null });
+    },
     error: ({ text }) => view.setError(text),
     "wait-for-kernel": startKernelWait,
     // After the room's state went to the kernel (updates and this message share the comm).
@@ -159,7 +200,7 @@ function start({ model, el }, onRefused) {
     }, SETTLE_MS);
   }, RATES.scroll);
   const sharePointer = coalesced(({ url, pointer }) => {
-    if (url === navigation.shownUrl) present({ pointer });
+    if (url === navigation.shownUrl) movePointer(pointer);
   }, RATES.pointer);
   const shareFocus = coalesced((focus) => present({ focus }), RATES.navigation);
   // Form fields: the agent's edits go into the doc (a reader's are answered with the room's
@@ -228,7 +269,8 @@ function start({ model, el }, onRefused) {
     click: ({ pointer }) => {
       if (!clickBudget.take(performance.now())) return;
       clicks += 1;
-      present({ pointer, click: clicks });
+      myPointer = pointer;
+      present({ click: clicks });
     },
   });
 
@@ -250,7 +292,12 @@ function start({ model, el }, onRefused) {
       view.setParticipants(list);
       people = new Set(list.map((person) => person.id));
     }
-    for (const id of removed) liveScrolls.delete(id);
+    for (const id of removed) {
+      liveScrolls.delete(id);
+      liveNames.delete(id);
+    }
+    for (const id of removed.concat(ids)) livePointers.delete(id); // their state is the latest
+    if (added.some((id) => id !== doc.clientID)) slots.forget(); // they know no name of ours
     if (origin === "local") return;
     sendPointers();
     onLiveScroll(ids);
@@ -260,7 +307,7 @@ function start({ model, el }, onRefused) {
   // Chromium sends a sandboxed frame no pointerout when the pointer leaves it: clear our pointer
   // as soon as it is over the widget's own controls.
   view.onPointerOutsidePage(() => {
-    if (awareness.getLocalState()?.pointer) present({ pointer: null });
+    if (myPointer) movePointer(null);
   });
   view.onNavigate((text) => navigation.userNavigate(text));
   view.onBack(() => navigation.go(-1));
@@ -401,8 +448,12 @@ function start({ model, el }, onRefused) {
       room = new RoomConnection(server, model.get("room"), doc, awareness, {
         onSynced: () => navigation.roomSynced({ ownRoom: model.get("own_room") }),
         onStatus: (text) => view.setStatus(text),
-        onReconnect: () => renewSession({ reload: false }),
+        onReconnect: () => {
+          slots.forget(); // who came meanwhile knows no name of ours
+          renewSession({ reload: false });
+        },
         onRefused,
+        onLive,
       });
       navigation.roomChanged();
     })
@@ -421,6 +472,7 @@ function start({ model, el }, onRefused) {
     followScroll.cancel();
     clearTimeout(settle);
     sharePointer.cancel();
+    clearTimeout(rest);
     shareFocus.cancel();
     model.off("change:height", onHeight);
     for (const event of privacy) model.off(event, sendPrivacy);

@@ -37,3 +37,11 @@ test("awareness updates travel under their own type", () => {
   assert.equal(type, sync.AWARENESS);
   assert.deepEqual(sync.readAwareness(decoder), update);
 });
+
+test("live messages carry their participant's id and payload", () => {
+  const payload = new Uint8Array([0, 1, 2]);
+  const bytes = sync.liveMessage(3541923489, payload);
+  const { type, decoder } = sync.readMessage(bytes);
+  assert.equal(type, sync.LIVE);
+  assert.deepEqual(sync.readLive(decoder), { clientId: 3541923489, payload });
+});

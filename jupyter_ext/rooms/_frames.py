@@ -1,4 +1,4 @@
-"""Strict readers for the frames a room peer sends: y-sync (update v1) and awareness.
+"""Strict readers for the frames a room peer sends: y-sync (update v1), awareness and live.
 
 pycrdt (yrs) believes the counts a frame claims: a 12-byte state vector claiming 2**29 clients
 allocates a gigabyte, so do an update claiming as many clients and an ``Any`` map claiming as many
@@ -16,6 +16,7 @@ from typing import Any
 
 from pycrdt import YMessageType, YSyncMessageType, write_message, write_var_uint
 
+LIVE = 8  # a live presence message: a participant's client id and an opaque payload
 MAX_CLIENTS = 65_536  # clients named in one state vector, update or delete set
 MAX_ANY_DEPTH = 64  # nesting of arrays and maps in an ``Any`` value
 _MAX_VAR_UINT_BYTES = 10  # 64 bits, the widest client id yrs writes
@@ -231,3 +232,15 @@ def encode_awareness(entries: Iterable[AwarenessState]) -> bytes:
         text = json.dumps(e.state, separators=(",", ":")).encode()
         parts += [write_var_uint(e.client_id), write_var_uint(e.clock), write_message(text)]
     return b"".join(parts)
+
+
+def read_live(message: bytes) -> int:
+    """The participant (awareness client id) a whole live message speaks for; its payload is
+    only for the other participants to read."""
+    r = _Reader(message)
+    if r.uint() != LIVE:
+        raise FrameError("not a live message")
+    client_id = r.uint()
+    r.var_bytes()
+    r.end()
+    return client_id

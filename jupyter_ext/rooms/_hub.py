@@ -4,6 +4,8 @@ Speaks the standard Yjs sync and awareness protocols (update v1) through pycrdt;
 anything with ``send(bytes)`` (the room websocket). Every frame is checked by ``_frames``
 before pycrdt sees it. Remote awareness updates are relayed once to the other peers and never
 echoed back, with the ``user`` of every state replaced by the sender's authenticated identity.
+Live presence messages (a moving pointer, in a few bytes) are relayed as they are, for the
+participants their sender speaks for.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from pycrdt import (
 )
 
 from ._control import Guard
-from ._frames import AwarenessState, encode_awareness, read_awareness, read_sync
+from ._frames import LIVE, AwarenessState, encode_awareness, read_awareness, read_live, read_sync
 from ._store import RoomStore, StoreFactory
 
 KiB, MiB = 1024, 1024 * 1024
@@ -52,6 +54,7 @@ class RoomLimits:
 
     max_doc_message: int = 2 * MiB  # largest frame; a whole-document sync step 2 must fit
     max_awareness_message: int = 64 * KiB
+    max_live_message: int = 16 * KiB  # a pointer naming the element it entered
     max_doc_bytes: int = 1 * MiB  # the room document's encoded size
     max_awareness_bytes: int = 1 * MiB  # all awareness states of a room together
     max_peers: int = 1000  # connections to one room
@@ -145,6 +148,8 @@ class Room:
             self._receive_sync(peer, member, message)
         elif message[0] == YMessageType.AWARENESS:
             self._receive_awareness(peer, member, message)
+        elif message[0] == LIVE:
+            self._receive_live(peer, member, message)
         else:
             raise ValueError(f"unknown message type {message[0]}")
 
@@ -190,6 +195,14 @@ class Room:
             state = self.awareness.states.get(e.client_id)
             self._set_state_bytes(e.client_id, 0 if state is None else _json_size(state))
         self._broadcast(create_awareness_message(update), exclude=peer, presence=True)
+
+    def _receive_live(self, peer: Peer, member: Member, message: bytes) -> None:
+        if len(message) > self.limits.max_live_message:
+            raise Refused("live message too large")
+        # Only for a participant of its own that the room knows (its awareness state came first
+        # on the same socket); another's, or one gone, is dropped.
+        if read_live(message) in member.client_ids:
+            self._broadcast(message, exclude=peer, presence=True)
 
     def _claim(self, peer: Peer, member: Member, cid: int) -> None:
         """Bind ``cid`` to the member's user for the room's life; the same user may move it

@@ -240,6 +240,7 @@ def test_other_user_sees_the_pointer_with_a_name(users: tuple[Page, Page]) -> No
     me = page1.locator(".cobrowse-person[data-self='true']").first.inner_text()
     box = page1.locator("iframe.cobrowse-frame").first.bounding_box()
     assert box is not None
+    mark = len(FRAMES[2])
     page1.mouse.move(box["x"] + 100, box["y"] + 120)
     page1.mouse.move(box["x"] + 180, box["y"] + 120, steps=4)
     names = """() => {
@@ -249,6 +250,10 @@ def test_other_user_sees_the_pointer_with_a_name(users: tuple[Page, Page]) -> No
     }"""
     has_me = f"() => ({names})().includes({json.dumps(me)})"
     _wait_for(lambda: _demo_frame(page2, "tour.html"), page2, has_me, True)
+    # The moves came live: the first naming the element under the pointer, the next in a few
+    # bytes (docs/protocol.md, "Live presence").
+    live = [frame for frame in FRAMES[2][mark:] if frame[:1] == b"\x08"]
+    assert live and min(map(len, live)) <= 20, [len(frame) for frame in live]
 
 
 def _probe(page: Page, frame_url_end: str) -> tuple[dict, dict]:
