@@ -74,12 +74,19 @@ function start({ model, el }, onRefused) {
   const liveNames = new Map(); // client id -> slot -> the locator their live pointer named there
   const onLive = (id, payload) => {
     const message = live.readPayload(payload);
-    if (id === doc.clientID || !message || !awareness.getStates().get(id)?.user) return;
-    const { pointer, slot, locator } = message;
+    const state = awareness.getStates().get(id);
+    if (id === doc.clientID || !message || !state?.user) return;
+    const { pointer, scroll, slot, locator } = message;
     if (!liveNames.has(id)) liveNames.set(id, new Map());
     const names = liveNames.get(id);
     if (locator !== undefined) names.set(slot, locator);
-    else if (pointer && !names.has(slot)) return; // named before we came: wait for a new name
+    else if (slot !== undefined && !names.has(slot)) return; // named before we came: wait
+    if (scroll) {
+      const { ratio, fraction } = scroll;
+      const anchor = { locator: names.get(slot), ratio, fraction }; // as the agent makes them
+      followLive(id, state, { url: state.url, anchor });
+      return;
+    }
     livePointers.set(id, pointer && { locator: names.get(slot), ...pointer });
     sendPointers();
   };
@@ -120,41 +127,45 @@ function start({ model, el }, onRefused) {
     (anchor) => agent.send({ type: "scroll-to", anchor }),
     RATES.scroll,
   );
-  const liveScrolls = new Map(); // client id -> the live scroll of theirs last seen
-  const onLiveScroll = (ids) => {
-    for (const id of ids) {
-      const state = awareness.getStates().get(id);
-      const live = state?.scroll;
-      if (id === doc.clientID || !live || liveScrolls.get(id) === JSON.stringify(live)) continue;
-      if (!control.leads(doc, state.user)) continue; // a reader's or a follower's: not followed
-      liveScrolls.set(id, JSON.stringify(live));
-      if (live.url === navigation.shownUrl && following) followScroll.call(live.anchor);
-    }
+  const liveScrolls = new Map(); // client id -> {key, scroll}: the latest scroll of theirs seen
+  /** Follow participant `id`'s latest `scroll` ({url, anchor}, live or in their awareness) when
+   * it is new and they lead. */
+  const followLive = (id, state, scroll) => {
+    const key = JSON.stringify(scroll);
+    if (id === doc.clientID || !scroll || liveScrolls.get(id)?.key === key) return;
+    if (!control.leads(doc, state.user)) return; // a reader's or a follower's: not followed
+    liveScrolls.set(id, { key, scroll });
+    if (scroll.url === navigation.shownUrl && following) followScroll.call(scroll.anchor);
   };
 
   // What this participant shows others in awareness changes in several places at once (a scroll
   // and a click): the fields go out together, once per task, with the latest pointer.
   let presence = null;
   let myPointer = null;
+  let myScroll = null; // {url, anchor}: where this participant scrolled last
   const present = (fields) => {
     if (presence === null) {
       presence = {};
       queueMicrotask(() => {
         const state = awareness.getLocalState();
-        if (state) awareness.setLocalState({ ...state, ...presence, pointer: myPointer });
+        const latest = { pointer: myPointer, scroll: myScroll };
+        if (state) awareness.setLocalState({ ...state, ...presence, ...latest });
         presence = null;
       });
     }
     Object.assign(presence, fields);
   };
-  // Our pointer goes out live, a few bytes a move, naming an element's locator only the first
-  // time it is over it; once it rests, it goes into awareness too, where those who join find it.
+  // Our pointer and scrolls go out live, a few bytes each, naming an element's locator only the
+  // first time; once they rest, they go into awareness too, where those who join find them.
   const slots = live.nameSlots();
+  const sendLive = (position, payload) => {
+    const { slot, named } = position ? slots.slotOf(JSON.stringify(position.locator)) : {};
+    if (!room?.sendLive(payload(position, slot, named))) slots.forget();
+  };
   let rest = 0;
   const movePointer = (pointer) => {
     myPointer = pointer;
-    const { slot, named } = pointer ? slots.slotOf(JSON.stringify(pointer.locator)) : {};
-    if (!room?.sendLive(live.pointerPayload(pointer, slot, named))) slots.forget();
+    sendLive(pointer, live.pointerPayload);
     clearTimeout(rest);
     rest = setTimeout(() => present({}), REST_MS);
   };
@@ -175,8 +186,8 @@ function start({ model, el }, onRefused) {
       view.frame.src = `${session.prefix}${kept}${proxiedPath(url)}`;
     },
     showing: ({ url }) => {
-      myPointer = null;
-      present({ url, scroll: null, focus: null });
+      myPointer = myScroll = null;
+      present({ url, focus: null });
     },
     error: ({ text }) => view.setError(text),
     "wait-for-kernel": startKernelWait,
@@ -186,17 +197,19 @@ function start({ model, el }, onRefused) {
   const navigation = new Navigation(doc, (action) => actions[action.type](action));
 
   // Scrolls and pointers from the agent coalesce to the latest; a reader's scrolls stay its own.
-  // A scroll goes out live in awareness, and into the doc once it has rested (so that an hour of
-  // scrolling does not grow the doc, and a page loaded later goes where the room is).
+  // A scroll goes out live, and into awareness and the doc once it has rested (so that an hour
+  // of scrolling does not grow the doc, and a page loaded later goes where the room is).
   let settle = 0;
   let clicks = 0;
   const clickBudget = tokenBucket(RATES.click, performance.now());
   const shareScroll = coalesced(({ url, anchor }) => {
     if (url !== navigation.shownUrl) return;
-    present({ scroll: { url, anchor } });
+    myScroll = { url, anchor };
+    sendLive(anchor, live.scrollPayload);
     clearTimeout(settle);
     settle = setTimeout(() => {
       if (url === navigation.shownUrl) schema.setScroll(doc, url, anchor);
+      present({});
     }, SETTLE_MS);
   }, RATES.scroll);
   const sharePointer = coalesced(({ url, pointer }) => {
@@ -300,7 +313,10 @@ function start({ model, el }, onRefused) {
     if (added.some((id) => id !== doc.clientID)) slots.forget(); // they know no name of ours
     if (origin === "local") return;
     sendPointers();
-    onLiveScroll(ids);
+    for (const id of ids) {
+      const state = awareness.getStates().get(id);
+      if (state) followLive(id, state, state.scroll);
+    }
   };
   awareness.on("change", onAwareness);
 
@@ -380,11 +396,13 @@ function start({ model, el }, onRefused) {
     following = true;
     showControl();
     applyRemoteScroll({ onLoad: true });
-    const presenter = [...awareness.getStates().entries()].find(
-      ([id, s]) => id !== doc.clientID && s?.user?.username === control.readControl(doc).presenter,
-    );
-    if (presenter?.[1]?.scroll?.url === navigation.shownUrl)
-      followScroll.call(presenter[1].scroll.anchor);
+    const [id, state] =
+      [...awareness.getStates().entries()].find(
+        ([id, s]) =>
+          id !== doc.clientID && s?.user?.username === control.readControl(doc).presenter,
+      ) ?? [];
+    const scroll = liveScrolls.get(id)?.scroll ?? state?.scroll; // their latest
+    if (scroll?.url === navigation.shownUrl) followScroll.call(scroll.anchor);
   };
   const nameOf = (username) => {
     for (const state of awareness.getStates().values()) {

@@ -65,3 +65,15 @@ test("each element is named once, and a new one takes the slot used longest ago"
   slots.forget(); // someone joined: they know no names
   assert.deepEqual(slots.slotOf("a"), { slot: 0, named: true });
 });
+
+test("a scroll is its anchor's two fractions over a named element", () => {
+  const anchor = { locator: LOCATOR, ratio: 0.25, fraction: 0.9999 };
+  assert.deepEqual(live.readPayload(live.scrollPayload(anchor, 7, true)), {
+    scroll: { ratio: 0.25, fraction: 0.9999 },
+    slot: 7,
+    locator: LOCATOR,
+  });
+  const moved = live.scrollPayload({ ...anchor, ratio: 0.5 }, 7, false);
+  assert.deepEqual(live.readPayload(moved), { scroll: { ratio: 0.5, fraction: 0.9999 }, slot: 7 });
+  assert.ok(sync.liveMessage(4294967295, moved).length <= 14);
+});

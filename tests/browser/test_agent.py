@@ -21,12 +21,13 @@ FRACTION = "scrollY / (document.scrollingElement.scrollHeight - innerHeight)"
 
 def scroll_reported(page: Page, frame: Frame, dy: int) -> None:
     """Scrolls the frame under the mouse by ``dy`` with the wheel, and waits until it rests and
-    the agent's last report, its throttle's trailing one, describes that position."""
+    the agent's last report, its throttle's trailing one, describes that position (to the four
+    places an anchor's fractions have)."""
     wheel_to_rest(page, frame, dy)
     page.wait_for_function(
         """(at) => {
             const last = window.received.filter((m) => m.type === 'scroll').at(-1);
-            return last !== undefined && Math.abs(last.anchor.fraction - at) < 1e-9;
+            return last !== undefined && Math.abs(last.anchor.fraction - at) <= 5e-5;
         }""",
         arg=frame.evaluate(FRACTION),
     )

@@ -1,6 +1,10 @@
 // Small layout helpers shared by scroll anchors and pointers.
 
-export const clamp01 = (value) => Math.min(1, Math.max(0, value));
+const clamp01 = (value) => Math.min(1, Math.max(0, value));
+
+/** A fraction in [0, 1] to four places (as live messages carry it): a tenth of a pixel on a
+ * 1000-pixel element, in few bytes. */
+export const short = (value) => Math.round(clamp01(value) * 1e4) / 1e4;
 
 /** The element that scrolls the document. */
 export const scroller = () => document.scrollingElement ?? document.documentElement;

@@ -1,6 +1,6 @@
 // The local pointer, reported element-relative (docs/protocol.md, "PointerPosition") once per
 // animation frame while it moves over the page, and as null when it leaves.
-import { blockOf, clamp01, scroller } from "./layout.js";
+import { blockOf, scroller, short } from "./layout.js";
 
 const FRAME_MS = 16;
 
@@ -44,13 +44,10 @@ export function trackPointer({ send, describe }) {
   addEventListener("scroll", schedule, { passive: true });
 }
 
-/** A fraction to four places: a tenth of a pixel on a 1000-pixel element, in few bytes. */
-const short = (fraction) => Math.round(fraction * 1e4) / 1e4;
-
 export function positionAt(x, y, describe) {
   const root = scroller();
-  const fx = short(clamp01((x + window.scrollX) / root.scrollWidth));
-  const fy = short(clamp01((y + window.scrollY) / root.scrollHeight));
+  const fx = short((x + window.scrollX) / root.scrollWidth);
+  const fy = short((y + window.scrollY) / root.scrollHeight);
   let hit = document.elementFromPoint(x, y);
   if (!hit) return { locator: null, rx: 0, ry: 0, fx, fy };
   // elementFromPoint stops at a shadow host: look inside web components' open shadow roots.
@@ -65,8 +62,8 @@ export function positionAt(x, y, describe) {
   if (element.isContentEditable) delete locator.text; // what they typed there is theirs
   return {
     locator,
-    rx: width > 0 ? short(clamp01((x - left) / width)) : 0,
-    ry: height > 0 ? short(clamp01((y - top) / height)) : 0,
+    rx: width > 0 ? short((x - left) / width) : 0,
+    ry: height > 0 ? short((y - top) / height) : 0,
     fx,
     fy,
   };

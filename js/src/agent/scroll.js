@@ -1,6 +1,6 @@
 // Scroll sync: report the user's scrolling as an element-relative anchor (docs/protocol.md,
 // "ScrollAnchor") and apply the room's anchors without echoing them back as user scrolls.
-import { blockOf, clamp01, scroller } from "./layout.js";
+import { blockOf, scroller, short } from "./layout.js";
 import { throttle } from "./throttle.js";
 
 const THROTTLE_MS = 60;
@@ -32,11 +32,11 @@ export function syncScroll({ send, describe, resolve }) {
 /** Where the viewport is: the element at its top, how far into it, and the document fraction. */
 export function currentAnchor(describe) {
   const max = scroller().scrollHeight - innerHeight;
-  const fraction = max > 0 ? clamp01(window.scrollY / max) : 0;
+  const fraction = max > 0 ? short(window.scrollY / max) : 0;
   const element = elementAtTop();
   if (!element) return { locator: null, ratio: 0, fraction };
   const { top, height } = element.getBoundingClientRect();
-  return { locator: describe(element), ratio: height > 0 ? clamp01(-top / height) : 0, fraction };
+  return { locator: describe(element), ratio: height > 0 ? short(-top / height) : 0, fraction };
 }
 
 /** The block under the viewport's top edge, looking through fixed and sticky headers. */
