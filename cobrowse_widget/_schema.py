@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from pycrdt import Array, Doc, Map, Text
@@ -115,9 +116,15 @@ def go(doc: Doc[Any], delta: int) -> bool:
 FieldValue = str | bool | list[str] | dict[str, Any] | None
 
 
+def page_id(url: str) -> str:
+    """The id of the page ``url`` shows, as the ``fields`` map keys it: the first 128 bits of the
+    SHA-256 of the URL without its fragment, in hex."""
+    return hashlib.sha256(url.split("#")[0].encode()).hexdigest()[:32]
+
+
 def page_fields(doc: Doc[Any], url: str) -> dict[str, FieldValue]:
     """The form fields stored for page ``url`` (its fragment ignored), by field key."""
-    prefix = url.split("#")[0] + " "
+    prefix = page_id(url) + " "
     fields: dict[str, FieldValue] = {}
     for name, entry in doc.get(FIELDS, type=Map).items():
         if not name.startswith(prefix):

@@ -1,19 +1,84 @@
 // Form fields in the room's Y.Doc (docs/protocol.md, "Form fields"): the `fields` map holds, per
-// page URL and field key, a Y.Text for text fields (participants typing in one field merge), a
+// page (a hash of its URL) and field key, a Y.Text for text fields (participants typing in one field merge), a
 // boolean, a string or a list of strings for the others (the last change wins), or null for a
 // private field someone typed in (its value never leaves their page); {open} for a <details>,
 // {paused, time, rate} for a <video> or <audio>.
 import * as Y from "yjs";
+import { digest } from "lib0/hash/sha256";
 import { MAX_FIELD_TEXT, MAX_FIELDS } from "./protocol/limits.js";
 import { rebase, textDiff } from "./protocol/text-edit.js";
+import { historyIndex, roots } from "./schema.js";
+
+/** Characters of field keys and values a room keeps (fields of pages furthest back in its
+ * history make way first): a page, hostile or not, cannot fill the room's document. */
+export const FIELD_BUDGET = 128 * 1024;
+/** Encoded bytes of the room's document past which no new field entry is made (deleted
+ * entries leave their keys behind): navigation must keep working in a room of any age. */
+export const DOC_BRAKE = 512 * 1024;
 
 export const fieldsOf = (doc) => doc.getMap("fields");
 
-/** The page whose fields a URL shows: the URL without its fragment. */
-export const pageOf = (url) => url.split("#")[0];
+const ids = new Map(); // URL -> page id, the latest few
+const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 
-/** The map key of field `key` on page `url` (URLs, as browsers spell them, have no spaces). */
-export const entryKey = (url, key) => `${pageOf(url)} ${key}`;
+/** The id of the page a URL shows: the first 128 bits of the SHA-256 of the URL without its
+ * fragment, in hex (so that a key's length does not depend on the URL's). */
+export function pageId(url) {
+  let id = ids.get(url);
+  if (id === undefined) {
+    id = hex(digest(new TextEncoder().encode(url.split("#")[0])).subarray(0, 16));
+    if (ids.size >= 256) ids.delete(ids.keys().next().value);
+    ids.set(url, id);
+  }
+  return id;
+}
+
+/** The map key of field `key` on page `url`. */
+export const entryKey = (url, key) => `${pageId(url)} ${key}`;
+
+const sizeOf = (name, entry) =>
+  name.length + (entry instanceof Y.Text ? entry.length : JSON.stringify(entry ?? null).length);
+
+/** How many characters page `url`'s fields may take, up to `more` when that can be made: when the
+ * room's fields would pass FIELD_BUDGET, those of other pages go, the ones furthest from the
+ * room's place in its history first (pages no longer in it before all). Call inside a
+ * transaction. */
+function makeRoom(doc, url, more) {
+  const fields = fieldsOf(doc);
+  const pages = new Map(); // page id -> {names, size}
+  let used = 0;
+  for (const [name, entry] of fields) {
+    const page = name.slice(0, name.indexOf(" "));
+    if (!pages.has(page)) pages.set(page, { names: [], size: 0 });
+    const size = sizeOf(name, entry);
+    pages.get(page).names.push(name);
+    pages.get(page).size += size;
+    used += size;
+  }
+  if (used + more <= FIELD_BUDGET) return FIELD_BUDGET - used;
+  const near = new Map(); // page id -> how many steps from the room's place in its history
+  const here = historyIndex(doc);
+  roots(doc)
+    .history.toArray()
+    .forEach((entry, at) => {
+      const id = pageId(String(entry));
+      near.set(id, Math.min(near.get(id) ?? Infinity, Math.abs(at - here)));
+    });
+  pages.delete(pageId(url));
+  const far = (page) => near.get(page) ?? Infinity;
+  const others = [...pages.keys()].sort((a, b) => far(b) - far(a));
+  for (const page of others) {
+    if (used + more <= FIELD_BUDGET) break;
+    for (const name of pages.get(page).names) fields.delete(name);
+    used -= pages.get(page).size;
+  }
+  return FIELD_BUDGET - used;
+}
+
+/** How many characters new entries of page `url` may take (up to `more`): none once the
+ * document has passed DOC_BRAKE. */
+const roomForNew = (doc, url, more) =>
+  Y.encodeStateAsUpdate(doc).length > DOC_BRAKE ? 0 : makeRoom(doc, url, more);
 
 /** `{kind, value}` of a stored entry, or null when it holds nothing a field can show. */
 export function readEntry(entry) {
@@ -47,11 +112,22 @@ export function pageFields(doc, url) {
  * first keystrokes land in one shared text. */
 export function prepare(doc, url, inventory, origin) {
   const fields = fieldsOf(doc);
+  const fresh = inventory.filter(
+    ({ key, kind }) => kind === "text" && !fields.has(entryKey(url, key)),
+  );
+  if (!fresh.length) return;
+  const sizes = fresh.map(({ key, value }) => entryKey(url, key).length + value.length);
   doc.transact(() => {
-    for (const { key, kind, value } of inventory) {
-      const name = entryKey(url, key);
-      if (kind === "text" && !fields.has(name)) fields.set(name, new Y.Text(value));
-    }
+    let room = roomForNew(
+      doc,
+      url,
+      sizes.reduce((sum, size) => sum + size, 0),
+    );
+    fresh.forEach(({ key, value }, i) => {
+      if (sizes[i] > room) return; // a field there is no room for stays the page's own
+      fields.set(entryKey(url, key), new Y.Text(value));
+      room -= sizes[i];
+    });
   }, origin);
 }
 
@@ -61,11 +137,13 @@ export function applyEdit(doc, url, edit, origin) {
   const fields = fieldsOf(doc);
   const name = entryKey(url, edit.key);
   const entry = fields.get(name);
+  const grow = (more) => (fields.has(name) ? makeRoom : roomForNew)(doc, url, more) >= more;
   if (edit.kind !== "text") {
     const read = readEntry(entry);
-    const same =
-      read && read.kind === edit.kind && JSON.stringify(read.value) === JSON.stringify(edit.value);
-    if (!same) doc.transact(() => fields.set(name, edit.value), origin);
+    const [now, before] = [edit.value, read?.value].map((value) => JSON.stringify(value));
+    if (read && read.kind === edit.kind && before === now) return null;
+    const more = now.length - (read ? before.length : -name.length); // a new entry: its key too
+    doc.transact(() => grow(more) && fields.set(name, edit.value), origin);
     return null;
   }
   let text = entry instanceof Y.Text ? entry : null;
@@ -73,16 +151,18 @@ export function applyEdit(doc, url, edit, origin) {
   const wanted = rebase(edit.base, edit.value, current);
   if (wanted.length > MAX_FIELD_TEXT) return current;
   doc.transact(() => {
+    if (!grow(wanted.length - current.length + (text ? 0 : name.length))) return;
     if (!text) fields.set(name, (text = new Y.Text()));
     const { at, remove, insert } = textDiff(text.toString(), wanted);
     if (remove) text.delete(at, remove);
     if (insert) text.insert(at, insert);
   }, origin);
-  return text.toString();
+  return text ? text.toString() : current;
 }
 
-/** Calls `onChange(url, key)` for every field entry a transaction from elsewhere than `origin`
- * changed (a new value, or typing in a text). Returns the function that stops it. */
+/** Calls `onChange(page, key)` (`page` a pageId) for every field entry a transaction from
+ * elsewhere than `origin` changed (a new value, or typing in a text). Returns the function that
+ * stops it. */
 export function observeFields(doc, origin, onChange) {
   const fields = fieldsOf(doc);
   const handler = (events, transaction) => {

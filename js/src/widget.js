@@ -222,7 +222,7 @@ function start({ model, el }, onRefused) {
   const fromAgent = { fields: true }; // the origin of transactions that apply the agent's edits
   const acks = new Map(); // field key -> the agent's latest text edit applied, for this page load
   let fieldBudget = null;
-  const shownPage = () => fields.pageOf(navigation.shownUrl);
+  const shownPage = () => navigation.shownUrl; // its fields: those of the URL without fragment
   const sendFields = (list) => {
     if (list.length)
       agent.send({
@@ -250,9 +250,9 @@ function start({ model, el }, onRefused) {
     if (edit.kind === "text" || !navigation.writer)
       sendFields(entry ? [{ key: edit.key, ...entry }] : []);
   };
-  const stopFields = fields.observeFields(doc, fromAgent, (url, key) => {
-    if (url !== shownPage()) return;
-    const entry = fields.readEntry(fields.fieldsOf(doc).get(fields.entryKey(url, key)));
+  const stopFields = fields.observeFields(doc, fromAgent, (page, key) => {
+    if (page !== fields.pageId(shownPage())) return;
+    const entry = fields.readEntry(fields.fieldsOf(doc).get(fields.entryKey(shownPage(), key)));
     if (entry) sendFields([{ key, ...entry }]);
   });
 

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as Y from "yjs";
 import * as fields from "../src/fields.js";
+import * as schema from "../src/schema.js";
 import { MAX_FIELD_TEXT } from "../src/protocol/limits.js";
 import { mapPosition, rebase, textDiff } from "../src/protocol/text-edit.js";
 import { agentMessage, widgetMessage } from "../src/protocol/validate.js";
@@ -94,10 +95,75 @@ test("changes from elsewhere are observed, the agent's own are not", () => {
   fields.applyEdit(a, PAGE, { key: "#n", kind: "text", base: "a", value: "ab" }, AGENT);
   stop();
   fields.applyEdit(a, PAGE, { key: "#late", kind: "check", value: true }, AGENT);
+  const page = fields.pageId(PAGE);
   assert.deepEqual(seen, [
-    [PAGE, "#n"],
-    [PAGE, "#n"],
+    [page, "#n"],
+    [page, "#n"],
   ]);
+});
+
+test("a page is a hash of its URL without fragment: keys stay short whatever the URL", () => {
+  const long = `${PAGE}?q=${"x".repeat(8000)}`;
+  assert.equal(fields.pageId(`${long}#part`), fields.pageId(long));
+  assert.match(fields.entryKey(long, "#name"), /^[0-9a-f]{32} #name$/);
+  assert.notEqual(fields.pageId(PAGE), fields.pageId(`${PAGE}?q=1`));
+});
+
+const FILL = "x".repeat(MAX_FIELD_TEXT - 100);
+const textFields = (n, prefix = "t") =>
+  Array.from({ length: n }, (_, i) => ({ key: `#${prefix}${i}`, kind: "text", value: FILL }));
+const ENTRY = 32 + 1 + "#t0".length + FILL.length; // a page id, a space, a key and a value
+
+test("a page cannot fill the room: what passes the fields' budget stays the page's own", () => {
+  const doc = new Y.Doc();
+  fields.prepare(doc, PAGE, textFields(256), AGENT); // a hostile page: 256 full fields
+  const kept = Math.floor(fields.FIELD_BUDGET / ENTRY);
+  assert.equal(fields.pageFields(doc, PAGE).length, kept);
+  assert.ok(Y.encodeStateAsUpdate(doc).length < fields.FIELD_BUDGET + 4096);
+  // What is left fills up; then nothing grows: not a kept text, not a new value.
+  const spare = fields.FIELD_BUDGET - kept * ENTRY;
+  const filler = { key: "#fill", kind: "value", value: "f".repeat(spare - 32 - 1 - 5 - 2) };
+  fields.applyEdit(doc, PAGE, filler, AGENT);
+  const edit = { key: "#t0", kind: "text", base: FILL, value: `${FILL}y` };
+  assert.ok(fields.applyEdit(doc, PAGE, edit, AGENT) === FILL, "a kept text grew");
+  fields.applyEdit(doc, PAGE, { key: "#new", kind: "check", value: true }, AGENT);
+  const keys = fields.pageFields(doc, PAGE).map((f) => f.key);
+  assert.equal(keys.length, kept + 1);
+  assert.ok(keys.includes("#fill") && !keys.includes("#new"));
+  // Shrinking always goes through.
+  const cut = { key: "#t0", kind: "text", base: FILL, value: "short" };
+  assert.equal(fields.applyEdit(doc, PAGE, cut, AGENT), "short");
+});
+
+test("the fields of pages furthest from the room's place in its history make way first", () => {
+  const doc = new Y.Doc();
+  const pages = ["a", "b", "c", "d", "e"].map((name) => `https://e.example/${name}`);
+  for (const url of pages) schema.navigate(doc, url);
+  schema.go(doc, -2); // at c: b and d are one step away, a and e two
+  const each = Math.floor(fields.FIELD_BUDGET / 4 / ENTRY); // a quarter of the budget each
+  const gone = "https://e.example/gone";
+  for (const url of [pages[1], pages[3], gone, pages[0]]) {
+    fields.prepare(doc, url, textFields(each), AGENT);
+  }
+  const count = (url) => fields.pageFields(doc, url).length;
+  fields.prepare(doc, pages[2], textFields(each), AGENT); // a fifth: one page must go
+  assert.deepEqual([gone, ...pages].map(count), [0, each, each, each, each, 0]);
+  fields.prepare(doc, pages[4], textFields(each), AGENT); // and again: a, two steps away
+  assert.deepEqual(pages.map(count), [0, each, each, each, each]);
+});
+
+test("past the document brake no new field entry is made, and edits to kept ones still are", () => {
+  const doc = new Y.Doc();
+  fields.prepare(doc, PAGE, [{ key: "#kept", kind: "text", value: "" }], AGENT);
+  doc.getMap("padding").set("x", "p".repeat(fields.DOC_BRAKE)); // a room grown old
+  fields.prepare(doc, PAGE, [{ key: "#late", kind: "text", value: "" }], AGENT);
+  fields.applyEdit(doc, PAGE, { key: "#box", kind: "check", value: true }, AGENT);
+  const edit = { key: "#kept", kind: "text", base: "", value: "still shared" };
+  assert.equal(fields.applyEdit(doc, PAGE, edit, AGENT), "still shared");
+  assert.deepEqual(
+    fields.pageFields(doc, PAGE).map((f) => f.key),
+    ["#kept"],
+  );
 });
 
 test("field messages are checked both ways", () => {
