@@ -26,6 +26,8 @@ USER_SETTINGS = {
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false"},
 }
 
+PAGE_CONFIG = {"buildCheck": False, "buildAvailable": False}
+
 
 def _notebook7_settings(tmp: Path) -> list[str]:
     """Notebook 7's own copies of the LabApp settings that keep a test server hermetic."""
@@ -87,6 +89,11 @@ def running_lab(
         path = tmp / "settings" / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values))
+    # A package that drops a source extension into JupyterLab's app directory (dash does) makes
+    # JupyterLab recommend a build in a dialog that covers the notebook: no build checks here.
+    labconfig = tmp / "config" / "labconfig"
+    labconfig.mkdir(parents=True, exist_ok=True)
+    (labconfig / "page_config.json").write_text(json.dumps(PAGE_CONFIG))
     env = {
         **os.environ,
         "JUPYTER_CONFIG_DIR": str(tmp / "config"),
