@@ -23,6 +23,7 @@ from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
 from jupyter_ext.handlers import PASS_HEADER
+from jupyter_ext.handlers._session import initials_of
 from jupyter_ext.rooms._frames import LIVE
 from jupyter_ext.rooms._hub import Refused, Room, RoomHub, RoomLimits
 
@@ -90,8 +91,10 @@ async def test_awareness_is_relayed_with_the_real_name_and_removed_on_leave(conn
     await bob.pump(lambda: alice.doc.client_id in bob.awareness.states)
     state = bob.awareness.states[alice.doc.client_id]
     # Each token-authenticated test connection is its own anonymous Jupyter user.
-    assert state["pointer"] == [3, 4] and set(state["user"]) == {"username", "name", "color"}
+    assert state["pointer"] == [3, 4]
+    assert set(state["user"]) == {"username", "name", "initials", "color"}
     assert state["user"]["name"].startswith("Anonymous") and state["user"]["color"] != "#000"
+    assert state["user"]["initials"] == initials_of(state["user"]["name"])
     alice.ws.close()
     await bob.pump(lambda: alice.doc.client_id not in bob.awareness.states)
 
@@ -414,3 +417,17 @@ def test_a_live_message_has_a_bound():
     room.receive(peer, _live(cid, b"x" * 50))
     with pytest.raises(Refused, match="live message too large"):
         room.receive(peer, _live(cid, b"x" * 64))
+
+
+@pytest.mark.parametrize(
+    ("name", "initials"),
+    [
+        ("Ada Lovelace", "AL"),
+        ("ada", "A"),
+        ("Anonymous Io", "AI"),
+        ("  ", ""),
+        ("jean luc picard", "JL"),
+    ],
+)
+def test_initials_are_the_first_letters_of_two_words(name, initials):
+    assert initials_of(name) == initials

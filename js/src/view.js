@@ -127,11 +127,34 @@ export function buildView(el, height) {
       });
       control.replaceChildren(label, ...buttons);
     },
-    setParticipants(list) {
+    /** The room's people: [{name, initials, color, self, role, away}], `role` what they do in
+     * presenter mode ("presenting", "following"...), `away` the address of the other page they
+     * are on ("": this one), with a "Go there" button when `canGo`. */
+    setParticipants(list, canGo) {
       people.replaceChildren(
         ...list.map((person) => {
-          const item = element("li", "cobrowse-person", { textContent: person.name ?? "someone" });
-          item.title = person.self ? `${item.textContent} (you)` : item.textContent;
+          const item = element("li", "cobrowse-person");
+          const name = person.name || "Someone";
+          const initials = element("span", "cobrowse-initials", { textContent: person.initials });
+          initials.setAttribute("aria-hidden", "true");
+          item.append(initials, element("span", "cobrowse-person-name", { textContent: name }));
+          const notes = [person.self && "you", person.role, person.away && "on another page"];
+          if (person.role) {
+            item.dataset.role = person.role;
+            item.append(element("span", "cobrowse-person-role", { textContent: person.role }));
+          }
+          if (person.away) {
+            const go = element("button", "cobrowse-go", {
+              type: "button",
+              textContent: "Go there",
+            });
+            go.title = `Take the room to ${name}'s page: ${person.away}`;
+            go.hidden = !canGo;
+            go.addEventListener("click", () => handlers.goThere(person.away));
+            item.append(go);
+          }
+          const said = notes.filter(Boolean).join(", ");
+          item.title = said ? `${name} (${said})` : name;
           item.dataset.self = person.self ? "true" : "false";
           if (/^#[0-9a-f]{3}([0-9a-f]{3})?$/i.test(person.color ?? ""))
             item.style.setProperty("--person", person.color);
@@ -160,6 +183,7 @@ export function buildView(el, height) {
     onForward: (fn) => (handlers.forward = fn),
     onReload: (fn) => (handlers.reload = fn),
     onShare: (fn) => (handlers.share = fn),
+    onGoThere: (fn) => (handlers.goThere = fn),
     onPointerOutsidePage: (fn) => (handlers.outside = fn),
     destroy() {
       root.remove();

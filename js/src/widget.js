@@ -188,6 +188,7 @@ function start({ model, el }, onRefused) {
     showing: ({ url }) => {
       myPointer = myScroll = null;
       present({ url, focus: null });
+      showPeople(); // who is on another page now
     },
     error: ({ text }) => view.setError(text),
     "wait-for-kernel": startKernelWait,
@@ -292,19 +293,9 @@ function start({ model, el }, onRefused) {
   scroll.observe(onScroll);
   // Others' presence: people come and go, pointers move, live scrolls move this view. Our own
   // pointer and scroll going out change nothing here.
-  let people = new Set(); // the client ids in the participant list
   const onAwareness = ({ added, updated, removed }, origin) => {
-    // Rebuilt when people come or go (someone back after a lost connection comes as "updated"),
-    // not for every pointer move.
     const ids = added.concat(updated);
-    if (removed.length || ids.some((id) => !people.has(id))) {
-      const list = [];
-      awareness.getStates().forEach((state, id) => {
-        if (state?.user) list.push({ ...state.user, id, self: id === doc.clientID });
-      });
-      view.setParticipants(list);
-      people = new Set(list.map((person) => person.id));
-    }
+    showPeople();
     for (const id of removed) {
       liveScrolls.delete(id);
       liveNames.delete(id);
@@ -332,6 +323,33 @@ function start({ model, el }, onRefused) {
   model.on("change:height", onHeight);
   const privacy = ["change:private", "change:shared", "change:private_by_default"];
   for (const event of privacy) model.on(event, sendPrivacy);
+
+  // The participant list: who is here, what they do in presenter mode, who is on another page
+  // (with a "Go there" for who may move the room). Redrawn only when something in it changed.
+  let peopleShown = "";
+  const showPeople = () => {
+    const { presenter, presenting } = control.readControl(doc);
+    const page = (url) => String(url ?? "").split("#")[0];
+    const list = [];
+    awareness.getStates().forEach((state, id) => {
+      const user = state?.user;
+      if (!user) return;
+      const self = id === doc.clientID;
+      let role = user.reader ? "view only" : "";
+      if (presenting && user.username === presenter) role = "presenting";
+      else if (presenting && !user.reader)
+        role = state.following === false ? "not following" : "following";
+      const shown = page(navigation.shownUrl);
+      const away = !self && state.url && shown && page(state.url) !== shown ? state.url : "";
+      const name = String(user.name ?? "");
+      const initials = String(user.initials ?? ""); // stamped by the room, as the name is
+      list.push({ id, self, name, initials, color: String(user.color ?? ""), role, away });
+    });
+    const shown = JSON.stringify([list, navigation.writer]);
+    if (shown !== peopleShown) view.setParticipants(list, navigation.writer);
+    peopleShown = shown;
+  };
+  view.onGoThere((url) => navigation.userNavigate(url));
 
   // Who leads: a presenter's followers do not move the room (the hub would refuse it), and go
   // where the presenter goes unless they scrolled away.
@@ -391,6 +409,9 @@ function start({ model, el }, onRefused) {
       else status += " (control requested)";
     }
     view.setControl({ status, actions });
+    const followingNow = state.presenting && !role.lead ? following : undefined;
+    if (awareness.getLocalState()?.following !== followingNow) present({ following: followingNow });
+    showPeople();
   };
   const follow = () => {
     following = true;

@@ -27,11 +27,18 @@ def user_color(username: str) -> str:
 
 def participant(user: User) -> dict[str, str]:
     """Who ``user`` is to the others in a room: stamped by the room hub on their awareness."""
+    name = user.display_name or user.name or user.username
     return {
         "username": user.username,
-        "name": user.display_name or user.name or user.username,
+        "name": name,
+        "initials": user.initials or initials_of(name),
         "color": user.color or user_color(user.username),
     }
+
+
+def initials_of(name: str) -> str:
+    """Up to two letters for a name, as jupyter_server would show it: "Ada Lovelace" is "AL"."""
+    return "".join(word[0] for word in name.split()[:2]).upper()
 
 
 class SessionHandler(APIHandler):

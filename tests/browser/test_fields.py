@@ -289,3 +289,20 @@ def test_what_someone_types_in_an_editable_region_is_not_in_their_pointer_or_foc
     over = [m["pointer"]["locator"] for m in messages(page, "pointer") if m["pointer"]]
     assert any(locator.get("id") == "notes" for locator in over)
     assert "secret-plan" not in str(page.evaluate("received"))
+
+
+def test_only_the_users_own_focus_is_reported(open_page: OpenPage) -> None:
+    page, frame = open_page(src="forms.html")
+    connect(page)
+    # A page script fakes focus moving to the card field, and leaving the page.
+    frame.evaluate(
+        """() => {
+            const card = document.querySelector('#card');
+            card.dispatchEvent(new FocusEvent('focusin', { bubbles: true }));
+            card.dispatchEvent(new FocusEvent('focusout', { bubbles: true }));
+        }"""
+    )
+    frame.click("#name")  # the marker: the user's own focus
+    page.wait_for_function("received.some((m) => m.type === 'focus' && m.locator)")
+    focus = [m["locator"] for m in messages(page, "focus")]
+    assert [locator.get("id") for locator in focus] == ["name"], focus

@@ -184,7 +184,10 @@ def test_both_users_see_the_same_page(users: tuple[Page, Page]) -> None:
         assert frame.evaluate("() => document.querySelector('h1').textContent") == (
             "A tour of co-browsing"
         )
-    names = [p.locator(".cobrowse-people").first.inner_text().split("\n") for p in (page1, page2)]
+    names = [
+        p.locator(".cobrowse-people").first.locator(".cobrowse-person-name").all_inner_texts()
+        for p in (page1, page2)
+    ]
     assert len(names[0]) == 2 and sorted(names[0]) == sorted(names[1])
 
 
@@ -237,7 +240,7 @@ def test_scroll_by_one_user_moves_the_other_to_the_same_element(users: tuple[Pag
 
 def test_other_user_sees_the_pointer_with_a_name(users: tuple[Page, Page]) -> None:
     page1, page2 = users
-    me = page1.locator(".cobrowse-person[data-self='true']").first.inner_text()
+    me = _person(page1, self=True).locator(".cobrowse-person-name").inner_text()
     box = page1.locator("iframe.cobrowse-frame").first.bounding_box()
     assert box is not None
     mark = len(FRAMES[2])
@@ -254,6 +257,35 @@ def test_other_user_sees_the_pointer_with_a_name(users: tuple[Page, Page]) -> No
     # bytes (docs/protocol.md, "Live presence").
     live = [frame for frame in FRAMES[2][mark:] if frame[:1] == b"\x08"]
     assert live and min(map(len, live)) <= 20, [len(frame) for frame in live]
+
+
+def _person(page: Page, self: bool) -> Locator:
+    """The participant list's entry for this user (``self``) or the other one."""
+    return page.locator(f".cobrowse-person[data-self='{str(self).lower()}']").first
+
+
+def test_who_is_on_another_page_shows_and_go_there_takes_the_room_there(
+    users: tuple[Page, Page],
+) -> None:
+    """A follower's page moved on its own (a script's route change: a follower never moves the
+    room); the presenter sees it in the list and takes the room there."""
+    page1, page2 = users
+    kernel_eval(page1, f"cb.goto({DEMO_ABOUT!r})")
+    frame2 = _demo_frame(page2, "about.html")
+    _control(page1).get_by_role("button", name="Present").click()
+    _control(page2).get_by_text("Following").wait_for()
+    frame2.evaluate("history.pushState(null, '', 'tour.html')")
+    other = _person(page1, self=False)
+    go = other.get_by_role("button", name="Go there")
+    go.wait_for()
+    assert "on another page" in (other.get_attribute("title") or "")
+    assert _person(page1, self=True).locator(".cobrowse-initials").inner_text().strip()
+    go.click()  # user 1 takes the room to user 2's page
+    _demo_frame(page1, "tour.html")
+    go.wait_for(state="detached")  # together again
+    assert _person(page2, self=False).get_by_role("button", name="Go there").count() == 0
+    _control(page1).get_by_role("button", name="Stop presenting").click()
+    _control(page2).get_by_role("button", name="Present").wait_for()
 
 
 def _probe(page: Page, frame_url_end: str) -> tuple[dict, dict]:
@@ -422,6 +454,19 @@ def test_a_presenter_leads_hands_over_control_and_takes_it_back(users: tuple[Pag
     _control(page1).get_by_text("You are presenting").wait_for()
     _control(page2).get_by_text("Following").wait_for()
     assert address2.evaluate("(input) => input.readOnly")
+    # Everyone's list says who presents and who follows.
+    for page in users:
+        _person(page, self=False).locator(".cobrowse-person-role").wait_for()
+        roles = page.locator(".cobrowse-people").first.evaluate(
+            "(list) => Array.from(list.children, (li) => [li.dataset.self, li.dataset.role])"
+        )
+        one_is_me = page is page1
+        assert sorted(roles) == sorted(
+            [
+                ["true" if one_is_me else "false", "presenting"],
+                ["false" if one_is_me else "true", "following"],
+            ]
+        ), roles
 
     _control(page2).get_by_role("button", name="Request control").click()
     grant = _control(page1).get_by_role("button", name=re.compile("^Give .* the lead$"))

@@ -29,6 +29,7 @@ const TEXT_TYPES = new Set(["text", "search", "email", "url", "tel", "password",
 const VALUE_TYPES = new Set(["number", "range", "color", "date", "time", "datetime-local"]);
 for (const type of ["month", "week", "radio", "file"]) VALUE_TYPES.add(type);
 const CARET_TYPES = new Set(["text", "search", "url", "tel", ""]); // setSelectionRange works
+const NativeFocusEvent = FocusEvent; // captured before any page script runs, as natives.js does
 
 /** The kind of value a field shares, or null for fields that share none (buttons...). */
 function kindOf(element) {
@@ -163,6 +164,22 @@ function announce(element, kind) {
   if (kind === "check") fire("click"); // React follows checkboxes and radios by click events
   fire("input");
   fire("change");
+  // Many apps take a value only when the user is done with the field: Streamlit's text and
+  // number inputs, Dash's debounced inputs and its slider's number box, react-aria's combobox
+  // (which then closes the list the text opened) commit on leaving it, not on each input. A
+  // participant's edit from the room is a finished edit, so a field this user is not in is left
+  // as after their own edit: blur, then focusout, both toward where this user's focus really is
+  // (so nothing reads it as focus leaving the page). A field the user is in stays theirs: their
+  // own Enter or leaving commits it. Enter (which may submit a form) is never sent.
+  const active = deepActive();
+  if (element === active) return;
+  const leave = (type, bubbles) =>
+    n.dispatch(
+      element,
+      new NativeFocusEvent(type, { bubbles, composed: true, relatedTarget: active }),
+    );
+  leave("blur", false);
+  leave("focusout", true);
 }
 
 /** Where the caret and selection of a focused text field are: [start, end], or null. */

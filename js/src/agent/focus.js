@@ -3,12 +3,14 @@
 import { overlay } from "./overlay.js";
 import * as n from "./natives.js";
 
-/** Reports the element the user focuses (a locator), and null when focus leaves the page. */
+/** Reports the element the user focuses (a locator), and null when focus leaves the page: only
+ * the browser's own (trusted) focus events, not ones a page script or the agent dispatches. */
 export function trackFocus({ send, describe }) {
   n.listen(
     window,
     "focusin",
     (event) => {
+      if (!n.isTrusted(event)) return;
       const target = n.composedPath(event)[0];
       if (!(target instanceof Element) || target === document.body) return;
       const locator = describe(target);
@@ -21,7 +23,7 @@ export function trackFocus({ send, describe }) {
     window,
     "focusout",
     (event) => {
-      if (!event.relatedTarget) send(null);
+      if (n.isTrusted(event) && !event.relatedTarget) send(null);
     },
     true,
   );
