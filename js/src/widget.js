@@ -90,7 +90,7 @@ function start({ model, el }, onRefused) {
     livePointers.set(id, pointer && { locator: names.get(slot), ...pointer });
     sendPointers();
   };
-  let focusSent = "";
+  const marksSent = { focus: "", selections: "" }; // what the agent was last sent of each
   const sendPointers = () => {
     const here = othersHere();
     const pointers = [];
@@ -106,12 +106,18 @@ function start({ model, el }, onRefused) {
       });
     }
     agent.send({ type: "pointers", pointers });
-    const marks = here
-      .filter(({ state }) => state.focus)
-      .map(({ state, ...who }) => ({ ...who, focus: state.focus }));
-    const focus = JSON.stringify(marks);
-    if (focus !== focusSent) agent.send({ type: "focus", marks }); // only when someone's moved
-    focusSent = focus;
+    // Focus and selections: sent only when someone's changed.
+    for (const [field, type] of [
+      ["focus", "focus"],
+      ["selection", "selections"],
+    ]) {
+      const marks = here
+        .filter(({ state }) => state[field])
+        .map(({ state, ...who }) => ({ ...who, [field]: state[field] }));
+      const json = JSON.stringify(marks);
+      if (json !== marksSent[type]) agent.send({ type, marks });
+      marksSent[type] = json;
+    }
   };
 
   // The room's settled scroll position (in the doc) is where a freshly loaded page goes; live
@@ -187,7 +193,7 @@ function start({ model, el }, onRefused) {
     },
     showing: ({ url }) => {
       myPointer = myScroll = null;
-      present({ url, focus: null });
+      present({ url, focus: null, selection: null });
       showPeople(); // who is on another page now
     },
     error: ({ text }) => view.setError(text),
@@ -217,6 +223,7 @@ function start({ model, el }, onRefused) {
     if (url === navigation.shownUrl) movePointer(pointer);
   }, RATES.pointer);
   const shareFocus = coalesced((focus) => present({ focus }), RATES.navigation);
+  const shareSelection = coalesced((selection) => present({ selection }), RATES.selection);
   // Form fields: the agent's edits go into the doc (a reader's are answered with the room's
   // value), and the room's changes to the shown page's fields go to the agent. Each text edit is
   // acknowledged with the text it made, so the agent can rebase edits still on their way.
@@ -279,6 +286,7 @@ function start({ model, el }, onRefused) {
     },
     pointer: ({ pointer }) => sharePointer.call({ url: navigation.shownUrl, pointer }),
     focus: ({ locator }) => shareFocus.call(locator),
+    selection: ({ selection }) => shareSelection.call(selection),
     // A click shows as a ripple where the pointer is (counted, so each one is seen once).
     click: ({ pointer }) => {
       if (!clickBudget.take(performance.now())) return;
@@ -513,6 +521,7 @@ function start({ model, el }, onRefused) {
     sharePointer.cancel();
     clearTimeout(rest);
     shareFocus.cancel();
+    shareSelection.cancel();
     model.off("change:height", onHeight);
     for (const event of privacy) model.off(event, sendPrivacy);
     awareness.off("change", onAwareness);

@@ -1,7 +1,7 @@
 // The shared validator: what a page can make its agent send is bounded and copied.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { MAX_DEPTH, MAX_URL } from "../src/protocol/limits.js";
+import { MAX_DEPTH, MAX_TEXT_OFFSET, MAX_URL } from "../src/protocol/limits.js";
 import { agentMessage, toWebUrl, widgetMessage } from "../src/protocol/validate.js";
 
 const plain = (value) => JSON.parse(JSON.stringify(value));
@@ -119,4 +119,35 @@ test("remote pointers are capped and their names and colours cleaned", () => {
   const ok = widgetMessage({ type: "pointers", pointers: [{ id: "a", color: "#AbC", pointer }] });
   assert.equal(ok.pointers[0].color, "#AbC");
   assert.equal(ok.pointers[0].name, "Someone");
+});
+
+test("selections are two text points with checked locators and bounded offsets", () => {
+  const point = (offset) => ({ locator: { path: [["p", 0]], id: "intro" }, offset });
+  const selection = { start: point(3), end: point(9) };
+  assert.deepEqual(plain(agentMessage({ type: "selection", selection })), {
+    type: "selection",
+    selection,
+  });
+  assert.deepEqual(agentMessage({ type: "selection", selection: null }), {
+    type: "selection",
+    selection: null,
+  });
+  for (const bad of [
+    { start: point(-1), end: point(2) },
+    { start: point(1.5), end: point(2) },
+    { start: point(1), end: point(MAX_TEXT_OFFSET + 1) },
+    { start: { offset: 1 }, end: point(2) },
+    { start: point(1) },
+  ]) {
+    assert.equal(agentMessage({ type: "selection", selection: bad }), null, JSON.stringify(bad));
+  }
+  const marks = [
+    { id: 1, name: "Ann", color: "#00aa00", selection },
+    { id: 2, name: "Bob", color: "#0000ff", selection: { start: point(1) } }, // left out
+  ];
+  const sent = widgetMessage({ type: "selections", marks });
+  assert.deepEqual(
+    plain(sent.marks).map((m) => m.name),
+    ["Ann"],
+  );
 });

@@ -306,3 +306,55 @@ def test_only_the_users_own_focus_is_reported(open_page: OpenPage) -> None:
     page.wait_for_function("received.some((m) => m.type === 'focus' && m.locator)")
     focus = [m["locator"] for m in messages(page, "focus")]
     assert [locator.get("id") for locator in focus] == ["name"], focus
+
+
+def test_a_selection_is_reported_by_its_hand_and_drawn_over_the_same_text(
+    open_page: OpenPage,
+) -> None:
+    page, frame = open_page(src="forms.html")
+    connect(page)
+    frame.click("#name")
+    frame.locator("#name").press_sequentially("Ada")
+    frame.locator("#name").select_text()  # text in a field is the participant's own
+    text = frame.locator("#intro")
+    box = text.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 120, box["y"] + box["height"] / 2, steps=5)
+    page.mouse.up()
+    page.wait_for_function("received.some((m) => m.type === 'selection' && m.selection)")
+    sent = [m["selection"] for m in messages(page, "selection")]
+    assert all(s is None for s in sent[:-1]), sent  # none while in the field
+    selection = sent[-1]
+    assert selection["start"]["locator"]["id"] == "intro" == selection["end"]["locator"]["id"]
+    chosen = frame.evaluate("() => getSelection().toString()")
+    assert selection["end"]["offset"] - selection["start"]["offset"] == len(chosen) > 3
+    assert "Ada" not in str(sent)
+
+    other, other_frame = open_page(src="forms.html")
+    expose_overlay(other, other_frame)
+    mark = {"id": 1, "name": "Ann", "color": "#00aa00", "selection": selection}
+    other.evaluate("(m) => sendToAgent({ type: 'selections', marks: [m] })", mark)
+    other_frame.wait_for_function(
+        "window.cobrowseOverlayRoot?.querySelector('.selection:not([hidden]) div')"
+    )
+    drawn, words = other_frame.evaluate(
+        """(chosen) => {
+            const boxes = window.cobrowseOverlayRoot.querySelectorAll('.selection div');
+            const text = document.querySelector('#intro').firstChild;
+            const start = text.data.indexOf(chosen);
+            const range = document.createRange();
+            range.setStart(text, start);
+            range.setEnd(text, start + chosen.length);
+            const r = range.getBoundingClientRect();
+            const b = boxes[0].getBoundingClientRect();
+            return [{ x: b.left, w: b.width, y: b.top }, { x: r.left, w: r.width, y: r.top }];
+        }""",
+        chosen,
+    )
+    assert drawn == pytest.approx(words, abs=1)  # over the same words
+    label = "window.cobrowseOverlayRoot.querySelector('.selection span').textContent"
+    assert other_frame.evaluate(label) == "Ann"
+    other.evaluate("() => sendToAgent({ type: 'selections', marks: [] })")
+    other_frame.wait_for_function("!window.cobrowseOverlayRoot.querySelector('.selection')")

@@ -288,6 +288,31 @@ def test_who_is_on_another_page_shows_and_go_there_takes_the_room_there(
     _control(page2).get_by_role("button", name="Present").wait_for()
 
 
+def test_a_selection_shows_on_the_other_users_page_in_their_colour(
+    users: tuple[Page, Page],
+) -> None:
+    page1, page2 = users
+    frame1 = _demo_frame(page1, "tour.html")
+    title = frame1.locator("#title")
+    box = title.bounding_box()
+    assert box is not None
+    page1.mouse.move(box["x"] + 1, box["y"] + box["height"] / 2)
+    page1.mouse.down()
+    page1.mouse.move(box["x"] + box["width"] - 1, box["y"] + box["height"] / 2, steps=4)
+    page1.mouse.up()
+    chosen = frame1.evaluate("() => getSelection().toString()")
+    assert chosen
+    frame2 = _demo_frame(page2, "tour.html")
+    frame2.wait_for_function(
+        "window.cobrowseOverlayRoot?.querySelector('.selection:not([hidden]) div')"
+    )
+    label = "window.cobrowseOverlayRoot.querySelector('.selection span').textContent"
+    me = _person(page1, self=True).locator(".cobrowse-person-name").inner_text()
+    assert frame2.evaluate(label) == me
+    frame1.locator("body").click(position={"x": 5, "y": 5})  # the selection is gone: so is its mark
+    frame2.wait_for_function("!window.cobrowseOverlayRoot.querySelector('.selection')")
+
+
 def _probe(page: Page, frame_url_end: str) -> tuple[dict, dict]:
     """What the hostile page found, in the widget and opened top-level."""
     frame = proxied_frame(page, frame_url_end)

@@ -10,6 +10,7 @@ import { describe, resolve } from "./locator.js";
 import { remotePointers } from "./overlay.js";
 import { replaySafeClick, trackClicks } from "./clicks.js";
 import { trackPointer } from "./pointers.js";
+import { remoteSelections, trackSelection } from "./selection.js";
 import { installRuntime } from "./runtime/index.js";
 import { syncScroll } from "./scroll.js";
 import { upstreamMapper } from "./urls.js";
@@ -53,6 +54,8 @@ function start(port, runtime, mapUrl, result) {
   trackClicks({ send: (pointer) => send({ type: "click", pointer }), ...locate });
   trackFocus({ send: (locator) => send({ type: "focus", locator }), ...locate });
   const drawFocus = remoteFocus(locate.resolve);
+  trackSelection({ send: (selection) => send({ type: "selection", selection }), ...locate });
+  const drawSelections = remoteSelections(locate.resolve);
   const fields = syncFields({ send, describe: locate.describe });
   listen(port, "message", (event) => {
     const message = widgetMessage(messageData(event));
@@ -60,6 +63,7 @@ function start(port, runtime, mapUrl, result) {
     else if (message?.type === "pointers") drawPointers(message.pointers);
     else if (message?.type === "fields") fields.apply(message.fields);
     else if (message?.type === "focus") drawFocus(message.marks);
+    else if (message?.type === "selections") drawSelections(message.marks);
     else if (message?.type === "privacy") {
       fields.setRules(message); // before any field is reported, their values included
       send({ type: "fields", fields: fields.inventory() });

@@ -39,6 +39,12 @@ const STYLE = `
     border: 2px solid var(--color); }
   .focus span { position: absolute; left: -2px; bottom: 100%; padding: 0 4px; border-radius: 3px 3px 0 0;
     background: var(--color); color: #fff; font: 11px/1.4 system-ui, sans-serif; white-space: nowrap; }
+  .selection { position: absolute; left: 0; top: 0; }
+  .selection div { position: absolute; left: 0; top: 0; background: var(--color); opacity: 0.28;
+    border-radius: 2px; }
+  .selection span { position: absolute; left: 0; top: 0; padding: 0 4px; border-radius: 3px;
+    background: var(--color); color: #fff; font: 11px/1.4 system-ui, sans-serif; white-space: nowrap;
+    transform: translateY(-100%); }
   .offscreen svg { display: none; }
   .offscreen .cobrowse-pointer { left: 0; top: 0; }
   .offscreen.right .cobrowse-pointer { transform: translateX(-100%); }
@@ -165,7 +171,47 @@ function sideOf(x, y) {
   return null;
 }
 
-let shared = null; // [host, shadow]: one overlay for pointers and marks (focus)
+/** Draws one mark per participant over the page and keeps it in place as the page scrolls and
+ * resizes; returns `draw(marks)` (each `{id, ...}`, checked), which replaces the drawn set.
+ * `make()` returns an entry `{node, ...}` for a new participant, `update(entry, mark)` takes
+ * their latest mark (resolving its elements when it changed), `place(entry, origin)` positions
+ * it (`origin`: the overlay's box). */
+export function overlayMarks({ make, update, place }) {
+  const drawn = new Map(); // id -> entry
+  let frame = 0;
+  const placeAll = () => {
+    frame = 0;
+    const origin = overlay()[0].getBoundingClientRect();
+    for (const entry of drawn.values()) place(entry, origin);
+  };
+  const schedule = () => {
+    if (!frame) frame = requestAnimationFrame(placeAll);
+  };
+  addEventListener("scroll", schedule, { passive: true });
+  addEventListener("resize", schedule);
+  return function draw(marks) {
+    const [, shadow] = overlay();
+    const seen = new Set();
+    for (const mark of marks) {
+      seen.add(mark.id);
+      let entry = drawn.get(mark.id);
+      if (!entry) {
+        entry = make();
+        shadow.append(entry.node);
+        drawn.set(mark.id, entry);
+      }
+      update(entry, mark);
+    }
+    for (const [id, entry] of drawn) {
+      if (seen.has(id)) continue;
+      entry.node.remove();
+      drawn.delete(id);
+    }
+    schedule();
+  };
+}
+
+let shared = null; // [host, shadow]: one overlay for pointers and marks (focus, selections)
 
 /** The overlay's host and closed shadow root, made on first use and kept in the document. */
 export function overlay() {

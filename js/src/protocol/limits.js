@@ -27,6 +27,11 @@ export const MAX_FIELD_KEY = 512;
 export const MAX_FIELD_TEXT = 32768;
 export const MAX_CHOICES = 256;
 export const MAX_SELECTORS = 64;
+/** A text selection's end: a character offset into its element's text. */
+export const MAX_TEXT_OFFSET = 1 << 24;
+/** Boxes one participant's selection is drawn with (a long one is cut there). */
+export const MAX_SELECTION_BOXES = 256;
+
 /** A media element's shared position, in seconds (a week). */
 export const MAX_MEDIA_TIME = 7 * 24 * 3600;
 
@@ -37,6 +42,7 @@ export const RATES = {
   navigation: { rate: 3, burst: 6 }, // hello and navigated: loads and same-document moves
   field: { rate: 60, burst: 120 }, // edits of form fields (keystrokes), per page load
   click: { rate: 10, burst: 10 }, // clicks shown to the room
+  selection: { rate: 10, burst: 10 }, // text selections shown to the room
 };
 
 /** The attributes a locator carries, with the longest value of each: URLs and names may be long,

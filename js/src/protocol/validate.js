@@ -243,6 +243,31 @@ function toFocusMarks(value) {
   });
 }
 
+/** One end of a text selection: `{locator, offset}` (a character offset into the element's text). */
+function toTextPoint(value) {
+  if (!isObject(value)) return null;
+  const locator = toLocator(own(value, "locator"));
+  const offset = own(value, "offset");
+  if (!locator || !isInteger(offset) || offset < 0 || offset > limits.MAX_TEXT_OFFSET) return null;
+  return { __proto__: null, locator, offset };
+}
+
+/** A text selection: `{start, end}`, each a text point; null when it does not fit. */
+export function toSelection(value) {
+  if (!isObject(value)) return null;
+  const start = toTextPoint(own(value, "start"));
+  const end = toTextPoint(own(value, "end"));
+  return start && end && { __proto__: null, start, end };
+}
+
+/** Others' selections to draw: [{id, name, color, selection}], the invalid ones left out. */
+function toSelectionMarks(value) {
+  return toMarks(value, (item, mark) => {
+    mark.selection = toSelection(own(item, "selection"));
+    return mark.selection !== null;
+  });
+}
+
 const toTitle = (value) => (typeof value === "string" ? slice(value, 0, limits.MAX_TITLE) : "");
 
 /** An agent -> widget message, checked and copied; null when it does not fit. */
@@ -273,6 +298,11 @@ export function agentMessage(data) {
   if (type === "click") {
     const pointer = toPointer(own(data, "pointer"));
     return pointer && { type, pointer };
+  }
+  if (type === "selection") {
+    const given = own(data, "selection");
+    const selection = given === null ? null : toSelection(given);
+    return given === null || selection ? { type, selection } : null;
   }
   if (type === "focus") {
     const given = own(data, "locator");
@@ -310,6 +340,10 @@ export function widgetMessage(data) {
   }
   if (type === "focus") {
     const marks = toFocusMarks(own(data, "marks"));
+    return marks && { __proto__: null, type, marks };
+  }
+  if (type === "selections") {
+    const marks = toSelectionMarks(own(data, "marks"));
     return marks && { __proto__: null, type, marks };
   }
   if (type === "privacy") {
