@@ -48,13 +48,30 @@ export function buildView(el, height) {
   // video starts when the presenter's does); nothing else is delegated to the page.
   frame.setAttribute("allow", "autoplay");
   frame.setAttribute("referrerpolicy", "no-referrer");
-  frame.style.height = `${height}px`;
+  // The frame shows the page at this cell's width, or at the presenter's, scaled to fit.
+  const stage = element("div", "cobrowse-stage");
+  stage.append(frame);
+  let ownHeight = height;
+  let fit = null; // {width, height}: the presenter's frame size shown here, or null
+  const layout = () => {
+    const scale = fit ? Math.min(1, stage.clientWidth / fit.width) : 1;
+    frame.style.width = fit ? `${fit.width}px` : "";
+    frame.style.height = `${fit ? fit.height : ownHeight}px`;
+    frame.style.transform = fit ? `scale(${scale})` : "";
+    stage.style.height = fit ? `${Math.ceil(fit.height * scale)}px` : "";
+  };
+  layout();
+  new ResizeObserver(layout).observe(stage);
+  new ResizeObserver(() =>
+    handlers.frameSize({ width: frame.clientWidth, height: frame.clientHeight }),
+  ).observe(frame);
 
   toolbar.append(back, forward, reload, share, address, watching, control, people);
-  root.append(style, toolbar, status, invite, frame);
+  root.append(style, toolbar, status, invite, stage);
   el.append(root);
 
   const handlers = {
+    frameSize: () => {},
     navigate: () => {},
     back: () => {},
     forward: () => {},
@@ -176,7 +193,14 @@ export function buildView(el, height) {
       invite.replaceChildren(element("span", "", { textContent: intro }), line);
     },
     setHeight(px) {
-      frame.style.height = `${px}px`;
+      ownHeight = px;
+      layout();
+    },
+    /** Show the page at `size` ({width, height} in CSS pixels, the presenter's frame), scaled
+     * down to fit this cell; null: at this cell's own width again. */
+    fitTo(size) {
+      fit = size;
+      layout();
     },
     onNavigate: (fn) => (handlers.navigate = fn),
     onBack: (fn) => (handlers.back = fn),
@@ -184,6 +208,7 @@ export function buildView(el, height) {
     onReload: (fn) => (handlers.reload = fn),
     onShare: (fn) => (handlers.share = fn),
     onGoThere: (fn) => (handlers.goThere = fn),
+    onFrameSize: (fn) => (handlers.frameSize = fn),
     onPointerOutsidePage: (fn) => (handlers.outside = fn),
     destroy() {
       root.remove();

@@ -15,6 +15,14 @@ import * as schema from "./schema.js";
 import { jupyterServer, openSession } from "./server.js";
 import { buildView } from "./view.js";
 
+/** A peer's frame size, `{width, height}` in CSS pixels within sane bounds, or null. */
+function toSize(value) {
+  const fits = (n) => Number.isInteger(n) && n >= 100 && n <= 10000;
+  return fits(value?.width) && fits(value?.height)
+    ? { width: value.width, height: value.height }
+    : null;
+}
+
 /** The Python a colleague runs to join `room` (JSON strings are valid Python string literals). */
 export function joinCode(url, room) {
   const call = `CoBrowser(${JSON.stringify(url)}, room=${JSON.stringify(room)})`;
@@ -56,6 +64,7 @@ function start({ model, el }, onRefused) {
   let disposed = false;
   let writes = false; // this user may write to the room (a reader may not)
   let following = true; // in presenter mode: this view goes where the presenter goes
+  let presenterView = false; // in presenter mode: this view shows the presenter's frame size
 
   /** Others on this page: [{id, name, color, state}] (peers' data: the agent link bounds it
    * before it reaches the page's realm). */
@@ -149,12 +158,13 @@ function start({ model, el }, onRefused) {
   let presence = null;
   let myPointer = null;
   let myScroll = null; // {url, anchor}: where this participant scrolled last
+  let myViewport = null; // {width, height}: this view's frame
   const present = (fields) => {
     if (presence === null) {
       presence = {};
       queueMicrotask(() => {
         const state = awareness.getLocalState();
-        const latest = { pointer: myPointer, scroll: myScroll };
+        const latest = { pointer: myPointer, scroll: myScroll, viewport: myViewport };
         if (state) awareness.setLocalState({ ...state, ...presence, ...latest });
         presence = null;
       });
@@ -312,6 +322,7 @@ function start({ model, el }, onRefused) {
     if (added.some((id) => id !== doc.clientID)) slots.forget(); // they know no name of ours
     if (origin === "local") return;
     sendPointers();
+    fitPresenter(); // the presenter's frame may have changed size
     for (const id of ids) {
       const state = awareness.getStates().get(id);
       if (state) followLive(id, state, state.scroll);
@@ -406,6 +417,13 @@ function start({ model, el }, onRefused) {
       }
     } else {
       status = following ? `Following ${nameOf(state.presenter)}` : "Not following";
+      actions.push(
+        presenterView
+          ? act("Own view", "Show the page at this cell's width", () => togglePresenterView())
+          : act("Presenter's view", "See the page at the presenter's width, scaled to fit", () =>
+              togglePresenterView(),
+            ),
+      );
       if (!following) actions.push(act("Follow again", "Go back to the presenter's place", follow));
       const asked = control.openRequests(doc, Date.now()).includes(me());
       if (!asked)
@@ -417,10 +435,35 @@ function start({ model, el }, onRefused) {
       else status += " (control requested)";
     }
     view.setControl({ status, actions });
+    fitPresenter();
     const followingNow = state.presenting && !role.lead ? following : undefined;
     if (awareness.getLocalState()?.following !== followingNow) present({ following: followingNow });
     showPeople();
   };
+  // The presenter's view: their frame's size (from their presence), this page scaled to fit it.
+  const togglePresenterView = () => {
+    presenterView = !presenterView;
+    showControl();
+  };
+  let fitted = "null";
+  const fitPresenter = () => {
+    const { presenting, presenter } = control.readControl(doc);
+    let size = null;
+    if (presenterView && presenting && presenter !== me()) {
+      for (const [id, state] of awareness.getStates()) {
+        if (id !== doc.clientID && state?.user?.username === presenter)
+          size = toSize(state.viewport);
+      }
+    }
+    if (JSON.stringify(size) !== fitted) view.fitTo(size);
+    fitted = JSON.stringify(size);
+  };
+  const shareSize = coalesced((size) => {
+    myViewport = size; // kept, for the first state: the frame is measured before the room opens
+    present({});
+  }, RATES.navigation);
+  view.onFrameSize((size) => shareSize.call(size));
+
   const follow = () => {
     following = true;
     showControl();
@@ -491,7 +534,7 @@ function start({ model, el }, onRefused) {
       if (disposed) return;
       kernel.start();
       useSession(s, { reload: false });
-      awareness.setLocalState({ user: s.user, url: "", pointer: null });
+      awareness.setLocalState({ user: s.user, url: "", pointer: null, viewport: myViewport });
       room = new RoomConnection(server, model.get("room"), doc, awareness, {
         onSynced: () => navigation.roomSynced({ ownRoom: model.get("own_room") }),
         onStatus: (text) => view.setStatus(text),
@@ -522,6 +565,7 @@ function start({ model, el }, onRefused) {
     clearTimeout(rest);
     shareFocus.cancel();
     shareSelection.cancel();
+    shareSize.cancel();
     model.off("change:height", onHeight);
     for (const event of privacy) model.off(event, sendPrivacy);
     awareness.off("change", onAwareness);

@@ -313,6 +313,29 @@ def test_a_selection_shows_on_the_other_users_page_in_their_colour(
     frame2.wait_for_function("!window.cobrowseOverlayRoot.querySelector('.selection')")
 
 
+def test_a_follower_sees_the_page_at_the_presenters_width_scaled_to_fit(
+    users: tuple[Page, Page],
+) -> None:
+    """User 1's window is wider: in the presenter's view user 2's page lays out at user 1's
+    width, scaled down to fit user 2's cell."""
+    page1, page2 = users
+    _control(page1).get_by_role("button", name="Present").click()
+    _control(page2).get_by_role("button", name="Presenter's view").click()
+    width1 = _demo_frame(page1, "tour.html").evaluate("innerWidth")
+    frame2 = _demo_frame(page2, "tour.html")
+    frame2.wait_for_function(f"innerWidth === {width1}")
+    iframe2 = page2.locator("iframe.cobrowse-frame").first
+    shown = iframe2.bounding_box()
+    stage = page2.locator(".cobrowse-stage").first.bounding_box()
+    assert shown is not None and stage is not None
+    assert shown["width"] <= stage["width"] + 1 < width1  # scaled down, all of it in the cell
+    assert shown["height"] == pytest.approx(stage["height"], abs=1)
+    _control(page2).get_by_role("button", name="Own view").click()
+    frame2.wait_for_function(f"innerWidth !== {width1}")
+    _control(page1).get_by_role("button", name="Stop presenting").click()
+    _control(page2).get_by_role("button", name="Present").wait_for()
+
+
 def _probe(page: Page, frame_url_end: str) -> tuple[dict, dict]:
     """What the hostile page found, in the widget and opened top-level."""
     frame = proxied_frame(page, frame_url_end)
