@@ -12,7 +12,7 @@ from pycrdt import Array, Doc, Map, create_update_message
 
 from cobrowse_widget import _schema
 from jupyter_ext.rooms import Control, NotAllowed, Room, read_control
-from jupyter_ext.rooms._control import allowed_change
+from jupyter_ext.rooms._control import MAX_NOTES, allowed_change
 
 from ._room_client import Sink
 
@@ -125,3 +125,48 @@ def test_control_is_asked_for_granted_handed_back_and_taken_back(room) -> None:
 )
 def test_who_may_change_who_leads(user, before, after, allowed) -> None:
     assert allowed_change(user, before, after) is allowed
+
+
+def pin(note_id: str, author: str, text: str = "look here") -> Callable[[Doc[Any]], None]:
+    note = {"page": "p", "at": {"locator": None, "rx": 0, "ry": 0, "fx": 0, "fy": 0}}
+    return lambda doc: doc.get("notes", type=Map).__setitem__(
+        note_id, {**note, "text": text, "author": author}
+    )
+
+
+def unpin(note_id: str) -> Callable[[Doc[Any]], None]:
+    return lambda doc: doc.get("notes", type=Map).pop(note_id)
+
+
+def test_notes_are_written_by_their_author_and_removed_by_them_or_who_leads(room) -> None:
+    room, ann, bob, eve = room
+    ann.change(pin("a1", "ann"))
+    bob.change(pin("b1", "bob"))
+    bob.change(pin("b2", "bob"))
+    for edit in (pin("x", "ann"), pin("a1", "bob", "changed"), unpin("a1")):
+        with pytest.raises(NotAllowed, match="note"):
+            bob.change(edit)  # as Ann, over Ann's note, or taking it away
+    bob.change(pin("b1", "bob", "edited"))
+    bob.change(unpin("b1"))
+    with pytest.raises(NotAllowed):  # in free mode nobody removes another's note
+        ann.change(unpin("b2"))
+    ann.change(set_control(mode="presenter", presenter="ann", owner="ann"))
+    ann.change(unpin("b2"))  # the presenter may
+    notes = room.doc.get("notes", type=Map)
+    assert dict(notes)["a1"]["text"] == "look here" and set(notes.keys()) == {"a1"}
+    with pytest.raises(NotAllowed):  # a follower still writes only their own
+        eve.change(pin("e1", "ann"))
+    eve.change(pin("e1", "eve"))
+
+
+def test_a_room_keeps_a_bounded_number_of_notes(room) -> None:
+    room, ann, _, _ = room
+
+    def many(doc: Doc[Any]) -> None:
+        with doc.transaction():
+            for i in range(MAX_NOTES + 1):
+                pin(f"n{i}", "ann")(doc)
+
+    with pytest.raises(NotAllowed, match="at most"):
+        ann.change(many)
+    assert len(room.doc.get("notes", type=Map)) == 0

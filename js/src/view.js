@@ -27,6 +27,9 @@ export function buildView(el, height) {
   const forward = button("▶", "Forward (for everyone)");
   const reload = button("⟳", "Reload this view");
   const share = button("⇪", "Share this room: the line a colleague runs to join it");
+  const pin = button("✎", "Pin a note on the page for everyone: click here, then on the page");
+  const unpin = button("⌫", "Remove the notes you may remove from this page");
+  unpin.hidden = true;
   const address = element("input", "cobrowse-address", {
     type: "text",
     spellcheck: false,
@@ -42,6 +45,22 @@ export function buildView(el, height) {
   const people = element("ul", "cobrowse-people", { ariaLabel: "Participants" });
   const status = element("div", "cobrowse-status", { role: "status" });
   const invite = element("div", "cobrowse-share", { hidden: true });
+  const noteForm = element("form", "cobrowse-note-form", { hidden: true });
+  const noteText = element("input", "cobrowse-note-text", {
+    type: "text",
+    maxLength: 500,
+    placeholder: "The note everyone sees there",
+    ariaLabel: "Note",
+  });
+  const noteAdd = element("button", "cobrowse-control-action", {
+    type: "submit",
+    textContent: "Pin",
+  });
+  const noteCancel = element("button", "cobrowse-control-action", {
+    type: "button",
+    textContent: "Cancel",
+  });
+  noteForm.append(noteText, noteAdd, noteCancel);
   const frame = element("iframe", "cobrowse-frame", { title: "Shared page" });
   frame.setAttribute("sandbox", ""); // every restriction, until the server names its flags
   // A participant who has used this Jupyter page lets the room's media play in it (a follower's
@@ -66,8 +85,8 @@ export function buildView(el, height) {
     handlers.frameSize({ width: frame.clientWidth, height: frame.clientHeight }),
   ).observe(frame);
 
-  toolbar.append(back, forward, reload, share, address, watching, control, people);
-  root.append(style, toolbar, status, invite, stage);
+  toolbar.append(back, forward, reload, share, pin, unpin, address, watching, control, people);
+  root.append(style, toolbar, status, invite, noteForm, stage);
   el.append(root);
 
   const handlers = {
@@ -94,6 +113,19 @@ export function buildView(el, height) {
   back.addEventListener("click", () => handlers.back());
   forward.addEventListener("click", () => handlers.forward());
   reload.addEventListener("click", () => handlers.reload());
+  pin.addEventListener("click", () => handlers.pin());
+  unpin.addEventListener("click", () => handlers.unpin());
+  let noteDone = () => {};
+  noteForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    noteForm.hidden = true;
+    noteDone(noteText.value);
+  });
+  noteText.addEventListener("keydown", (event) => event.stopPropagation()); // not a shortcut
+  noteCancel.addEventListener("click", () => {
+    noteForm.hidden = true;
+    noteDone(null);
+  });
   share.addEventListener("click", () => {
     invite.hidden = !invite.hidden;
     if (!invite.hidden) handlers.share();
@@ -192,6 +224,19 @@ export function buildView(el, height) {
       const line = element("code", "cobrowse-share-code", { textContent: code });
       invite.replaceChildren(element("span", "", { textContent: intro }), line);
     },
+    /** Ask for a note's text; `done(text)` gets it, or null when cancelled. */
+    askNote(done) {
+      noteDone = done;
+      noteText.value = "";
+      noteForm.hidden = false;
+      noteText.focus();
+    },
+    /** Whether this user may pin notes (`pinning`: they are choosing where), and remove some. */
+    setNotes({ canPin, pinning, canRemove }) {
+      pin.hidden = !canPin;
+      pin.classList.toggle("cobrowse-active", pinning);
+      unpin.hidden = !canRemove;
+    },
     setHeight(px) {
       ownHeight = px;
       layout();
@@ -208,6 +253,8 @@ export function buildView(el, height) {
     onReload: (fn) => (handlers.reload = fn),
     onShare: (fn) => (handlers.share = fn),
     onGoThere: (fn) => (handlers.goThere = fn),
+    onPin: (fn) => (handlers.pin = fn),
+    onUnpin: (fn) => (handlers.unpin = fn),
     onFrameSize: (fn) => (handlers.frameSize = fn),
     onPointerOutsidePage: (fn) => (handlers.outside = fn),
     destroy() {

@@ -5,6 +5,7 @@ import { Awareness } from "y-protocols/awareness";
 import { AgentLink } from "./agent-link.js";
 import * as control from "./control.js";
 import * as fields from "./fields.js";
+import * as notes from "./notes.js";
 import { KernelLink } from "./kernel.js";
 import * as live from "./live.js";
 import { Navigation } from "./navigation.js";
@@ -205,6 +206,7 @@ function start({ model, el }, onRefused) {
       myPointer = myScroll = null;
       present({ url, focus: null, selection: null });
       showPeople(); // who is on another page now
+      showNotes();
     },
     error: ({ text }) => view.setError(text),
     "wait-for-kernel": startKernelWait,
@@ -299,6 +301,10 @@ function start({ model, el }, onRefused) {
     selection: ({ selection }) => shareSelection.call(selection),
     // A click shows as a ripple where the pointer is (counted, so each one is seen once).
     click: ({ pointer }) => {
+      if (pinning) {
+        view.setStatus("");
+        return void pinAt(pointer);
+      }
       if (!clickBudget.take(performance.now())) return;
       clicks += 1;
       myPointer = pointer;
@@ -365,8 +371,10 @@ function start({ model, el }, onRefused) {
       list.push({ id, self, name, initials, color: String(user.color ?? ""), role, away });
     });
     const shown = JSON.stringify([list, navigation.writer]);
-    if (shown !== peopleShown) view.setParticipants(list, navigation.writer);
+    if (shown === peopleShown) return;
     peopleShown = shown;
+    view.setParticipants(list, navigation.writer);
+    showNotes(); // their authors' names and colours
   };
   view.onGoThere((url) => navigation.userNavigate(url));
 
@@ -440,6 +448,51 @@ function start({ model, el }, onRefused) {
     if (awareness.getLocalState()?.following !== followingNow) present({ following: followingNow });
     showPeople();
   };
+  // Notes: pinned where a participant clicks after the note button, shown to everyone on that
+  // page; removed by their author, or by whoever leads in presenter mode (the hub checks both).
+  let pinning = false;
+  const mayRemove = (note) => {
+    const { presenting, presenter, owner } = control.readControl(doc);
+    return note.author === me() || (presenting && [presenter, owner].includes(me()));
+  };
+  const showNotes = () => {
+    const here = notes.pageNotes(doc, navigation.shownUrl);
+    const marks = here.map(({ id, at, text, author }) => ({
+      id,
+      at,
+      text,
+      name: nameOf(author),
+      color: colorOf(author),
+    }));
+    agent.send({ type: "notes", marks });
+    const canPin = writes && navigation.shownUrl !== "";
+    view.setNotes({ canPin, pinning, canRemove: writes && here.some(mayRemove) });
+  };
+  const pinAt = (at) => {
+    pinning = false;
+    showNotes();
+    const url = navigation.shownUrl;
+    view.askNote((text) => {
+      if (text && url === navigation.shownUrl) notes.addNote(doc, { url, at, text, author: me() });
+    });
+  };
+  view.onPin(() => {
+    pinning = !pinning;
+    view.setStatus(pinning ? "Click on the page where the note goes." : "");
+    showNotes();
+  });
+  view.onUnpin(() =>
+    notes.removeNotes(
+      doc,
+      notes
+        .pageNotes(doc, navigation.shownUrl)
+        .filter(mayRemove)
+        .map((note) => note.id),
+    ),
+  );
+  const notesMap = notes.notesOf(doc);
+  notesMap.observe(showNotes);
+
   // The presenter's view: their frame's size (from their presence), this page scaled to fit it.
   const togglePresenterView = () => {
     presenterView = !presenterView;
@@ -476,6 +529,12 @@ function start({ model, el }, onRefused) {
     const scroll = liveScrolls.get(id)?.scroll ?? state?.scroll; // their latest
     if (scroll?.url === navigation.shownUrl) followScroll.call(scroll.anchor);
   };
+  const colorOf = (username) => {
+    for (const state of awareness.getStates().values()) {
+      if (state?.user?.username === username) return String(state.user.color ?? "");
+    }
+    return "#888888";
+  };
   const nameOf = (username) => {
     for (const state of awareness.getStates().values()) {
       if (state?.user?.username === username) return String(state.user.name ?? username);
@@ -490,6 +549,7 @@ function start({ model, el }, onRefused) {
       if (!following) follow();
     }
     showControl();
+    showNotes(); // who may remove which notes
   };
   const controlMap = doc.getMap("control");
   const requests = doc.getMap("requests");
@@ -571,6 +631,7 @@ function start({ model, el }, onRefused) {
     awareness.off("change", onAwareness);
     scroll.unobserve(onScroll);
     controlMap.unobserve(onControl);
+    notesMap.unobserve(showNotes);
     requests.unobserve(showControl);
     clearInterval(requestTimer);
     stopFields();

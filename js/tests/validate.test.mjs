@@ -1,7 +1,7 @@
 // The shared validator: what a page can make its agent send is bounded and copied.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { MAX_DEPTH, MAX_TEXT_OFFSET, MAX_URL } from "../src/protocol/limits.js";
+import { MAX_DEPTH, MAX_NOTE_TEXT, MAX_TEXT_OFFSET, MAX_URL } from "../src/protocol/limits.js";
 import { agentMessage, toWebUrl, widgetMessage } from "../src/protocol/validate.js";
 
 const plain = (value) => JSON.parse(JSON.stringify(value));
@@ -149,5 +149,19 @@ test("selections are two text points with checked locators and bounded offsets",
   assert.deepEqual(
     plain(sent.marks).map((m) => m.name),
     ["Ann"],
+  );
+});
+
+test("notes to draw carry a checked position and bounded text", () => {
+  const at = { locator: null, rx: 0.5, ry: 0.5, fx: 0.1, fy: 0.2 };
+  const marks = [
+    { id: "a1", name: "Ann", color: "#00aa00", at, text: "x".repeat(MAX_NOTE_TEXT + 50) },
+    { id: "b1", name: "Bob", color: "#0000ff", at: { rx: 2 }, text: "bad place" },
+    { id: "c1", name: "Cy", color: "#0000ff", at, text: "" },
+  ];
+  const sent = plain(widgetMessage({ type: "notes", marks }));
+  assert.deepEqual(
+    sent.marks.map((m) => [m.id, m.text.length]),
+    [["a1", MAX_NOTE_TEXT]],
   );
 });

@@ -14,7 +14,8 @@ from typing import Any
 
 from pycrdt import Array, Doc, Map
 
-CONTROL, REQUESTS = "control", "requests"
+CONTROL, REQUESTS, NOTES = "control", "requests", "notes"
+MAX_NOTES = 200  # notes pinned in one room (js/src/protocol/limits.js)
 LED = ("page", "history", "scroll")  # what only the presenter changes in presenter mode
 
 
@@ -68,6 +69,7 @@ class Guard:
         self._shadow: Doc[Any] = Doc()
         self._touched: set[str] = set()
         self._requests: set[str] = set()
+        self._notes: dict[str, dict[str, Any]] = {}  # note id -> its change, this update
         self._subscriptions: list[Any] = []
         self._rebuild()
 
@@ -82,6 +84,7 @@ class Guard:
             shadow.get("history", type=Array).observe_deep(lambda _: touched("history")),
             shadow.get("scroll", type=Map).observe_deep(lambda _: touched("scroll")),
             shadow.get(REQUESTS, type=Map).observe(lambda event: self._requests.update(event.keys)),
+            shadow.get(NOTES, type=Map).observe(lambda event: self._notes.update(event.keys)),
         ]
 
     def check(self, user: str, update: bytes) -> None:
@@ -90,6 +93,7 @@ class Guard:
         before = read_control(self._shadow)
         self._touched.clear()
         self._requests.clear()
+        self._notes.clear()
         self._shadow.apply_update(update)
         after = read_control(self._shadow)
         reason = self._refusal(user, before, after)
@@ -105,4 +109,23 @@ class Guard:
             return f"{before.presenter} is presenting: only they navigate and scroll the room"
         if self._requests - {user} and not leads:
             return "a participant may only ask for control for themselves"
+        for change in self._notes.values():
+            if not _may_change_note(user, leads, change):
+                return "a note may be written only by its author, removed by them or who leads"
+        if self._notes and len(self._shadow.get(NOTES, type=Map)) > MAX_NOTES:
+            return f"a room keeps at most {MAX_NOTES} notes"
         return None
+
+
+def _author(value: object) -> object:
+    return value.get("author") if isinstance(value, dict) else None
+
+
+def _may_change_note(user: str, leads: bool, change: dict[str, Any]) -> bool:
+    """Whether ``user`` may make one change to the ``notes`` map (a pycrdt map event's entry):
+    write a note of their own (a new one, or one they wrote), or remove one they wrote, or any
+    when they lead."""
+    old, new = change.get("oldValue"), change.get("newValue")
+    if change.get("action") == "delete":
+        return _author(old) == user or leads
+    return _author(new) == user and (change.get("action") == "add" or _author(old) == user)

@@ -294,11 +294,23 @@ def test_a_selection_shows_on_the_other_users_page_in_their_colour(
     page1, page2 = users
     frame1 = _demo_frame(page1, "tour.html")
     title = frame1.locator("#title")
-    box = title.bounding_box()
-    assert box is not None
-    page1.mouse.move(box["x"] + 1, box["y"] + box["height"] / 2)
+    title.scroll_into_view_if_needed()
+    # From the middle of the first character to that of the last, where the glyphs are.
+    ends = title.evaluate(
+        """(el) => {
+            const text = el.firstChild;
+            const at = (i) => { const r = document.createRange(); r.setStart(text, i);
+                                r.setEnd(text, i + 1); const b = r.getBoundingClientRect();
+                                return [b.left + b.width / 2, b.top + b.height / 2]; };
+            return [at(0), at(text.data.trimEnd().length - 1)];
+        }"""
+    )
+    frame_box = page1.locator("iframe.cobrowse-frame").first.bounding_box()
+    assert frame_box is not None
+    (x0, y0), (x1, y1) = ((frame_box["x"] + x, frame_box["y"] + y) for x, y in ends)
+    page1.mouse.move(x0, y0)
     page1.mouse.down()
-    page1.mouse.move(box["x"] + box["width"] - 1, box["y"] + box["height"] / 2, steps=4)
+    page1.mouse.move(x1, y1, steps=4)
     page1.mouse.up()
     chosen = frame1.evaluate("() => getSelection().toString()")
     assert chosen
@@ -334,6 +346,34 @@ def test_a_follower_sees_the_page_at_the_presenters_width_scaled_to_fit(
     frame2.wait_for_function(f"innerWidth !== {width1}")
     _control(page1).get_by_role("button", name="Stop presenting").click()
     _control(page2).get_by_role("button", name="Present").wait_for()
+
+
+def test_a_note_pinned_by_one_user_shows_on_the_others_page_until_its_author_removes_it(
+    users: tuple[Page, Page],
+) -> None:
+    page1, page2 = users
+    page1.get_by_role("button", name=re.compile("^Pin a note")).first.click()
+    _demo_frame(page1, "tour.html").locator("#title").click()
+    page1.locator(".cobrowse-note-text").first.fill("Start reading here")
+    page1.get_by_role("button", name="Pin", exact=True).first.click()
+    frame2 = _demo_frame(page2, "tour.html")
+    frame2.wait_for_function("window.cobrowseOverlayRoot?.querySelector('.note span')")
+    me = _person(page1, self=True).locator(".cobrowse-person-name").inner_text()
+    text = "window.cobrowseOverlayRoot.querySelector('.note span').textContent"
+    assert frame2.evaluate(text) == f"{me}: Start reading here"
+    pinned, title = frame2.evaluate(
+        """() => [window.cobrowseOverlayRoot.querySelector('.note').getBoundingClientRect(),
+                  document.querySelector('#title').getBoundingClientRect()]
+                 .map((r) => ({ x: r.left, y: r.top, w: r.width, h: r.height }))"""
+    )
+    assert title["x"] <= pinned["x"] <= title["x"] + title["w"]  # on the element clicked
+    assert title["y"] <= pinned["y"] <= title["y"] + title["h"]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page2.locator(".cobrowse").first.screenshot(path=str(ARTIFACTS / "note-user2.png"))
+    remove = re.compile("^Remove the notes")
+    assert page2.get_by_role("button", name=remove).first.is_hidden()  # not theirs
+    page1.get_by_role("button", name=remove).first.click()
+    frame2.wait_for_function("!window.cobrowseOverlayRoot.querySelector('.note')")
 
 
 def _probe(page: Page, frame_url_end: str) -> tuple[dict, dict]:

@@ -118,6 +118,10 @@ def test_the_session_is_renewed_after_a_server_restart(
         context, page = _run_notebook(browser, lab, notebook)
         shown = _token(_heading(page, "/a.html"))
         src = page.locator(".cobrowse-frame").get_attribute("src")
+        # JupyterLab may say it lost the server while it restarts, in a dialog over the page:
+        # dismiss it as a user would whenever it is in the way.
+        dialog = page.locator(".jp-Dialog")
+        page.add_locator_handler(dialog, lambda d: d.get_by_role("button").last.click())
         lab.restart()
         page.wait_for_function(
             "(src) => document.querySelector('.cobrowse-frame').getAttribute('src') !== src",

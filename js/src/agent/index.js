@@ -9,6 +9,7 @@ import { remoteFocus, trackFocus } from "./focus.js";
 import { describe, resolve } from "./locator.js";
 import { remotePointers } from "./overlay.js";
 import { replaySafeClick, trackClicks } from "./clicks.js";
+import { remoteNotes } from "./notes.js";
 import { trackPointer } from "./pointers.js";
 import { remoteSelections, trackSelection } from "./selection.js";
 import { installRuntime } from "./runtime/index.js";
@@ -56,6 +57,7 @@ function start(port, runtime, mapUrl, result) {
   const drawFocus = remoteFocus(locate.resolve);
   trackSelection({ send: (selection) => send({ type: "selection", selection }), ...locate });
   const drawSelections = remoteSelections(locate.resolve);
+  const drawNotes = remoteNotes(locate.resolve);
   const fields = syncFields({ send, describe: locate.describe });
   listen(port, "message", (event) => {
     const message = widgetMessage(messageData(event));
@@ -64,6 +66,7 @@ function start(port, runtime, mapUrl, result) {
     else if (message?.type === "fields") fields.apply(message.fields);
     else if (message?.type === "focus") drawFocus(message.marks);
     else if (message?.type === "selections") drawSelections(message.marks);
+    else if (message?.type === "notes") drawNotes(message.marks);
     else if (message?.type === "privacy") {
       fields.setRules(message); // before any field is reported, their values included
       send({ type: "fields", fields: fields.inventory() });

@@ -45,6 +45,15 @@ const STYLE = `
   .selection span { position: absolute; left: 0; top: 0; padding: 0 4px; border-radius: 3px;
     background: var(--color); color: #fff; font: 11px/1.4 system-ui, sans-serif; white-space: nowrap;
     transform: translateY(-100%); }
+  .note { position: absolute; left: 0; top: 0; }
+  .note::before { content: ""; position: absolute; left: -6px; top: -6px; width: 12px; height: 12px;
+    border-radius: 50%; background: var(--color); border: 2px solid #fff;
+    box-shadow: 0 1px 3px rgb(0 0 0 / 0.4); }
+  .note span { position: absolute; left: 10px; top: -10px; width: max-content; max-width: 22em;
+    padding: 3px 7px;
+    border-radius: 6px; border-left: 4px solid var(--color); background: #fffbe6; color: #222;
+    font: 12px/1.35 system-ui, sans-serif; white-space: pre-wrap; overflow-wrap: anywhere;
+    box-shadow: 0 1px 4px rgb(0 0 0 / 0.3); }
   .offscreen svg { display: none; }
   .offscreen .cobrowse-pointer { left: 0; top: 0; }
   .offscreen.right .cobrowse-pointer { transform: translateX(-100%); }

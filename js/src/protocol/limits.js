@@ -32,6 +32,10 @@ export const MAX_TEXT_OFFSET = 1 << 24;
 /** Boxes one participant's selection is drawn with (a long one is cut there). */
 export const MAX_SELECTION_BOXES = 256;
 
+/** Notes pinned on a room's pages, and the characters of one. */
+export const MAX_NOTES = 200;
+export const MAX_NOTE_TEXT = 500;
+
 /** A media element's shared position, in seconds (a week). */
 export const MAX_MEDIA_TIME = 7 * 24 * 3600;
 

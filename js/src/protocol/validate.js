@@ -268,6 +268,16 @@ function toSelectionMarks(value) {
   });
 }
 
+/** Notes to draw: [{id, name, color, at: PointerPosition, text}], the invalid ones left out. */
+function toNoteMarks(value) {
+  return toMarks(value, (item, mark) => {
+    mark.at = toPointer(own(item, "at"));
+    const text = own(item, "text");
+    mark.text = typeof text === "string" ? slice(text, 0, limits.MAX_NOTE_TEXT) : "";
+    return mark.at !== null && mark.text !== "";
+  });
+}
+
 const toTitle = (value) => (typeof value === "string" ? slice(value, 0, limits.MAX_TITLE) : "");
 
 /** An agent -> widget message, checked and copied; null when it does not fit. */
@@ -340,6 +350,10 @@ export function widgetMessage(data) {
   }
   if (type === "focus") {
     const marks = toFocusMarks(own(data, "marks"));
+    return marks && { __proto__: null, type, marks };
+  }
+  if (type === "notes") {
+    const marks = toNoteMarks(own(data, "marks"));
     return marks && { __proto__: null, type, marks };
   }
   if (type === "selections") {

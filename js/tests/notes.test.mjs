@@ -1,0 +1,38 @@
+// Notes in the doc (src/notes.js): pinned per page, checked when read, bounded.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import * as Y from "yjs";
+import { pageId } from "../src/fields.js";
+import * as notes from "../src/notes.js";
+import { MAX_NOTE_TEXT, MAX_NOTES } from "../src/protocol/limits.js";
+
+const PAGE = "https://e.example/page";
+const at = { locator: { id: "title", path: [["h1", 0]] }, rx: 0.25, ry: 0.5, fx: 0.1, fy: 0.2 };
+
+test("a note is pinned on its page, and removed", () => {
+  const doc = new Y.Doc();
+  const id = notes.addNote(doc, { url: `${PAGE}#part`, at, text: "  look here ", author: "ann" });
+  assert.match(id, /^[0-9a-f]{18}$/);
+  const [note] = notes.pageNotes(doc, PAGE);
+  assert.deepEqual(JSON.parse(JSON.stringify(note)), { id, at, text: "look here", author: "ann" });
+  assert.deepEqual(notes.pageNotes(doc, "https://e.example/other"), []);
+  notes.removeNotes(doc, [id]);
+  assert.deepEqual(notes.pageNotes(doc, PAGE), []);
+});
+
+test("empty, long and one-too-many notes are not made; malformed ones are not read", () => {
+  const doc = new Y.Doc();
+  assert.equal(notes.addNote(doc, { url: PAGE, at, text: "   ", author: "ann" }), null);
+  const long = "x".repeat(MAX_NOTE_TEXT + 1);
+  assert.equal(notes.addNote(doc, { url: PAGE, at, text: long, author: "ann" }), null);
+  for (let i = 0; i < MAX_NOTES; i++) notes.addNote(doc, { url: PAGE, at, text: "n", author: "a" });
+  assert.equal(notes.addNote(doc, { url: PAGE, at, text: "one more", author: "ann" }), null);
+  notes.notesOf(doc).clear();
+  const page = pageId(PAGE);
+  notes.notesOf(doc).set("x", { page, at: { rx: "no" }, text: "t", author: "a" });
+  notes.notesOf(doc).set("y", { page, at, text: 7, author: "a" });
+  notes.notesOf(doc).set("z", "not a note");
+  assert.deepEqual(notes.pageNotes(doc, PAGE), []);
+  notes.notesOf(doc).set("ok", { page, at, text: "t", author: "a" });
+  assert.equal(notes.pageNotes(doc, PAGE).length, 1);
+});
