@@ -170,3 +170,17 @@ def test_a_room_keeps_a_bounded_number_of_notes(room) -> None:
     with pytest.raises(NotAllowed, match="at most"):
         ann.change(many)
     assert len(room.doc.get("notes", type=Map)) == 0
+
+
+def test_each_participant_sets_only_their_own_privacy_rules(room) -> None:
+    room, ann, bob, _ = room
+    rules = {"private": [".answer"], "all": False, "shared": []}
+    ann.change(lambda doc: doc.get("privacy", type=Map).__setitem__("ann", rules))
+    for edit in (
+        lambda doc: doc.get("privacy", type=Map).__setitem__("ann", {**rules, "private": []}),
+        lambda doc: doc.get("privacy", type=Map).pop("ann"),
+    ):
+        with pytest.raises(NotAllowed, match="privacy"):
+            bob.change(edit)  # Bob would loosen Ann's rules
+    bob.change(lambda doc: doc.get("privacy", type=Map).__setitem__("bob", rules))
+    assert set(room.doc.get("privacy", type=Map).keys()) == {"ann", "bob"}

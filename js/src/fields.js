@@ -109,12 +109,20 @@ export function pageFields(doc, url) {
 
 /** Give each text field of a page's inventory a Y.Text, holding the page's own value, unless
  * the room has one: made as the page loads, before anyone types, so that two participants'
- * first keystrokes land in one shared text. */
+ * first keystrokes land in one shared text. A field the inventory calls private loses any value
+ * the room holds for it (the rules may have changed since it was typed in). */
 export function prepare(doc, url, inventory, origin) {
   const fields = fieldsOf(doc);
   const fresh = inventory.filter(
     ({ key, kind }) => kind === "text" && !fields.has(entryKey(url, key)),
   );
+  // A field the rules made private since someone typed in it: the room forgets its value.
+  const hidden = inventory.filter(
+    ({ key, kind }) => kind === "private" && (fields.get(entryKey(url, key)) ?? null) !== null,
+  );
+  if (hidden.length) {
+    doc.transact(() => hidden.forEach(({ key }) => fields.set(entryKey(url, key), null)), origin);
+  }
   if (!fresh.length) return;
   const sizes = fresh.map(({ key, value }) => entryKey(url, key).length + value.length);
   doc.transact(() => {

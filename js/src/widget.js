@@ -6,6 +6,7 @@ import { AgentLink } from "./agent-link.js";
 import * as control from "./control.js";
 import * as fields from "./fields.js";
 import * as notes from "./notes.js";
+import * as privacy from "./privacy.js";
 import { KernelLink } from "./kernel.js";
 import * as live from "./live.js";
 import { Navigation } from "./navigation.js";
@@ -250,13 +251,19 @@ function start({ model, el }, onRefused) {
         fields: list.map((f) => ({ ...f, ack: acks.get(f.key) ?? 0 })),
       });
   };
-  const sendPrivacy = () =>
-    agent.send({
-      type: "privacy",
-      selectors: model.get("private"),
-      shared: model.get("shared"),
-      all: model.get("private_by_default"),
-    });
+  // The notebook's privacy rules hold for the whole room (privacy.js): published under this
+  // user's name when they write, and everyone's applied on this page.
+  const ownRules = () => ({
+    private: model.get("private"),
+    all: model.get("private_by_default"),
+    shared: model.get("shared"),
+  });
+  const sendPrivacy = () => {
+    if (writes && session) privacy.publish(doc, me(), ownRules());
+    agent.send({ type: "privacy", ...privacy.effectiveRules(doc, ownRules()) });
+  };
+  const privacyMap = privacy.privacyOf(doc);
+  privacyMap.observe(sendPrivacy);
   const onFieldList = ({ fields: inventory }) => {
     if (writes) fields.prepare(doc, shownPage(), inventory, fromAgent);
     sendFields(fields.pageFields(doc, shownPage()));
@@ -346,8 +353,8 @@ function start({ model, el }, onRefused) {
   view.onForward(() => navigation.go(1));
   const onHeight = () => view.setHeight(model.get("height"));
   model.on("change:height", onHeight);
-  const privacy = ["change:private", "change:shared", "change:private_by_default"];
-  for (const event of privacy) model.on(event, sendPrivacy);
+  const privacyEvents = ["change:private", "change:shared", "change:private_by_default"];
+  for (const event of privacyEvents) model.on(event, sendPrivacy);
 
   // The participant list: who is here, what they do in presenter mode, who is on another page
   // (with a "Go there" for who may move the room). Redrawn only when something in it changed.
@@ -596,7 +603,10 @@ function start({ model, el }, onRefused) {
       useSession(s, { reload: false });
       awareness.setLocalState({ user: s.user, url: "", pointer: null, viewport: myViewport });
       room = new RoomConnection(server, model.get("room"), doc, awareness, {
-        onSynced: () => navigation.roomSynced({ ownRoom: model.get("own_room") }),
+        onSynced: () => {
+          navigation.roomSynced({ ownRoom: model.get("own_room") });
+          sendPrivacy(); // this notebook's rules into the room, once it has the room's
+        },
         onStatus: (text) => view.setStatus(text),
         onReconnect: () => {
           slots.forget(); // who came meanwhile knows no name of ours
@@ -627,11 +637,12 @@ function start({ model, el }, onRefused) {
     shareSelection.cancel();
     shareSize.cancel();
     model.off("change:height", onHeight);
-    for (const event of privacy) model.off(event, sendPrivacy);
+    for (const event of privacyEvents) model.off(event, sendPrivacy);
     awareness.off("change", onAwareness);
     scroll.unobserve(onScroll);
     controlMap.unobserve(onControl);
     notesMap.unobserve(showNotes);
+    privacyMap.unobserve(sendPrivacy);
     requests.unobserve(showControl);
     clearInterval(requestTimer);
     stopFields();

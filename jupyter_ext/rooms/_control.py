@@ -14,7 +14,7 @@ from typing import Any
 
 from pycrdt import Array, Doc, Map
 
-CONTROL, REQUESTS, NOTES = "control", "requests", "notes"
+CONTROL, REQUESTS, NOTES, PRIVACY = "control", "requests", "notes", "privacy"
 MAX_NOTES = 200  # notes pinned in one room (js/src/protocol/limits.js)
 LED = ("page", "history", "scroll")  # what only the presenter changes in presenter mode
 
@@ -70,6 +70,7 @@ class Guard:
         self._touched: set[str] = set()
         self._requests: set[str] = set()
         self._notes: dict[str, dict[str, Any]] = {}  # note id -> its change, this update
+        self._privacy: set[str] = set()  # whose privacy rules this update changed
         self._subscriptions: list[Any] = []
         self._rebuild()
 
@@ -85,6 +86,7 @@ class Guard:
             shadow.get("scroll", type=Map).observe_deep(lambda _: touched("scroll")),
             shadow.get(REQUESTS, type=Map).observe(lambda event: self._requests.update(event.keys)),
             shadow.get(NOTES, type=Map).observe(lambda event: self._notes.update(event.keys)),
+            shadow.get(PRIVACY, type=Map).observe(lambda event: self._privacy.update(event.keys)),
         ]
 
     def check(self, user: str, update: bytes) -> None:
@@ -94,6 +96,7 @@ class Guard:
         self._touched.clear()
         self._requests.clear()
         self._notes.clear()
+        self._privacy.clear()
         self._shadow.apply_update(update)
         after = read_control(self._shadow)
         reason = self._refusal(user, before, after)
@@ -112,6 +115,8 @@ class Guard:
         for change in self._notes.values():
             if not _may_change_note(user, leads, change):
                 return "a note may be written only by its author, removed by them or who leads"
+        if self._privacy - {user}:
+            return "a participant may only set their own privacy rules"
         if self._notes and len(self._shadow.get(NOTES, type=Map)) > MAX_NOTES:
             return f"a room keeps at most {MAX_NOTES} notes"
         return None

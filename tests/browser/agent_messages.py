@@ -31,6 +31,17 @@ OVERLAY_HOOK = """(() => {
 })();"""
 
 
+def open_stand_in(page: Page, url: str, timeout_ms: float = 30_000) -> Frame:
+    """Open the stand-in widget (agent_pages/parent.html) at ``url`` in ``page``, wait for its
+    agent's hello and return the frame it embeds."""
+    page.goto(url)
+    page.wait_for_function("window.received.some((m) => m.type === 'hello')", timeout=timeout_ms)
+    element = page.query_selector("#frame")
+    frame = element.content_frame() if element else None
+    assert frame is not None
+    return frame
+
+
 def expose_overlay(page: Page, frame: Frame) -> None:
     """Reload the stand-in widget's page with OVERLAY_HOOK installed; waits for the new hello."""
     page.context.add_init_script(OVERLAY_HOOK)

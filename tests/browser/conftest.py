@@ -16,6 +16,8 @@ from playwright.sync_api import Browser, Frame, Page, sync_playwright
 
 from jupyter_ext.proxy import FRAME_SANDBOX, SANDBOX
 
+from .agent_messages import open_stand_in
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
@@ -181,12 +183,7 @@ def open_page(browser: Browser, site: str) -> Iterator[Callable[..., tuple[Page,
         context = browser.new_context(viewport={"width": width, "height": height})
         contexts.append(context)
         page = context.new_page()
-        page.goto(f"{site}/parent.html?src={src}")
-        page.wait_for_function("window.received.some((m) => m.type === 'hello')")
-        element = page.query_selector("#frame")
-        frame = element.content_frame() if element else None
-        assert frame is not None
-        return page, frame
+        return page, open_stand_in(page, f"{site}/parent.html?src={src}")
 
     yield open_page
     for context in contexts:

@@ -30,6 +30,7 @@ from .lab import (
     run_all_cells,
     running_lab,
     save,
+    write_notebook,
 )
 from .wheel import wheel_to_rest
 
@@ -471,6 +472,44 @@ def test_private_fields_never_leave_the_page(users: tuple[Page, Page], store: Pa
     page2.locator(".cobrowse-frame").first.scroll_into_view_if_needed()
     page2.screenshot(path=str(ARTIFACTS / "form-user2.png"))
     _back_to_the_tour(users)
+
+
+def test_a_notebooks_privacy_rules_hold_for_everyone_in_the_room(
+    users: tuple[Page, Page], lab: Lab, browser: Browser
+) -> None:
+    """User 1's notebook makes a field private; user 3, in a notebook of their own that says
+    nothing about privacy, types in it: it stays on user 3's page."""
+    page1, _ = users
+    kernel_eval(page1, 'cb.goto(DEMO_URL + "form.html")')
+    kernel_eval(page1, 'cb.private = ["#answer"]; cb.private')
+    write_notebook(
+        lab.root / "student.ipynb",
+        "from cobrowse_widget import DEMO_URL, CoBrowser\n"
+        'CoBrowser(DEMO_URL + "form.html", room="quickstart", height=300)',
+    )
+    context = browser.new_context(viewport={"width": 1000, "height": 900})
+    student = context.new_page()
+    try:
+        lab.open(student, "user3", "student.ipynb")
+        run_all_cells(student)
+        frame = _demo_frame(student, "form.html")
+        frame.click("#answer")
+        frame.locator("#answer").press_sequentially("Utrecht")
+        frame.click("#name")
+        frame.locator("#name").press_sequentially("-then")  # the marker, after the private one
+        _wait_for(
+            lambda: _demo_frame(page1, "form.html"),
+            page1,
+            "() => document.querySelector('#name').value.endsWith('-then')",
+            True,
+        )
+        one = _demo_frame(page1, "form.html")
+        assert one.evaluate(FORM_VALUE, "#answer") != "Utrecht"
+        assert "'#answer': None" in kernel_eval(page1, "cb.fields")
+    finally:
+        context.close()
+        kernel_eval(page1, "cb.private = []; cb.private")
+        _back_to_the_tour(users)
 
 
 def test_typing_while_cut_off_is_kept_and_converges_when_the_room_is_back(

@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Frame, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from ..sites.python_apps import App, start_dash, start_streamlit, stopping
-from .agent_messages import messages, wait_for_message
+from .agent_messages import messages, open_stand_in, wait_for_message
 from .conftest import AGENT_PAGES
 from .lab import Lab, running_lab
 
@@ -74,12 +74,7 @@ def open_app(browser: Browser, lab: Lab) -> Iterator[OpenApp]:
         assert answer.ok, answer.text()
         src = answer.json()["prefix"] + url.replace("://", "/", 1)
         page = context.new_page()
-        page.goto(f"{lab.url}/static/parent.html?src={src}")
-        page.wait_for_function("window.received.some((m) => m.type === 'hello')", timeout=15_000)
-        element = page.query_selector("#frame")
-        frame = element.content_frame() if element else None
-        assert frame is not None
-        return page, frame
+        return page, open_stand_in(page, f"{lab.url}/static/parent.html?src={src}", 15_000)
 
     yield open_app
     for context in contexts:

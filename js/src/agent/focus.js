@@ -1,6 +1,6 @@
 // Focus: which element each participant is in (a field they type in, a button they tabbed to),
 // reported by locator and drawn on others' pages as an outline in their colour with their name.
-import { overlayMarks } from "./overlay.js";
+import { labelled, overlayMarks } from "./overlay.js";
 import * as n from "./natives.js";
 
 /** Reports the element the user focuses (a locator), and null when focus leaves the page: only
@@ -32,13 +32,7 @@ export function trackFocus({ send, describe }) {
 /** Returns `draw(marks)`: outlines where others' focus is ({id, name, color, focus}, checked). */
 export function remoteFocus(resolve) {
   return overlayMarks({
-    make() {
-      const node = document.createElement("div");
-      node.className = "focus";
-      const label = document.createElement("span");
-      node.append(label);
-      return { node, label, key: "", element: null };
-    },
+    make: () => ({ ...labelled("focus"), key: "", element: null }),
     update(entry, { name, color, focus }) {
       const key = JSON.stringify(focus);
       if (key !== entry.key) {

@@ -1,19 +1,13 @@
 // Notes pinned on the page by participants: a pin in the author's colour where they clicked,
 // with their name and text beside it, kept on its element as the page scrolls and reflows.
 import { scroller } from "./layout.js";
-import { overlayMarks } from "./overlay.js";
+import { labelled, overlayMarks } from "./overlay.js";
 import * as n from "./natives.js";
 
 /** Returns `draw(marks)`: the notes on this page ({id, name, color, at, text}, checked). */
 export function remoteNotes(resolve) {
   return overlayMarks({
-    make() {
-      const node = document.createElement("div");
-      node.className = "note";
-      const text = document.createElement("span");
-      node.append(text);
-      return { node, text, key: "", element: null, at: null };
-    },
+    make: () => ({ ...labelled("note"), key: "", element: null, at: null }),
     update(entry, { name, color, at, text }) {
       const key = JSON.stringify(at.locator);
       if (key !== entry.key) {
@@ -22,7 +16,7 @@ export function remoteNotes(resolve) {
       }
       entry.at = at;
       entry.node.style.setProperty("--color", color);
-      n.setText(entry.text, `${name}: ${text}`);
+      n.setText(entry.label, `${name}: ${text}`);
     },
     place({ node, element, at }, origin) {
       let x;

@@ -220,6 +220,15 @@ export function overlayMarks({ make, update, place }) {
   };
 }
 
+/** A new mark's node: a div of `className` with a label (span) in it. */
+export function labelled(className) {
+  const node = document.createElement("div");
+  node.className = className;
+  const label = document.createElement("span");
+  node.append(label);
+  return { node, label };
+}
+
 let shared = null; // [host, shadow]: one overlay for pointers and marks (focus, selections)
 
 /** The overlay's host and closed shadow root, made on first use and kept in the document. */

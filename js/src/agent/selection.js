@@ -2,7 +2,7 @@
 // locator and a character offset into its text), and others' selections drawn over the page in
 // their colour. Text in fields and editable regions is the participant's own: never reported.
 import { blockOf } from "./layout.js";
-import { overlayMarks } from "./overlay.js";
+import { labelled, overlayMarks } from "./overlay.js";
 import * as n from "./natives.js";
 import { MAX_SELECTION_BOXES } from "../protocol/limits.js";
 
@@ -60,13 +60,7 @@ function positionIn(element, offset) {
 /** Returns `draw(marks)`: others' selections ({id, name, color, selection}, checked). */
 export function remoteSelections(resolve) {
   return overlayMarks({
-    make() {
-      const node = document.createElement("div");
-      node.className = "selection";
-      const label = document.createElement("span");
-      node.append(label);
-      return { node, label, key: "", range: null };
-    },
+    make: () => ({ ...labelled("selection"), key: "", range: null }),
     update(entry, { name, color, selection }) {
       const key = JSON.stringify(selection);
       if (key !== entry.key) {
