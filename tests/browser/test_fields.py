@@ -358,3 +358,47 @@ def test_a_selection_is_reported_by_its_hand_and_drawn_over_the_same_text(
     assert other_frame.evaluate(label) == "Ann"
     other.evaluate("() => sendToAgent({ type: 'selections', marks: [] })")
     other_frame.wait_for_function("!window.cobrowseOverlayRoot.querySelector('.selection')")
+
+
+def test_fields_a_page_adds_later_are_announced_and_get_the_rooms_values(
+    open_page: OpenPage,
+) -> None:
+    page, frame = open_page(src="forms.html")
+    connect(page)
+    count = len(messages(page, "fields"))
+    frame.evaluate(
+        """() => {
+            const late = document.createElement('input');
+            late.id = 'late';
+            document.body.append(late);
+            const hidden = document.createElement('input');  // read-only: nothing to share
+            hidden.setAttribute('readonly', '');
+            hidden.id = 'catcher';
+            document.body.append(hidden);
+        }"""
+    )
+    wait_for_message(page, "fields", count + 1)
+    keys = [field["key"] for field in messages(page, "fields")[-1]["fields"]]
+    assert "#late" in keys and "#catcher" not in keys
+    send_fields(page, [{"key": "#late", "kind": "text", "value": "from the room", "ack": 0}])
+    frame.wait_for_function("document.querySelector('#late').value === 'from the room'")
+
+
+def test_a_radio_group_with_a_generated_name_is_known_by_where_it_is(open_page: OpenPage) -> None:
+    page, frame = open_page(src="forms.html")
+    frame.evaluate(
+        """() => {
+            const group = document.createElement('div');
+            for (const value of ['a', 'b']) {
+                const radio = document.createElement('input');
+                radio.type = 'radio';
+                radio.name = 'react-aria-:r7:';  // a new name on every load
+                radio.value = value;
+                group.append(radio);
+            }
+            document.body.append(group);
+        }"""
+    )
+    inventory = connect(page)
+    radios = [field["key"] for field in inventory if field["key"].startswith("radio ")]
+    assert sorted(radios) == ["radio path div:1/input:0", "radio size"], radios

@@ -11,6 +11,8 @@ import { mapPosition, rebase } from "../protocol/text-edit.js";
 import { MAX_FIELD_KEY, MAX_FIELD_TEXT, MAX_FIELDS } from "../protocol/limits.js";
 
 const FIELDS = "input, textarea, select, details, video, audio";
+const NativeMutationObserver = MutationObserver; // before any page script can replace it
+const ANNOUNCE_MS = 300;
 const MEDIA_EVENTS = ["play", "pause", "seeked", "ratechange"];
 const QUIET_MS = 500; // media events that follow a change from the room are not the user's
 const MASK = "\u2022\u2022\u2022\u2022 (private)"; // someone typed here; what stays theirs
@@ -33,6 +35,13 @@ const NativeFocusEvent = FocusEvent; // captured before any page script runs, as
 
 /** The kind of value a field shares, or null for fields that share none (buttons...). */
 function kindOf(element) {
+  const kind = fieldKind(element);
+  // Nobody types in a read-only text field (an app's hidden focus catcher, say): nothing to
+  // share. (On a checkbox, where some apps set it, `readonly` means nothing.)
+  return kind === "text" && n.getAttribute(element, "readonly") !== null ? null : kind;
+}
+
+function fieldKind(element) {
   const tag = n.localName(element);
   if (tag === "textarea") return "text";
   if (tag === "details") return "open";
@@ -98,17 +107,31 @@ function keyOf(element, describe) {
   const name = n.getAttribute(element, "name");
   let key;
   if (tag === "input" && typeOf(element) === "radio" && name) {
-    key = `radio ${name}`;
+    // A name a framework generates anew on each load (react-aria's) is no key: the group is
+    // known by where its first button is.
+    key = looksGenerated(name)
+      ? `radio ${pathKey(firstNamed(element, name), describe)}`
+      : `radio ${name}`;
   } else {
     const id = n.getAttribute(element, "id");
     if (id && !looksGenerated(id)) key = `#${id}`;
     else if (name) key = `${tag} ${name} ${namedIndex(element, tag, name)}`;
-    else
-      key = `path ${describe(element)
-        .path.map(([step, i]) => `${step}:${i}`)
-        .join("/")}`;
+    else key = pathKey(element, describe);
   }
   return key.length <= MAX_FIELD_KEY ? key : null;
+}
+
+const pathKey = (element, describe) =>
+  `path ${describe(element)
+    .path.map(([step, i]) => `${step}:${i}`)
+    .join("/")}`;
+
+/** The first input named `name` in `element`'s tree (the first button of a radio group). */
+function firstNamed(element, name) {
+  for (const other of n.rootNode(element).querySelectorAll("input")) {
+    if (n.getAttribute(other, "name") === name) return other;
+  }
+  return element;
 }
 
 function namedIndex(element, tag, name) {
@@ -201,7 +224,7 @@ function restoreCaret(element, caret, before, after) {
 
 /**
  * Starts reporting the user's field edits with `send(message)`; returns {inventory(),
- * apply(fields), setRules(rules)}. `describe` names elements that have neither id nor name.
+ * apply(fields), setRules(rules), hasRules()}. `describe` names elements that have neither id nor name.
  */
 export function syncFields({ send, describe }) {
   let rules = null; // nothing is reported before the widget says which fields are private
@@ -393,6 +416,7 @@ export function syncFields({ send, describe }) {
     setRules(given) {
       rules = given;
     },
+    hasRules: () => rules !== null,
   };
 }
 
@@ -400,4 +424,24 @@ function deepActive() {
   let active = document.activeElement;
   while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;
   return active;
+}
+
+/** Calls `onAdded()` (at most every ANNOUNCE_MS, and once after the last) when the page adds
+ * fields after it loaded: an app that renders its form once its data has come. */
+export function watchFields(onAdded) {
+  let timer = 0;
+  const later = () => {
+    timer = 0;
+    onAdded();
+  };
+  const hasField = (node) =>
+    node instanceof Element && (n.matches(node, FIELDS) || node.querySelector(FIELDS) !== null);
+  new NativeMutationObserver((records) => {
+    if (timer) return;
+    for (const record of records) {
+      for (const node of record.addedNodes) {
+        if (hasField(node)) return void (timer = setTimeout(later, ANNOUNCE_MS));
+      }
+    }
+  }).observe(document, { childList: true, subtree: true });
 }
