@@ -402,3 +402,23 @@ def test_a_radio_group_with_a_generated_name_is_known_by_where_it_is(open_page: 
     inventory = connect(page)
     radios = [field["key"] for field in inventory if field["key"].startswith("radio ")]
     assert sorted(radios) == ["radio path div:1/input:0", "radio size"], radios
+
+
+def test_fields_inside_web_components_are_listed_and_take_the_rooms_values(
+    open_page: OpenPage,
+) -> None:
+    page, frame = open_page(src="shadow-form.html")
+    inventory = {field["key"]: field for field in connect(page)}
+    assert inventory["#inner"]["kind"] == "text" and inventory["#deep"]["kind"] == "check"
+    send_fields(
+        page,
+        [
+            {"key": "#inner", "kind": "text", "value": "from the room", "ack": 0},
+            {"key": "#deep", "kind": "check", "value": True},
+        ],
+    )
+    inner = "document.querySelector('my-field').shadowRoot"
+    frame.wait_for_function(f"{inner}.querySelector('#inner').value === 'from the room'")
+    frame.wait_for_function(
+        f"{inner}.querySelector('my-nested').shadowRoot.querySelector('#deep').checked"
+    )

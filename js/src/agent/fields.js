@@ -231,6 +231,7 @@ export function syncFields({ send, describe }) {
   const keys = new WeakMap(); // element -> its key, found once
   const texts = new WeakMap(); // text field -> {last, seq, pending}: edits not yet acknowledged
   const seen = new Set(); // fields found in open shadow roots by their events
+  const shadows = new Set(); // open shadow roots found in the page when it is inventoried
   let composing = null; // the field an input method is composing in: left alone until done
   const deferred = new Map();
 
@@ -244,9 +245,22 @@ export function syncFields({ send, describe }) {
     return state;
   };
   const shareable = (element) => kindOf(element) !== null && key(element) !== null;
+  // Web components' fields: their open shadow roots are looked for when the page is
+  // inventoried (a walk of the whole tree), then queried with the document.
+  const findShadows = (root) => {
+    for (const element of root.querySelectorAll("*")) {
+      const shadow = n.shadowRootOf(element);
+      if (shadow && !shadows.has(shadow)) {
+        shadows.add(shadow);
+        findShadows(shadow);
+      }
+    }
+  };
   const all = () => {
-    const found = [...document.querySelectorAll(FIELDS), ...seen];
-    return found.filter((element) => element.isConnected && shareable(element));
+    const found = new Set([...document.querySelectorAll(FIELDS), ...seen]);
+    for (const shadow of shadows)
+      for (const element of shadow.querySelectorAll(FIELDS)) found.add(element);
+    return [...found].filter((element) => element.isConnected && shareable(element));
   };
 
   const report = (element) => {
@@ -385,6 +399,7 @@ export function syncFields({ send, describe }) {
     inventory() {
       const fields = [];
       if (rules === null) return fields;
+      findShadows(document);
       for (const element of all()) {
         if (fields.length >= MAX_FIELDS) break;
         const kind = kindOf(element);

@@ -39,6 +39,7 @@ export const closest = uncurry(Element.prototype.closest);
 export const localName = getterOf(Element.prototype, "localName");
 export const rootNode = uncurry(Node.prototype.getRootNode);
 export const shadowHost = getterOf(ShadowRoot.prototype, "host");
+export const shadowRootOf = getterOf(Element.prototype, "shadowRoot"); // open ones only
 export const composedPath = uncurry(Event.prototype.composedPath);
 export const isTrusted = (event) => event.isTrusted === true; // own, unforgeable property
 export const dispatch = uncurry(EventTarget.prototype.dispatchEvent);
