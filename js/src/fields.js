@@ -4,6 +4,7 @@
 // private field someone typed in (its value never leaves their page); {open} for a <details>,
 // {paused, time, rate} for a <video> or <audio>.
 import * as Y from "yjs";
+import { toHexString } from "lib0/buffer";
 import { digest } from "lib0/hash/sha256";
 import { MAX_FIELD_TEXT, MAX_FIELDS } from "./protocol/limits.js";
 import { rebase, textDiff } from "./protocol/text-edit.js";
@@ -19,14 +20,16 @@ export const DOC_BRAKE = 512 * 1024;
 export const fieldsOf = (doc) => doc.getMap("fields");
 
 const ids = new Map(); // URL -> page id, the latest few
-const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+
+/** The page a URL shows: the URL without its fragment. */
+export const pageOf = (url) => url.split("#")[0];
 
 /** The id of the page a URL shows: the first 128 bits of the SHA-256 of the URL without its
  * fragment, in hex (so that a key's length does not depend on the URL's). */
 export function pageId(url) {
   let id = ids.get(url);
   if (id === undefined) {
-    id = hex(digest(new TextEncoder().encode(url.split("#")[0])).subarray(0, 16));
+    id = toHexString(digest(new TextEncoder().encode(pageOf(url))).subarray(0, 16));
     if (ids.size >= 256) ids.delete(ids.keys().next().value);
     ids.set(url, id);
   }

@@ -2,16 +2,14 @@
 // `{page, at, text, author}`: the page (fields.pageId of its URL), where on it (a
 // PointerPosition, as a click reports it), the text, and the author's username. The room hub
 // lets only the author add or change a note, and only the author or whoever leads remove it.
+import { toHexString } from "lib0/buffer";
 import { pageId } from "./fields.js";
 import { MAX_NOTE_TEXT, MAX_NOTES } from "./protocol/limits.js";
 import { toPointer } from "./protocol/validate.js";
 
 export const notesOf = (doc) => doc.getMap("notes");
 
-const newId = () =>
-  Array.from(crypto.getRandomValues(new Uint8Array(9)), (b) =>
-    b.toString(16).padStart(2, "0"),
-  ).join("");
+const newId = () => toHexString(crypto.getRandomValues(new Uint8Array(9)));
 
 /** Pin a note with `text` at `at` (a PointerPosition) on page `url`, by `author`; its id, or
  * null when the text is empty or too long, or the room has MAX_NOTES already. */

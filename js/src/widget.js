@@ -117,7 +117,11 @@ function start({ model, el }, onRefused) {
       });
     }
     agent.send({ type: "pointers", pointers });
-    // Focus and selections: sent only when someone's changed.
+  };
+  // Others' focus and selections, which change with their presence (not with live moves): sent
+  // only when someone's changed, and all again to a page that just loaded.
+  const sendMarks = ({ again = false } = {}) => {
+    const here = othersHere();
     for (const [field, type] of [
       ["focus", "focus"],
       ["selection", "selections"],
@@ -126,7 +130,7 @@ function start({ model, el }, onRefused) {
         .filter(({ state }) => state[field])
         .map(({ state, ...who }) => ({ ...who, [field]: state[field] }));
       const json = JSON.stringify(marks);
-      if (json !== marksSent[type]) agent.send({ type, marks });
+      if (again || json !== marksSent[type]) agent.send({ type, marks });
       marksSent[type] = json;
     }
   };
@@ -292,6 +296,7 @@ function start({ model, el }, onRefused) {
       sendPrivacy(); // the agent reports no field before it knows which are private
       applyRemoteScroll({ onLoad: true });
       sendPointers();
+      sendMarks({ again: true }); // a fresh page has drawn none
     },
     fields: onFieldList,
     field: onFieldEdit,
@@ -335,6 +340,7 @@ function start({ model, el }, onRefused) {
     if (added.some((id) => id !== doc.clientID)) slots.forget(); // they know no name of ours
     if (origin === "local") return;
     sendPointers();
+    sendMarks();
     fitPresenter(); // the presenter's frame may have changed size
     for (const id of ids) {
       const state = awareness.getStates().get(id);
@@ -361,7 +367,6 @@ function start({ model, el }, onRefused) {
   let peopleShown = "";
   const showPeople = () => {
     const { presenter, presenting } = control.readControl(doc);
-    const page = (url) => String(url ?? "").split("#")[0];
     const list = [];
     awareness.getStates().forEach((state, id) => {
       const user = state?.user;
@@ -371,8 +376,9 @@ function start({ model, el }, onRefused) {
       if (presenting && user.username === presenter) role = "presenting";
       else if (presenting && !user.reader)
         role = state.following === false ? "not following" : "following";
-      const shown = page(navigation.shownUrl);
-      const away = !self && state.url && shown && page(state.url) !== shown ? state.url : "";
+      const shown = fields.pageOf(navigation.shownUrl);
+      const away =
+        !self && state.url && shown && fields.pageOf(String(state.url)) !== shown ? state.url : "";
       const name = String(user.name ?? "");
       const initials = String(user.initials ?? ""); // stamped by the room, as the name is
       list.push({ id, self, name, initials, color: String(user.color ?? ""), role, away });
@@ -509,12 +515,8 @@ function start({ model, el }, onRefused) {
   const fitPresenter = () => {
     const { presenting, presenter } = control.readControl(doc);
     let size = null;
-    if (presenterView && presenting && presenter !== me()) {
-      for (const [id, state] of awareness.getStates()) {
-        if (id !== doc.clientID && state?.user?.username === presenter)
-          size = toSize(state.viewport);
-      }
-    }
+    if (presenterView && presenting && presenter !== me())
+      size = toSize(presenceOf(presenter)[1]?.viewport);
     if (JSON.stringify(size) !== fitted) view.fitTo(size);
     fitted = JSON.stringify(size);
   };
@@ -528,26 +530,24 @@ function start({ model, el }, onRefused) {
     following = true;
     showControl();
     applyRemoteScroll({ onLoad: true });
-    const [id, state] =
-      [...awareness.getStates().entries()].find(
-        ([id, s]) =>
-          id !== doc.clientID && s?.user?.username === control.readControl(doc).presenter,
-      ) ?? [];
+    const [id, state] = presenceOf(control.readControl(doc).presenter);
     const scroll = liveScrolls.get(id)?.scroll ?? state?.scroll; // their latest
     if (scroll?.url === navigation.shownUrl) followScroll.call(scroll.anchor);
   };
-  const colorOf = (username) => {
-    for (const state of awareness.getStates().values()) {
-      if (state?.user?.username === username) return String(state.user.color ?? "");
+  /** `[client id, presence]` of a participant who is `username` (another view's before this
+   * one's), or [] when none is here. */
+  const presenceOf = (username) => {
+    let own = [];
+    for (const [id, state] of awareness.getStates()) {
+      if (state?.user?.username !== username) continue;
+      if (id !== doc.clientID) return [id, state];
+      own = [id, state];
     }
-    return "#888888";
+    return own;
   };
-  const nameOf = (username) => {
-    for (const state of awareness.getStates().values()) {
-      if (state?.user?.username === username) return String(state.user.name ?? username);
-    }
-    return username || "someone";
-  };
+  const colorOf = (username) => String(presenceOf(username)[1]?.user.color ?? "#888888");
+  const nameOf = (username) =>
+    String(presenceOf(username)[1]?.user.name ?? (username || "someone"));
   let summons = 0;
   const onControl = () => {
     const { summons: now, presenting } = control.readControl(doc);

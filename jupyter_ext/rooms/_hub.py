@@ -4,8 +4,8 @@ Speaks the standard Yjs sync and awareness protocols (update v1) through pycrdt;
 anything with ``send(bytes)`` (the room websocket). Every frame is checked by ``_frames``
 before pycrdt sees it. Remote awareness updates are relayed once to the other peers and never
 echoed back, with the ``user`` of every state replaced by the sender's authenticated identity.
-Live presence messages (a moving pointer, in a few bytes) are relayed as they are, for the
-participants their sender speaks for.
+Live presence messages (a moving pointer or a scroll, in a few bytes) are relayed as they are,
+for the participants their sender speaks for.
 """
 
 from __future__ import annotations
