@@ -422,3 +422,70 @@ def test_fields_inside_web_components_are_listed_and_take_the_rooms_values(
     frame.wait_for_function(
         f"{inner}.querySelector('my-nested').shadowRoot.querySelector('#deep').checked"
     )
+
+
+def test_editable_regions_are_shared_as_plain_text(open_page: OpenPage) -> None:
+    """A `contenteditable` region is a text field: its text (a line break for each <br> and
+    between blocks) is listed and reported as edits; a private one is not."""
+    page, frame = open_page(src="editable.html")
+    inventory = {field["key"]: field for field in connect(page)}
+    assert inventory["#plain"] == {"key": "#plain", "kind": "text", "value": "Draft"}
+    assert inventory["#rich"]["value"] == "One two\nthree fixed"
+    assert inventory["#secret"] == {"key": "#secret", "kind": "private", "value": None}
+    frame.click("#plain")
+    page.keyboard.press("End")
+    page.keyboard.type("s")
+    page.keyboard.press("Enter")
+    page.keyboard.type("x")
+    frame.click("#secret")
+    page.keyboard.type("-hidden")
+    page.wait_for_function("received.filter((m) => m.key === '#plain').length >= 3")
+    plain = [(m["base"], m["value"]) for m in messages(page, "field") if m["key"] == "#plain"]
+    assert plain[0] == ("Draft", "Drafts")
+    assert plain[-1][1] == "Drafts\nx"
+    assert "hidden" not in str(page.evaluate("received"))
+
+
+def test_the_rooms_text_enters_an_editable_region_as_text_never_markup(
+    open_page: OpenPage,
+) -> None:
+    page, frame = open_page(src="editable.html")
+    connect(page)
+    markup = "<img src=x onerror=alert(1)><b>bold</b>"
+    send_fields(
+        page,
+        [
+            {"key": "#plain", "kind": "text", "value": f"Hello\n{markup}"},
+            {"key": "#rich", "kind": "text", "value": "One two!\nthree fixed"},
+            {"key": "#secret", "kind": "text", "value": "injected"},
+        ],
+    )
+    frame.wait_for_function("document.querySelector('#rich').textContent.includes('two!')")
+    plain = frame.evaluate(
+        "[...document.querySelector('#plain').childNodes].map((n) => n.nodeName + ':' "
+        "+ (n.nodeValue ?? ''))"
+    )
+    assert plain == ["#text:Hello", "BR:", f"#text:{markup}"]
+    # A change inside one text node edits that node: the region's markup stays.
+    assert frame.evaluate("document.querySelector('#rich b').textContent") == "two!"
+    assert frame.evaluate("document.querySelector('#rich span').textContent") == "fixed"
+    assert frame.evaluate("document.querySelector('#secret').textContent") == "mine"
+    assert "input:plain" in frame.evaluate("events")
+    assert messages(page, "field") == []  # applying the room's text is not an edit
+    inventory = {field["key"]: field for field in connect(page)}
+    assert inventory["#plain"]["value"] == f"Hello\n{markup}"  # reads back as it was given
+
+
+def test_a_remote_edit_keeps_the_caret_in_an_editable_region(open_page: OpenPage) -> None:
+    page, frame = open_page(src="editable.html")
+    connect(page)
+    frame.click("#lines")
+    page.keyboard.type("world")
+    page.wait_for_function("received.filter((m) => m.key === '#lines').length === 5")
+    # Someone's first line, before what this user typed: a rewrite of the region.
+    send_fields(page, [{"key": "#lines", "kind": "text", "value": "hello\nworld", "ack": 5}])
+    frame.wait_for_function("document.querySelector('#lines').textContent.startsWith('hello')")
+    page.keyboard.type("!")
+    page.wait_for_function("received.filter((m) => m.key === '#lines').length === 6")
+    last = messages(page, "field")[-1]
+    assert (last["base"], last["value"]) == ("hello\nworld", "hello\nworld!")

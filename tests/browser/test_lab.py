@@ -392,6 +392,15 @@ def _probe(page: Page, frame_url_end: str) -> tuple[dict, dict]:
 
 
 FORM_VALUE = "(sel) => document.querySelector(sel).value"
+# A text field's value and caret, or an editable region's text and where its selection ends.
+TEXT_AND_CARET = """(sel) => {
+    const field = document.querySelector(sel);
+    if (!field.isContentEditable) return [field.value, field.selectionStart];
+    const range = document.createRange();
+    range.setStart(field, 0);
+    range.setEnd(getSelection().focusNode, getSelection().focusOffset);
+    return [field.innerText, range.toString().length];
+}"""
 NAME = "() => document.querySelector('#name').value"
 
 
@@ -404,35 +413,33 @@ def _stored_fields(store: Path, room: str) -> dict[str, object]:
     return _schema.page_fields(doc, _schema.current_url(doc))
 
 
+@pytest.mark.parametrize("field", ["#answer", "#notes"])  # a textarea, an editable region
 def test_two_users_typing_in_one_field_merge_and_keep_their_carets(
-    users: tuple[Page, Page],
+    users: tuple[Page, Page], field: str
 ) -> None:
     page1, page2 = users
     kernel_eval(page1, 'cb.goto(DEMO_URL + "form.html")')
     frames = [_demo_frame(page, "form.html") for page in users]
     # Each page's text fields get their shared text as it loads; wait until both views have
     # told the kernel about them, so that typing starts on one shared text.
-    poll(lambda: "'#answer': ''" in kernel_eval(page2, "cb.fields"), page2, 20_000)
+    poll(lambda: f"'{field}': ''" in kernel_eval(page2, "cb.fields"), page2, 20_000)
     for frame in frames:
-        frame.click("#answer")
+        frame.click(field)
     for one, two in zip("alpha!", "omega?", strict=True):
-        frames[0].locator("#answer").press(one)
-        frames[1].locator("#answer").press(two)
+        frames[0].locator(field).press(one)
+        frames[1].locator(field).press(two)
 
     def merged() -> bool:
-        values = [frame.evaluate(FORM_VALUE, "#answer") for frame in frames]
+        values = [frame.evaluate(TEXT_AND_CARET, field)[0] for frame in frames]
         return values[0] == values[1] and len(values[0]) == 12
 
     poll(merged, page1, 15_000)
-    text = frames[0].evaluate(FORM_VALUE, "#answer")
+    (text, caret1), (_, caret2) = (frame.evaluate(TEXT_AND_CARET, field) for frame in frames)
     for word in ("alpha!", "omega?"):  # each user's letters, in the order typed
         letters = iter(text)
         assert all(letter in letters for letter in word), text
-    carets = [
-        frame.evaluate("document.querySelector('#answer').selectionStart") for frame in frames
-    ]
-    assert text[carets[0] - 1] == "!" and text[carets[1] - 1] == "?", (text, carets)
-    assert kernel_eval(page1, "cb.fields['#answer']") == repr(text)
+    assert text[caret1 - 1] == "!" and text[caret2 - 1] == "?", (text, caret1, caret2)
+    assert kernel_eval(page1, f"cb.fields['{field}']") == repr(text)
 
 
 def test_private_fields_never_leave_the_page(users: tuple[Page, Page], store: Path) -> None:

@@ -5,12 +5,13 @@
 // numbers, files, hidden inputs, what the page or the notebook marks) never leave this page:
 // only the fact that someone typed there does. Only the user's own (trusted) events count, so a
 // page script cannot write into the room through its fields.
+import { editableCaret, editableText, isEditingHost, setEditableText } from "./editable.js";
 import { looksGenerated } from "./locator.js";
 import * as n from "./natives.js";
 import { mapPosition, rebase } from "../protocol/text-edit.js";
 import { MAX_FIELD_KEY, MAX_FIELD_TEXT, MAX_FIELDS } from "../protocol/limits.js";
 
-const FIELDS = "input, textarea, select, details, video, audio";
+const FIELDS = "input, textarea, select, details, video, audio, [contenteditable]";
 const NativeMutationObserver = MutationObserver; // before any page script can replace it
 const ANNOUNCE_MS = 300;
 const MEDIA_EVENTS = ["play", "pause", "seeked", "ratechange"];
@@ -47,7 +48,7 @@ function fieldKind(element) {
   if (tag === "details") return "open";
   if (tag === "video" || tag === "audio") return "media";
   if (tag === "select") return n.selectMultiple(element) ? "multi" : "value";
-  if (tag !== "input") return null;
+  if (tag !== "input") return isEditingHost(element) ? "text" : null;
   const type = typeOf(element);
   if (TEXT_TYPES.has(type)) return "text";
   if (type === "checkbox") return "check";
@@ -73,6 +74,7 @@ function valueOf(element) {
     }
     return chosen;
   }
+  if (tag !== "input") return editableText(element);
   const type = typeOf(element);
   if (type === "checkbox") return n.inputChecked.get(element);
   if (type === "radio") return radioValue(element);
@@ -176,7 +178,8 @@ function inTree(element, check) {
 
 /** Show that someone typed in a private field here, without what (its value stays theirs). */
 function mask(element) {
-  if (n.localName(element) !== "select" && !valueOf(element)) {
+  const tag = n.localName(element);
+  if ((tag === "input" || tag === "textarea") && !valueOf(element)) {
     n.setAttribute(element, "placeholder", MASK);
   }
 }
@@ -387,8 +390,14 @@ export function syncFields({ send, describe }) {
     const shown = valueOf(element);
     state.last = text;
     if (text === shown) return;
+    const active = element === deepActive();
+    if (isEditingHost(element)) {
+      const place = (position) => mapPosition(shown, text, position);
+      setEditableText(element, text, active && editableCaret(element), place);
+      return announce(element, "text");
+    }
     const setter = n.localName(element) === "textarea" ? n.textareaValue : n.inputValue;
-    const caret = element === deepActive() ? caretOf(element) : null;
+    const caret = active ? caretOf(element) : null;
     setter.set(element, text);
     if (caret) restoreCaret(element, caret, shown, text);
     announce(element, "text");
