@@ -422,6 +422,19 @@ def test_fields_inside_web_components_are_listed_and_take_the_rooms_values(
     frame.wait_for_function(
         f"{inner}.querySelector('my-nested').shadowRoot.querySelector('#deep').checked"
     )
+    # Fields added later inside a shadow root, and a web component added with its own.
+    count = len(messages(page, "fields"))
+    frame.evaluate(
+        f"""() => {{
+            {inner}.append(Object.assign(document.createElement('input'), {{ id: 'later' }}));
+            const widget = document.createElement('span');
+            widget.attachShadow({{ mode: 'open' }}).innerHTML = '<textarea id="own"></textarea>';
+            document.body.append(widget);
+        }}"""
+    )
+    wait_for_message(page, "fields", count + 1)
+    keys = {field["key"] for field in messages(page, "fields")[-1]["fields"]}
+    assert {"#later", "#own"} <= keys
 
 
 def test_editable_regions_are_shared_as_plain_text(open_page: OpenPage) -> None:

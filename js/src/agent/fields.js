@@ -14,6 +14,7 @@ import { MAX_FIELD_KEY, MAX_FIELD_TEXT, MAX_FIELDS } from "../protocol/limits.js
 const FIELDS = "input, textarea, select, details, video, audio, [contenteditable]";
 const NativeMutationObserver = MutationObserver; // before any page script can replace it
 const ANNOUNCE_MS = 300;
+const WATCH = { childList: true, subtree: true };
 const MEDIA_EVENTS = ["play", "pause", "seeked", "ratechange"];
 const QUIET_MS = 500; // media events that follow a change from the room are not the user's
 const MASK = "\u2022\u2022\u2022\u2022 (private)"; // someone typed here; what stays theirs
@@ -250,11 +251,13 @@ export function syncFields({ send, describe }) {
   const shareable = (element) => kindOf(element) !== null && key(element) !== null;
   // Web components' fields: their open shadow roots are looked for when the page is
   // inventoried (a walk of the whole tree), then queried with the document.
+  let observer = null; // watches the page and its shadow roots for added fields, once asked
   const findShadows = (root) => {
     for (const element of root.querySelectorAll("*")) {
       const shadow = n.shadowRootOf(element);
       if (shadow && !shadows.has(shadow)) {
         shadows.add(shadow);
+        observer?.observe(shadow, WATCH);
         findShadows(shadow);
       }
     }
@@ -437,6 +440,30 @@ export function syncFields({ send, describe }) {
         if (element) applyOne(element, field);
       }
     },
+    /** Calls `onAdded()` (at most every ANNOUNCE_MS, and once after the last) when the page
+     * adds fields after it loaded (an app that renders its form once its data has come), or
+     * a web component that may hold some; a fresh inventory finds them. */
+    watch(onAdded) {
+      let timer = 0;
+      const later = () => {
+        timer = 0;
+        onAdded();
+      };
+      const mayHoldFields = (node) =>
+        node instanceof Element &&
+        (n.matches(node, FIELDS) ||
+          node.querySelector(FIELDS) !== null ||
+          n.shadowRootOf(node) !== null);
+      observer = new NativeMutationObserver((records) => {
+        if (timer) return;
+        for (const record of records) {
+          for (const node of record.addedNodes) {
+            if (mayHoldFields(node)) return void (timer = setTimeout(later, ANNOUNCE_MS));
+          }
+        }
+      });
+      for (const root of [document, ...shadows]) observer.observe(root, WATCH);
+    },
     setRules(given) {
       rules = given;
     },
@@ -448,24 +475,4 @@ function deepActive() {
   let active = document.activeElement;
   while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;
   return active;
-}
-
-/** Calls `onAdded()` (at most every ANNOUNCE_MS, and once after the last) when the page adds
- * fields after it loaded: an app that renders its form once its data has come. */
-export function watchFields(onAdded) {
-  let timer = 0;
-  const later = () => {
-    timer = 0;
-    onAdded();
-  };
-  const hasField = (node) =>
-    node instanceof Element && (n.matches(node, FIELDS) || node.querySelector(FIELDS) !== null);
-  new NativeMutationObserver((records) => {
-    if (timer) return;
-    for (const record of records) {
-      for (const node of record.addedNodes) {
-        if (hasField(node)) return void (timer = setTimeout(later, ANNOUNCE_MS));
-      }
-    }
-  }).observe(document, { childList: true, subtree: true });
 }

@@ -4,7 +4,7 @@
 // same-document navigation and applies the room's, over one MessagePort.
 import { listen, messageData, postToPort, startPort, userHasActed } from "./natives.js";
 import { awaitConnect } from "./connect.js";
-import { syncFields, watchFields } from "./fields.js";
+import { syncFields } from "./fields.js";
 import { remoteFocus, trackFocus } from "./focus.js";
 import { describe, resolve } from "./locator.js";
 import { remotePointers } from "./overlay.js";
@@ -71,7 +71,7 @@ function start(port, runtime, mapUrl, result) {
       const first = !fields.hasRules();
       fields.setRules(message); // before any field is reported, their values included
       send({ type: "fields", fields: fields.inventory() });
-      if (first) watchFields(() => send({ type: "fields", fields: fields.inventory() }));
+      if (first) fields.watch(() => send({ type: "fields", fields: fields.inventory() }));
     }
   });
   startPort(port);
