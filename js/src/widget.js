@@ -3,6 +3,7 @@
 import * as Y from "yjs";
 import { Awareness } from "y-protocols/awareness";
 import { AgentLink } from "./agent-link.js";
+import { FrameLinks, isFrameKey } from "./frame-links.js";
 import * as control from "./control.js";
 import * as fields from "./fields.js";
 import * as notes from "./notes.js";
@@ -204,6 +205,7 @@ function start({ model, el }, onRefused) {
     },
     load: ({ url, result }) => {
       agent.drop();
+      frameLinks.reset(); // the page will not say it is leaving: its link is closed
       const kept = result === null ? "" : `_/result/${encodeURIComponent(result)}/`;
       view.frame.src = `${session.prefix}${kept}${proxiedPath(url)}`;
     },
@@ -249,11 +251,10 @@ function start({ model, el }, onRefused) {
   let fieldBudget = null;
   const shownPage = () => navigation.shownUrl; // its fields: those of the URL without fragment
   const sendFields = (list) => {
-    if (list.length)
-      agent.send({
-        type: "fields",
-        fields: list.map((f) => ({ ...f, ack: acks.get(f.key) ?? 0 })),
-      });
+    const acked = list.map((f) => ({ ...f, ack: acks.get(f.key) ?? 0 }));
+    const own = acked.filter((f) => !isFrameKey(f.key)); // the rest are the page's frames'
+    if (own.length) agent.send({ type: "fields", fields: own });
+    if (own.length < acked.length) frameLinks.sendFields(acked);
   };
   // The notebook's privacy rules hold for the whole room (privacy.js): published under this
   // user's name when they write, and everyone's applied on this page.
@@ -262,9 +263,11 @@ function start({ model, el }, onRefused) {
     all: model.get("private_by_default"),
     shared: model.get("shared"),
   });
+  const rulesMessage = () => ({ type: "privacy", ...privacy.effectiveRules(doc, ownRules()) });
   const sendPrivacy = () => {
     if (writes && session) privacy.publish(doc, me(), ownRules());
-    agent.send({ type: "privacy", ...privacy.effectiveRules(doc, ownRules()) });
+    agent.send(rulesMessage());
+    frameLinks.sendAll(rulesMessage());
   };
   const privacyMap = privacy.privacyOf(doc);
   privacyMap.observe(sendPrivacy);
@@ -287,12 +290,22 @@ function start({ model, el }, onRefused) {
     if (entry) sendFields([{ key, ...entry }]);
   });
 
+  // The page's frames share their fields as the page's (frame-links.js).
+  const frameLinks = new FrameLinks(view.frame, {
+    privacy: rulesMessage, // a frame reports no field before it knows which are private
+    fields: onFieldList,
+    field: onFieldEdit,
+  });
   const agent = new AgentLink(view.frame, {
-    load: () => navigation.frameLoaded(),
+    load: () => {
+      frameLinks.reset();
+      navigation.frameLoaded();
+    },
     hello: (message) => {
       navigation.hello(message);
       acks.clear();
       fieldBudget = tokenBucket(RATES.field, performance.now());
+      frameLinks.pageShown(message.site);
       sendPrivacy(); // the agent reports no field before it knows which are private
       applyRemoteScroll({ onLoad: true });
       sendPointers();
@@ -301,6 +314,7 @@ function start({ model, el }, onRefused) {
     fields: onFieldList,
     field: onFieldEdit,
     navigated: (message) => navigation.navigated(message),
+    leaving: () => frameLinks.reset(),
     scroll: ({ anchor }) => {
       if (navigation.writer) shareScroll.call({ url: navigation.shownUrl, anchor });
       else if (following && control.roleOf(doc, me()).follow) {
@@ -628,6 +642,7 @@ function start({ model, el }, onRefused) {
     disposed = true;
     room?.destroy();
     agent.destroy();
+    frameLinks.destroy();
     shareScroll.cancel();
     followScroll.cancel();
     clearTimeout(settle);

@@ -22,7 +22,18 @@ test("hello and navigated carry only checked fields", () => {
     title: 7,
     extra: "x".repeat(1e5),
   });
-  assert.deepEqual(hello, { type: "hello", url: "https://a.example/", title: "", result: null });
+  assert.deepEqual(hello, {
+    type: "hello",
+    url: "https://a.example/",
+    title: "",
+    result: null,
+    site: "",
+  });
+  const site = (value) => agentMessage({ type: "hello", url: "https://a.example/", site: value });
+  assert.equal(site("https://a.example").site, "https://a.example");
+  assert.equal(site("s".repeat(513)).site, ""); // a frame's claim, bounded
+  assert.equal(site({ toString: () => "https://a.example" }).site, "");
+  assert.deepEqual(agentMessage({ type: "leaving", extra: "x" }), { type: "leaving" });
   assert.equal(agentMessage({ type: "hello", url: "file:///etc/passwd" }), null);
   const navigated = agentMessage({
     type: "navigated",

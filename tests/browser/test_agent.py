@@ -68,6 +68,7 @@ def test_hello_and_nobody_else_connects(open_page: Callable[..., tuple[Page, Fra
         "url": UPSTREAM,
         "title": "Agent test page",
         "result": None,
+        "site": "",  # the test page's tag names none
     }
     assert len(messages(page, "hello")) == 1
     # The parent's decoys (no port, wrong message) and the page's own connect were ignored.

@@ -4,6 +4,7 @@ widget (agent_pages/parent.html), which plays the widget's side of the port."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -502,3 +503,25 @@ def test_a_remote_edit_keeps_the_caret_in_an_editable_region(open_page: OpenPage
     page.wait_for_function("received.filter((m) => m.key === '#lines').length === 6")
     last = messages(page, "field")[-1]
     assert (last["base"], last["value"]) == ("hello\nworld", "hello\nworld!")
+
+
+def test_a_frame_of_the_page_gets_its_own_link_and_its_scripts_never_a_port(
+    open_page: OpenPage,
+) -> None:
+    """The agent in a frame of the page asks the widget's window for a link and shares its
+    fields over it; the page (whose origin is opaque) cannot connect to it, and neither the
+    page's nor the frame's scripts ever hold a port to the widget."""
+    page, frame = open_page(src="framed.html")
+    page.wait_for_function("frameReceived.filter((m) => m.type === 'hello').length >= 2")
+    hello = page.evaluate("frameReceived.find((m) => m.type === 'hello')")
+    assert hello["url"] == "https://example.org/framed-inner.html"
+    assert hello["site"] == "https://example.org"
+    page.evaluate(f"framePort.postMessage({json.dumps(PRIVACY)})")
+    page.wait_for_function("frameReceived.some((m) => m.type === 'fields')")
+    inner = next(f for f in page.frames if f.url.endswith("framed-inner.html"))
+    inner.locator("#comment").press_sequentially("hi")
+    page.wait_for_function("frameReceived.some((m) => m.type === 'field' && m.value === 'hi')")
+    assert inner.evaluate("portsSeen") == 0
+    assert frame.evaluate("pageHeard") == []
+    # The page's own agent is not disturbed: it still talks to the widget alone.
+    assert [m["url"] for m in messages(page, "hello")] == ["https://example.org/framed.html"]

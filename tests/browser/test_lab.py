@@ -554,6 +554,31 @@ def test_typing_while_cut_off_is_kept_and_converges_when_the_room_is_back(
     _back_to_the_tour(users)
 
 
+def test_fields_in_a_frame_of_the_page_are_shared(users: tuple[Page, Page]) -> None:
+    """The demo form embeds a same-site page with a form: what user 1 types and ticks there
+    shows in user 2's copy of the frame, and Python reads it among the page's fields. User 1
+    goes there by the page's own link, user 2's view is taken there by the room."""
+    page1, page2 = users
+    kernel_eval(page1, "cb.goto(DEMO_URL)")
+    _demo_frame(page1, "").click("nav a[href='form.html']")
+    inner1, inner2 = (_demo_frame(page, "feedback.html") for page in users)
+    poll(lambda: "#comment'" in kernel_eval(page2, "cb.fields"), page2, 20_000)
+    inner1.locator("#comment").press_sequentially("lovely")
+    inner1.click("#again")
+    comment = "() => document.querySelector('#comment').value"
+    _wait_for(lambda: _demo_frame(page2, "feedback.html"), page2, comment, "lovely")
+    again = "() => document.querySelector('#again').checked"
+    _wait_for(lambda: _demo_frame(page2, "feedback.html"), page2, again, True)
+    fields = kernel_eval(
+        page1, "{k.split()[-1]: v for k, v in cb.fields.items() if k.startswith('frame 0 ')}"
+    )
+    assert fields == "{'#comment': 'lovely', '#again': True}"
+    assert inner2.evaluate(comment) == "lovely"
+    kernel_eval(page1, 'cb.goto(DEMO_URL + "tour.html")')  # where the tests after expect the room
+    for page in users:
+        _demo_frame(page, "tour.html")
+
+
 def _back_to_the_tour(users: tuple[Page, Page]) -> None:
     """Back from the form to the tour, where the tests after expect the room."""
     assert kernel_eval(users[0], "cb.back()") == "True"

@@ -1,8 +1,9 @@
 // The co-browsing agent, injected first in <head> of every proxied page (and frame). It installs
 // the client runtime (URL mapping, cookie and storage stand-ins) everywhere. In the frame the
 // widget embeds, once the widget connects, it also reports the user's scroll, pointer and
-// same-document navigation and applies the room's, over one MessagePort.
-import { listen, messageData, postToPort, startPort, userHasActed } from "./natives.js";
+// same-document navigation and applies the room's, over one MessagePort. In a frame of that
+// page, it asks the widget for a port of its own and shares the frame's fields.
+import { closePort, listen, messageData, postToPort, startPort, userHasActed } from "./natives.js";
 import { awaitConnect } from "./connect.js";
 import { syncFields } from "./fields.js";
 import { remoteFocus, trackFocus } from "./focus.js";
@@ -29,26 +30,64 @@ function main(script) {
   const { cobrowseUrl: url = "", cobrowsePrefix: prefix = "" } = data;
   const cookies = data.cobrowseCookies ?? "";
   const result = RESULT_ID.test(data.cobrowseResult ?? "") ? data.cobrowseResult : null;
+  const hello = { type: "hello", site: data.cobrowseSite ?? "", result };
   const runtime = installRuntime({ url, prefix, cookies });
   // Top-level, or a page's own srcdoc document (never the widget's frame): the runtime only.
   if (window.parent === window || LOADED in window || location.protocol === "about:") return;
   Object.defineProperty(window, LOADED, { value: true });
   const mapUrl = upstreamMapper(prefix, location.href);
-  awaitConnect(window.parent, (port) => start(port, runtime, mapUrl, result));
+  // Captured now: a page script may replace `parent` on its window later.
+  const [parent, grandparent] = [window.parent, window.parent.parent];
+  let attach = null;
+  awaitConnect([parent, grandparent], (port, source) => {
+    attach ??= start(runtime, mapUrl, hello, source !== parent);
+    attach(port);
+  });
+  // A frame of the widget's page: the widget links only its own frame's children.
+  if (grandparent !== parent) grandparent.postMessage({ cobrowse: "frame" }, "*");
 }
 
-function start(port, runtime, mapUrl, result) {
-  const send = (message) => postToPort(port, message);
+/** Sets up the agent; returns `attach(port)`, which makes `port` the link to the widget (a
+ * later connect replaces an earlier one) and says hello on it. A frame in the page (`nested`)
+ * shares its fields only. */
+function start(runtime, mapUrl, hello, nested) {
+  let port = null;
+  const send = (message) => port && postToPort(port, message);
   const locate = {
     describe: (element) => describe(element, mapUrl),
     resolve: (locator) => resolve(locator, document, mapUrl),
   };
-  send({ type: "hello", url: runtime.currentUrl(), title: document.title, result });
+  const fields = syncFields({ send, describe: locate.describe });
+  const onFields = (message) => {
+    if (message?.type === "fields") fields.apply(message.fields);
+    else if (message?.type === "privacy") {
+      const first = !fields.hasRules();
+      fields.setRules(message); // before any field is reported, their values included
+      send({ type: "fields", fields: fields.inventory() });
+      if (first) fields.watch(() => send({ type: "fields", fields: fields.inventory() }));
+    }
+  };
+  const onMessage = nested
+    ? (event) => onFields(widgetMessage(messageData(event)))
+    : page({ send, runtime, locate, onFields });
+  return (next) => {
+    if (port) closePort(port);
+    port = next;
+    listen(port, "message", onMessage);
+    send({ ...hello, url: runtime.currentUrl(), title: document.title });
+    startPort(port);
+  };
+}
+
+/** The page's own sharing (scroll, pointer, navigation, marks); returns its message handler. */
+function page({ send, runtime, locate, onFields }) {
   // Whether the user has acted on this page: a script that rewrites the address by itself (per
   // language, with a timestamp...) must not drag everyone else along.
   runtime.onNavigated(({ url, title }) =>
     send({ type: "navigated", url, title, active: userHasActed() }),
   );
+  // The next page's frames may ask for links before that page has loaded.
+  listen(window, "pagehide", () => send({ type: "leaving" }), true);
   const scrollTo = syncScroll({ send: (anchor) => send({ type: "scroll", anchor }), ...locate });
   trackPointer({ send: (pointer) => send({ type: "pointer", pointer }), ...locate });
   const drawPointers = remotePointers(locate.resolve, replaySafeClick);
@@ -58,23 +97,15 @@ function start(port, runtime, mapUrl, result) {
   trackSelection({ send: (selection) => send({ type: "selection", selection }), ...locate });
   const drawSelections = remoteSelections(locate.resolve);
   const drawNotes = remoteNotes(locate.resolve);
-  const fields = syncFields({ send, describe: locate.describe });
-  listen(port, "message", (event) => {
+  return (event) => {
     const message = widgetMessage(messageData(event));
     if (message?.type === "scroll-to") scrollTo(message.anchor);
     else if (message?.type === "pointers") drawPointers(message.pointers);
-    else if (message?.type === "fields") fields.apply(message.fields);
     else if (message?.type === "focus") drawFocus(message.marks);
     else if (message?.type === "selections") drawSelections(message.marks);
     else if (message?.type === "notes") drawNotes(message.marks);
-    else if (message?.type === "privacy") {
-      const first = !fields.hasRules();
-      fields.setRules(message); // before any field is reported, their values included
-      send({ type: "fields", fields: fields.inventory() });
-      if (first) fields.watch(() => send({ type: "fields", fields: fields.inventory() }));
-    }
-  });
-  startPort(port);
+    else onFields(message);
+  };
 }
 
 main(document.currentScript);

@@ -5,6 +5,7 @@ import { getterOf, setterOf, uncurry } from "../protocol/captured.js";
 
 export const postToPort = uncurry(MessagePort.prototype.postMessage);
 export const startPort = uncurry(MessagePort.prototype.start);
+export const closePort = uncurry(MessagePort.prototype.close);
 export const listen = uncurry(EventTarget.prototype.addEventListener);
 export const unlisten = uncurry(EventTarget.prototype.removeEventListener);
 export const stopImmediatePropagation = uncurry(Event.prototype.stopImmediatePropagation);

@@ -24,6 +24,7 @@ export const MAX_TITLE = 512;
  * of a multiple select, and privacy selectors given from Python. */
 export const MAX_FIELDS = 256;
 export const MAX_FIELD_KEY = 512;
+export const MAX_FRAMES = 16; // frames of a page whose fields are shared
 export const MAX_FIELD_TEXT = 32768;
 export const MAX_CHOICES = 256;
 export const MAX_SELECTORS = 64;
@@ -47,6 +48,7 @@ export const RATES = {
   field: { rate: 60, burst: 120 }, // edits of form fields (keystrokes), per page load
   click: { rate: 10, burst: 10 }, // clicks shown to the room
   selection: { rate: 10, burst: 10 }, // text selections shown to the room
+  frame: { rate: 10, burst: 20 }, // frames of the page asking for a link (each load asks once)
 };
 
 /** The attributes a locator carries, with the longest value of each: URLs and names may be long,

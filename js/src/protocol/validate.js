@@ -284,13 +284,21 @@ const toTitle = (value) => (typeof value === "string" ? slice(value, 0, limits.M
 export function agentMessage(data) {
   if (!isObject(data)) return null;
   const type = own(data, "type");
+  if (type === "leaving") return { type };
   if (type === "hello" || type === "navigated") {
     const url = toWebUrl(own(data, "url"));
     if (url === null) return null;
     const title = toTitle(own(data, "title"));
     if (type === "navigated") return { type, url, title, active: own(data, "active") !== false };
     const result = own(data, "result");
-    return { type, url, title, result: limits.RESULT_ID.test(result ?? "") ? result : null };
+    const site = own(data, "site");
+    return {
+      type,
+      url,
+      title,
+      result: limits.RESULT_ID.test(result ?? "") ? result : null,
+      site: isText(site) ? site : "",
+    };
   }
   if (type === "scroll") {
     const anchor = toAnchor(own(data, "anchor"));
