@@ -12,6 +12,7 @@ import { replaySafeClick, trackClicks } from "./clicks.js";
 import { remoteNotes } from "./notes.js";
 import { trackPointer } from "./pointers.js";
 import { remoteSelections, trackSelection } from "./selection.js";
+import { remoteStrokes, trackStrokes } from "./strokes.js";
 import { installRuntime } from "./runtime/index.js";
 import { syncScroll } from "./scroll.js";
 import { upstreamMapper } from "./urls.js";
@@ -58,6 +59,11 @@ function start(port, runtime, mapUrl, result) {
   trackSelection({ send: (selection) => send({ type: "selection", selection }), ...locate });
   const drawSelections = remoteSelections(locate.resolve);
   const drawNotes = remoteNotes(locate.resolve);
+  const setDrawing = trackStrokes({
+    send: (stroke) => send({ type: "stroke", ...stroke }),
+    ...locate,
+  });
+  const drawStrokes = remoteStrokes(locate.resolve);
   const fields = syncFields({ send, describe: locate.describe });
   listen(port, "message", (event) => {
     const message = widgetMessage(messageData(event));
@@ -67,6 +73,8 @@ function start(port, runtime, mapUrl, result) {
     else if (message?.type === "focus") drawFocus(message.marks);
     else if (message?.type === "selections") drawSelections(message.marks);
     else if (message?.type === "notes") drawNotes(message.marks);
+    else if (message?.type === "strokes") drawStrokes(message.marks);
+    else if (message?.type === "draw") setDrawing(message.on, message.color);
     else if (message?.type === "privacy") {
       const first = !fields.hasRules();
       fields.setRules(message); // before any field is reported, their values included
