@@ -12,7 +12,8 @@ from pycrdt import Array, Doc, Map, create_update_message
 
 from cobrowse_widget import _schema
 from jupyter_ext.rooms import Control, NotAllowed, Room, read_control
-from jupyter_ext.rooms._control import MAX_NOTES, allowed_change
+from jupyter_ext.rooms._control import allowed_change
+from jupyter_ext.rooms._notes import MAX_NOTE_TEXT, MAX_NOTES, MAX_STROKE_POINTS, MAX_STROKE_SPAN
 
 from ._room_client import Sink
 
@@ -134,6 +135,17 @@ def pin(note_id: str, author: str, text: str = "look here") -> Callable[[Doc[Any
     )
 
 
+def draw(
+    stroke_id: str, author: str, path: list[Any] | None = None, **extra: Any
+) -> Callable[[Doc[Any]], None]:
+    """A stroke as the widget writes one: the element under its start, its width, the path."""
+    stroke = {"page": "p", "at": {"locator": None, "rx": 0.5, "ry": 0.5, "fx": 0.1, "fy": 0.2}}
+    stroke |= {"width": 300, "path": [0, 0, 5, 3, 40, -12] if path is None else path}
+    return lambda doc: doc.get("notes", type=Map).__setitem__(
+        stroke_id, {**stroke, "author": author, **extra}
+    )
+
+
 def unpin(note_id: str) -> Callable[[Doc[Any]], None]:
     return lambda doc: doc.get("notes", type=Map).pop(note_id)
 
@@ -170,6 +182,52 @@ def test_a_room_keeps_a_bounded_number_of_notes(room) -> None:
     with pytest.raises(NotAllowed, match="at most"):
         ann.change(many)
     assert len(room.doc.get("notes", type=Map)) == 0
+
+
+def test_strokes_follow_the_notes_rule_for_who_writes_and_removes_them(room) -> None:
+    room, ann, bob, _ = room
+    ann.change(draw("a1", "ann"))
+    bob.change(draw("b1", "bob"))
+    for edit in (draw("x", "ann"), draw("a1", "bob", [0, 0, 1, 1]), unpin("a1")):
+        with pytest.raises(NotAllowed, match="note"):
+            bob.change(edit)
+    ann.change(set_control(mode="presenter", presenter="ann", owner="ann"))
+    with pytest.raises(NotAllowed, match="note"):  # a follower does not clear the presenter's
+        bob.change(unpin("a1"))
+    ann.change(unpin("b1"))  # who leads clears anyone's
+    assert set(room.doc.get("notes", type=Map).keys()) == {"a1"}
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        draw("big", "ann", [0, 0] * (MAX_STROKE_POINTS + 1)),
+        draw("far", "ann", [0, 0, MAX_STROKE_SPAN + 1, 0]),
+        draw("odd", "ann", [0, 0, 1]),
+        draw("one", "ann", []),
+        draw("text", "ann", [0, 0, "1", 2]),
+        draw("frac", "ann", [0, 0, 1.5, 2]),
+        draw("nan", "ann", [0, 0, float("nan"), 2]),
+        draw("flag", "ann", [0, 0, True, 2]),
+        draw("list", "ann", "0,0,1,1"),
+        draw("wide", "ann", width=MAX_STROKE_SPAN + 1),
+        draw("nowidth", "ann", width=None),
+        draw("huge", "ann", junk="x" * 1_000_000),  # a megabyte beside a valid stroke
+        pin("long", "ann", "x" * (MAX_NOTE_TEXT + 1)),
+    ],
+)
+def test_a_note_or_stroke_past_the_bounds_is_refused(room, edit) -> None:
+    room, ann, _, _ = room
+    with pytest.raises(NotAllowed, match="bounds"):
+        ann.change(edit)
+    assert len(room.doc.get("notes", type=Map)) == 0
+
+
+def test_a_stroke_at_the_bounds_is_kept(room) -> None:
+    room, ann, _, _ = room
+    path = [MAX_STROKE_SPAN, -MAX_STROKE_SPAN] * MAX_STROKE_POINTS
+    ann.change(draw("full", "ann", path, width=MAX_STROKE_SPAN))
+    assert room.doc.get("notes", type=Map)["full"]["path"] == path
 
 
 def test_each_participant_sets_only_their_own_privacy_rules(room) -> None:

@@ -28,7 +28,8 @@ export function buildView(el, height) {
   const reload = button("⟳", "Reload this view");
   const share = button("⇪", "Share this room: the line a colleague runs to join it");
   const pin = button("✎", "Pin a note on the page for everyone: click here, then on the page");
-  const unpin = button("⌫", "Remove the notes you may remove from this page");
+  const draw = button("✐", "Draw on the page for everyone: click here, then drag on the page");
+  const unpin = button("⌫", "Remove the notes and drawings you may remove from this page");
   unpin.hidden = true;
   const address = element("input", "cobrowse-address", {
     type: "text",
@@ -85,7 +86,19 @@ export function buildView(el, height) {
     handlers.frameSize({ width: frame.clientWidth, height: frame.clientHeight }),
   ).observe(frame);
 
-  toolbar.append(back, forward, reload, share, pin, unpin, address, watching, control, people);
+  toolbar.append(
+    back,
+    forward,
+    reload,
+    share,
+    pin,
+    draw,
+    unpin,
+    address,
+    watching,
+    control,
+    people,
+  );
   root.append(style, toolbar, status, invite, noteForm, stage);
   el.append(root);
 
@@ -114,6 +127,7 @@ export function buildView(el, height) {
   forward.addEventListener("click", () => handlers.forward());
   reload.addEventListener("click", () => handlers.reload());
   pin.addEventListener("click", () => handlers.pin());
+  draw.addEventListener("click", () => handlers.draw());
   unpin.addEventListener("click", () => handlers.unpin());
   let noteDone = () => {};
   noteForm.addEventListener("submit", (event) => {
@@ -231,10 +245,12 @@ export function buildView(el, height) {
       noteForm.hidden = false;
       noteText.focus();
     },
-    /** Whether this user may pin notes (`pinning`: they are choosing where), and remove some. */
-    setNotes({ canPin, pinning, canRemove }) {
-      pin.hidden = !canPin;
+    /** Whether this user may pin notes and draw (`pinning`: they are choosing where a note
+     * goes; `drawing`: their drags draw), and remove some. */
+    setNotes({ canPin, pinning, drawing, canRemove }) {
+      pin.hidden = draw.hidden = !canPin;
       pin.classList.toggle("cobrowse-active", pinning);
+      draw.classList.toggle("cobrowse-active", drawing);
       unpin.hidden = !canRemove;
     },
     setHeight(px) {
@@ -254,6 +270,7 @@ export function buildView(el, height) {
     onShare: (fn) => (handlers.share = fn),
     onGoThere: (fn) => (handlers.goThere = fn),
     onPin: (fn) => (handlers.pin = fn),
+    onDraw: (fn) => (handlers.draw = fn),
     onUnpin: (fn) => (handlers.unpin = fn),
     onFrameSize: (fn) => (handlers.frameSize = fn),
     onPointerOutsidePage: (fn) => (handlers.outside = fn),

@@ -228,6 +228,7 @@ function start({ model, el }, onRefused) {
   let settle = 0;
   let clicks = 0;
   const clickBudget = tokenBucket(RATES.click, performance.now());
+  const strokeBudget = tokenBucket(RATES.stroke, performance.now());
   const shareScroll = coalesced(({ url, anchor }) => {
     if (url !== navigation.shownUrl) return;
     myScroll = { url, anchor };
@@ -310,6 +311,7 @@ function start({ model, el }, onRefused) {
       applyRemoteScroll({ onLoad: true });
       sendPointers();
       sendMarks({ again: true }); // a fresh page has drawn none
+      if (drawing) setDrawing(true); // a fresh page draws nothing yet
     },
     fields: onFieldList,
     field: onFieldEdit,
@@ -325,6 +327,10 @@ function start({ model, el }, onRefused) {
     pointer: ({ pointer }) => sharePointer.call({ url: navigation.shownUrl, pointer }),
     focus: ({ locator }) => shareFocus.call(locator),
     selection: ({ selection }) => shareSelection.call(selection),
+    stroke: ({ at, width, path }) => {
+      if (!drawing || !writes || !strokeBudget.take(performance.now())) return;
+      notes.addStroke(doc, { url: navigation.shownUrl, at, width, path, author: me() });
+    },
     // A click shows as a ripple where the pointer is (counted, so each one is seen once).
     click: ({ pointer }) => {
       if (pinning) {
@@ -475,25 +481,31 @@ function start({ model, el }, onRefused) {
     if (awareness.getLocalState()?.following !== followingNow) present({ following: followingNow });
     showPeople();
   };
-  // Notes: pinned where a participant clicks after the note button, shown to everyone on that
-  // page; removed by their author, or by whoever leads in presenter mode (the hub checks both).
+  // Notes: pinned where a participant clicks after the note button, and strokes they drag after
+  // the draw button (until they press it again), shown to everyone on that page; removed by their
+  // author, or by whoever leads in presenter mode (the hub checks both).
   let pinning = false;
+  let drawing = false;
+  const setDrawing = (on) => {
+    drawing = on;
+    agent.send({ type: "draw", on, color: colorOf(me()) });
+  };
   const mayRemove = (note) => {
     const { presenting, presenter, owner } = control.readControl(doc);
     return note.author === me() || (presenting && [presenter, owner].includes(me()));
   };
   const showNotes = () => {
     const here = notes.pageNotes(doc, navigation.shownUrl);
-    const marks = here.map(({ id, at, text, author }) => ({
-      id,
-      at,
-      text,
+    const marks = here.map(({ author, ...note }) => ({
+      ...note,
       name: nameOf(author),
       color: colorOf(author),
     }));
-    agent.send({ type: "notes", marks });
+    agent.send({ type: "notes", marks: marks.filter((mark) => mark.text) });
+    agent.send({ type: "strokes", marks: marks.filter((mark) => mark.path) });
     const canPin = writes && navigation.shownUrl !== "";
-    view.setNotes({ canPin, pinning, canRemove: writes && here.some(mayRemove) });
+    if (drawing && !canPin) setDrawing(false);
+    view.setNotes({ canPin, pinning, drawing, canRemove: writes && here.some(mayRemove) });
   };
   const pinAt = (at) => {
     pinning = false;
@@ -505,7 +517,14 @@ function start({ model, el }, onRefused) {
   };
   view.onPin(() => {
     pinning = !pinning;
+    if (drawing) setDrawing(false);
     view.setStatus(pinning ? "Click on the page where the note goes." : "");
+    showNotes();
+  });
+  view.onDraw(() => {
+    pinning = false;
+    setDrawing(!drawing);
+    view.setStatus(drawing ? "Drag on the page to draw; press ✐ again to stop." : "");
     showNotes();
   });
   view.onUnpin(() =>

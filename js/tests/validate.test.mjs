@@ -1,7 +1,15 @@
 // The shared validator: what a page can make its agent send is bounded and copied.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { MAX_DEPTH, MAX_NOTE_TEXT, MAX_TEXT_OFFSET, MAX_URL } from "../src/protocol/limits.js";
+import {
+  MAX_DEPTH,
+  MAX_NOTE_TEXT,
+  MAX_NOTES,
+  MAX_STROKE_POINTS,
+  MAX_STROKE_SPAN,
+  MAX_TEXT_OFFSET,
+  MAX_URL,
+} from "../src/protocol/limits.js";
 import { agentMessage, toWebUrl, widgetMessage } from "../src/protocol/validate.js";
 
 const plain = (value) => JSON.parse(JSON.stringify(value));
@@ -175,4 +183,41 @@ test("notes to draw carry a checked position and bounded text", () => {
     sent.marks.map((m) => [m.id, m.text.length]),
     [["a1", MAX_NOTE_TEXT]],
   );
+});
+
+test("a stroke from the agent is bounded whole pixels, or dropped", () => {
+  const at = { locator: null, rx: 0.5, ry: 0.5, fx: 0.1, fy: 0.2 };
+  const ok = { type: "stroke", at, width: 300, path: [0, 0, 4, -3, 20, 8] };
+  assert.deepEqual(plain(agentMessage(ok)), ok);
+  const full = Array(2 * MAX_STROKE_POINTS).fill(-MAX_STROKE_SPAN);
+  assert.equal(agentMessage({ ...ok, path: full }).path.length, 2 * MAX_STROKE_POINTS);
+  for (const bad of [
+    { path: [...full, 0, 0] },
+    { path: [0, 0, 1] },
+    { path: [0, 0] },
+    { path: [0, 0, 0.5, 1] },
+    { path: [0, 0, NaN, 1] },
+    { path: [0, 0, "1", 1] },
+    { path: [0, 0, MAX_STROKE_SPAN + 1, 1] },
+    { path: { length: 4, 0: 0, 1: 0, 2: 1, 3: 1 } },
+    { width: 0 },
+    { width: MAX_STROKE_SPAN + 1 },
+    { at: { rx: 2 } },
+  ]) {
+    assert.equal(agentMessage({ ...ok, ...bad }), null, JSON.stringify(bad).slice(0, 60));
+  }
+});
+
+test("strokes to draw are checked like the notes, as many as a room keeps", () => {
+  const at = { locator: null, rx: 0.5, ry: 0.5, fx: 0.1, fy: 0.2 };
+  const mark = { name: "Ann", color: "#00aa00", at, width: 300, path: [0, 0, 4, -3] };
+  const marks = Array.from({ length: MAX_NOTES + 5 }, (_, i) => ({ ...mark, id: `s${i}` }));
+  marks[0] = { ...mark, id: "bad", path: [0, 0, 1e9, 1] };
+  marks[1] = { ...mark, id: "evil", color: "red;background:url(x)" };
+  const sent = plain(widgetMessage({ type: "strokes", marks }));
+  assert.equal(sent.marks.length, MAX_NOTES - 1);
+  assert.deepEqual(sent.marks[0], { ...mark, id: "evil", color: "#e8590c" });
+  const draw = plain(widgetMessage({ type: "draw", on: true, color: "#123" }));
+  assert.deepEqual(draw, { type: "draw", on: true, color: "#123" });
+  assert.equal(widgetMessage({ type: "draw", on: "yes" }), null);
 });

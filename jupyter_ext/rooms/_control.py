@@ -14,8 +14,9 @@ from typing import Any
 
 from pycrdt import Array, Doc, Map
 
+from . import _notes
+
 CONTROL, REQUESTS, NOTES, PRIVACY = "control", "requests", "notes", "privacy"
-MAX_NOTES = 200  # notes pinned in one room (js/src/protocol/limits.js)
 LED = ("page", "history", "scroll")  # what only the presenter changes in presenter mode
 
 
@@ -113,24 +114,12 @@ class Guard:
         if self._requests - {user} and not leads:
             return "a participant may only ask for control for themselves"
         for change in self._notes.values():
-            if not _may_change_note(user, leads, change):
+            if not _notes.may_change(user, leads, change):
                 return "a note may be written only by its author, removed by them or who leads"
+            if change.get("action") != "delete" and not _notes.fits(change.get("newValue")):
+                return "a note's text, stroke or size is past the room's bounds"
         if self._privacy - {user}:
             return "a participant may only set their own privacy rules"
-        if self._notes and len(self._shadow.get(NOTES, type=Map)) > MAX_NOTES:
-            return f"a room keeps at most {MAX_NOTES} notes"
+        if self._notes and len(self._shadow.get(NOTES, type=Map)) > _notes.MAX_NOTES:
+            return f"a room keeps at most {_notes.MAX_NOTES} notes"
         return None
-
-
-def _author(value: object) -> object:
-    return value.get("author") if isinstance(value, dict) else None
-
-
-def _may_change_note(user: str, leads: bool, change: dict[str, Any]) -> bool:
-    """Whether ``user`` may make one change to the ``notes`` map (a pycrdt map event's entry):
-    write a note of their own (a new one, or one they wrote), or remove one they wrote, or any
-    when they lead."""
-    old, new = change.get("oldValue"), change.get("newValue")
-    if change.get("action") == "delete":
-        return _author(old) == user or leads
-    return _author(new) == user and (change.get("action") == "add" or _author(old) == user)

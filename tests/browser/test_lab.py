@@ -377,6 +377,59 @@ def test_a_note_pinned_by_one_user_shows_on_the_others_page_until_its_author_rem
     frame2.wait_for_function("!window.cobrowseOverlayRoot.querySelector('.note')")
 
 
+STROKE = "window.cobrowseOverlayRoot?.querySelector('.stroke polyline')"
+
+
+def test_a_stroke_drawn_by_the_presenter_shows_in_their_colour_until_they_clear_it(
+    users: tuple[Page, Page],
+) -> None:
+    """User 1 presents and drags across the title with drawing on: user 2 sees the stroke in
+    user 1's colour, starting on the title, and (a follower) cannot clear it; user 1 clears it."""
+    page1, page2 = users
+    _control(page1).get_by_role("button", name="Present").click()
+    _control(page2).get_by_role("button", name="Request control").wait_for()
+    draw = re.compile("^Draw on the page")
+    page1.get_by_role("button", name=draw).first.click()
+    title = _demo_frame(page1, "tour.html").locator("#title").bounding_box()
+    assert title is not None
+    x, y = title["x"] + 10, title["y"] + title["height"] / 2
+    page1.mouse.move(x, y)
+    page1.mouse.down()
+    for i in range(1, 25):  # a zigzag to the right
+        page1.mouse.move(x + i * 10, y + (12 if i % 2 else -12))
+    page1.mouse.up()
+    page1.get_by_role("button", name=draw).first.click()  # drawing off: the page takes clicks
+    frame2 = _demo_frame(page2, "tour.html")
+    frame2.wait_for_function(f"{STROKE}?.getAttribute('points')")
+    colour = _person(page1, self=True).evaluate(
+        "(e) => getComputedStyle(e).getPropertyValue('--person').trim()"
+    )
+    drawn, box = frame2.evaluate(
+        f"""() => [{STROKE}, document.querySelector('#title')].map((e) => {{
+              const r = e.getBoundingClientRect();
+              return {{ x: r.left, y: r.top, w: r.width, h: r.height }};
+            }})"""
+    )
+    stroke = frame2.evaluate(f"getComputedStyle({STROKE}).stroke")
+    red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    assert stroke == f"rgb({red}, {green}, {blue})"
+    assert box["x"] <= drawn["x"] <= box["x"] + 20  # it starts where it started on user 1's page
+    assert drawn["y"] < box["y"] + box["h"] and drawn["y"] + drawn["h"] > box["y"]
+    assert drawn["w"] > 100 and points_of(frame2) > 4  # the zigzag, simplified, not a line
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page2.locator(".cobrowse").first.screenshot(path=str(ARTIFACTS / "stroke-user2.png"))
+    remove = re.compile("^Remove the notes")
+    assert page2.get_by_role("button", name=remove).first.is_hidden()  # a follower's: not theirs
+    page1.get_by_role("button", name=remove).first.click()
+    frame2.wait_for_function(f"!{STROKE}")
+    _control(page1).get_by_role("button", name="Stop presenting").click()
+    _control(page2).get_by_role("button", name="Present").wait_for()
+
+
+def points_of(frame: Frame) -> int:
+    return frame.evaluate(f"{STROKE}.getAttribute('points').split(' ').length")
+
+
 def _probe(page: Page, frame_url_end: str) -> tuple[dict, dict]:
     """What the hostile page found, in the widget and opened top-level."""
     frame = proxied_frame(page, frame_url_end)

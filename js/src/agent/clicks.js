@@ -2,6 +2,7 @@
 // pages only where that is safe: switching a tab widget. Never a link, a button or a form: those
 // may act on the site (a purchase, a post), and the room's navigation already follows links.
 import * as n from "./natives.js";
+import { isOverlay } from "./overlay.js";
 import { positionAt } from "./pointers.js";
 
 const SAFE = "[role=tab]:not([aria-disabled=true]):not([disabled])";
@@ -12,7 +13,9 @@ export function trackClicks({ send, describe }) {
     window,
     "click",
     (event) => {
-      if (n.isTrusted(event)) send(positionAt(event.clientX, event.clientY, describe));
+      // Not a click on the overlay: the end of a stroke this user drew.
+      if (n.isTrusted(event) && !isOverlay(event.target))
+        send(positionAt(event.clientX, event.clientY, describe));
     },
     true,
   );

@@ -13,6 +13,7 @@ import { replaySafeClick, trackClicks } from "./clicks.js";
 import { remoteNotes } from "./notes.js";
 import { trackPointer } from "./pointers.js";
 import { remoteSelections, trackSelection } from "./selection.js";
+import { remoteStrokes, trackStrokes } from "./strokes.js";
 import { installRuntime } from "./runtime/index.js";
 import { syncScroll } from "./scroll.js";
 import { upstreamMapper } from "./urls.js";
@@ -97,6 +98,11 @@ function page({ send, runtime, locate, onFields }) {
   trackSelection({ send: (selection) => send({ type: "selection", selection }), ...locate });
   const drawSelections = remoteSelections(locate.resolve);
   const drawNotes = remoteNotes(locate.resolve);
+  const setDrawing = trackStrokes({
+    send: (stroke) => send({ type: "stroke", ...stroke }),
+    ...locate,
+  });
+  const drawStrokes = remoteStrokes(locate.resolve);
   return (event) => {
     const message = widgetMessage(messageData(event));
     if (message?.type === "scroll-to") scrollTo(message.anchor);
@@ -104,6 +110,8 @@ function page({ send, runtime, locate, onFields }) {
     else if (message?.type === "focus") drawFocus(message.marks);
     else if (message?.type === "selections") drawSelections(message.marks);
     else if (message?.type === "notes") drawNotes(message.marks);
+    else if (message?.type === "strokes") drawStrokes(message.marks);
+    else if (message?.type === "draw") setDrawing(message.on, message.color);
     else onFields(message);
   };
 }

@@ -54,6 +54,12 @@ const STYLE = `
     border-radius: 6px; border-left: 4px solid var(--color); background: #fffbe6; color: #222;
     font: 12px/1.35 system-ui, sans-serif; white-space: pre-wrap; overflow-wrap: anywhere;
     box-shadow: 0 1px 4px rgb(0 0 0 / 0.3); }
+  svg.stroke { position: absolute; left: 0; top: 0; width: 1px; height: 1px; }
+  .stroke polyline, .drawing polyline { fill: none; stroke: var(--color, #e8590c); stroke-width: 3;
+    stroke-linecap: round; stroke-linejoin: round; }
+  .drawing { position: fixed; inset: 0; pointer-events: auto; cursor: crosshair;
+    touch-action: none; }
+  .drawing svg { width: 100%; height: 100%; filter: none; }
   .offscreen svg { display: none; }
   .offscreen .cobrowse-pointer { left: 0; top: 0; }
   .offscreen.right .cobrowse-pointer { transform: translateX(-100%); }
@@ -230,6 +236,9 @@ export function labelled(className) {
 }
 
 let shared = null; // [host, shadow]: one overlay for pointers and marks (focus, selections)
+
+/** Whether `node` is the overlay's host (what page events see of anything in it). */
+export const isOverlay = (node) => shared !== null && node === shared[0];
 
 /** The overlay's host and closed shadow root, made on first use and kept in the document. */
 export function overlay() {

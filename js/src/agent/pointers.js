@@ -1,6 +1,7 @@
 // The local pointer, reported element-relative (docs/protocol.md, "PointerPosition") once per
 // animation frame while it moves over the page, and as null when it leaves.
 import { blockOf, scroller, short } from "./layout.js";
+import { isOverlay } from "./overlay.js";
 
 const FRAME_MS = 16;
 
@@ -45,18 +46,30 @@ export function trackPointer({ send, describe }) {
 }
 
 export function positionAt(x, y, describe) {
-  const root = scroller();
-  const fx = short((x + window.scrollX) / root.scrollWidth);
-  const fy = short((y + window.scrollY) / root.scrollHeight);
+  return positionOn(elementAt(x, y), x, y, describe);
+}
+
+/** The element a position at (x, y) in the viewport is measured against, or null. */
+export function elementAt(x, y) {
   let hit = document.elementFromPoint(x, y);
-  if (!hit) return { locator: null, rx: 0, ry: 0, fx, fy };
+  // The overlay takes the pointer only while this user draws: what is under it.
+  if (isOverlay(hit)) hit = document.elementsFromPoint(x, y).find((e) => !isOverlay(e)) ?? null;
+  if (!hit) return null;
   // elementFromPoint stops at a shadow host: look inside web components' open shadow roots.
   for (let inner = hit.shadowRoot?.elementFromPoint(x, y); inner && inner !== hit;) {
     hit = inner;
     inner = hit.shadowRoot?.elementFromPoint(x, y);
   }
   // A wrapped inline element has no single box: measure against its block.
-  const element = hit.getClientRects().length > 1 ? blockOf(hit) : hit;
+  return hit.getClientRects().length > 1 ? blockOf(hit) : hit;
+}
+
+/** The PointerPosition of (x, y) in the viewport, measured against `element` (from elementAt). */
+export function positionOn(element, x, y, describe) {
+  const root = scroller();
+  const fx = short((x + window.scrollX) / root.scrollWidth);
+  const fy = short((y + window.scrollY) / root.scrollHeight);
+  if (!element) return { locator: null, rx: 0, ry: 0, fx, fy };
   const { left, top, width, height } = element.getBoundingClientRect();
   const locator = describe(element);
   if (element.isContentEditable) delete locator.text; // what they typed there is theirs

@@ -33,9 +33,13 @@ export const MAX_TEXT_OFFSET = 1 << 24;
 /** Boxes one participant's selection is drawn with (a long one is cut there). */
 export const MAX_SELECTION_BOXES = 256;
 
-/** Notes pinned on a room's pages, and the characters of one. */
+/** Notes pinned on a room's pages (strokes drawn count as notes), and the characters of one. */
 export const MAX_NOTES = 200;
 export const MAX_NOTE_TEXT = 500;
+/** A drawn stroke's points, and how far (CSS pixels) a point may lie from its start, as the width
+ * of the element it starts on may reach. */
+export const MAX_STROKE_POINTS = 256;
+export const MAX_STROKE_SPAN = 10000;
 
 /** A media element's shared position, in seconds (a week). */
 export const MAX_MEDIA_TIME = 7 * 24 * 3600;
@@ -49,6 +53,7 @@ export const RATES = {
   click: { rate: 10, burst: 10 }, // clicks shown to the room
   selection: { rate: 10, burst: 10 }, // text selections shown to the room
   frame: { rate: 10, burst: 20 }, // frames of the page asking for a link (each load asks once)
+  stroke: { rate: 5, burst: 10 }, // strokes drawn on the page
 };
 
 /** The attributes a locator carries, with the longest value of each: URLs and names may be long,

@@ -112,13 +112,13 @@ export function toPointer(value) {
   return { __proto__: null, locator: toLocator(own(value, "locator")), rx, ry, fx, fy };
 }
 
-/** Up to MAX_POINTERS entries of `value` about other participants, each `{id, name, color}`
- * checked (a name trimmed, a colour that is not #rgb/#rrggbb replaced), to which `extra(item,
- * mark)` adds the rest and says whether it fits; entries with a bad id or rest are left out. */
-function toMarks(value, extra) {
+/** Up to `most` entries of `value` about other participants, each `{id, name, color}` checked
+ * (a name trimmed, a colour that is not #rgb/#rrggbb replaced), to which `extra(item, mark)`
+ * adds the rest and says whether it fits; entries with a bad id or rest are left out. */
+function toMarks(value, extra, most = limits.MAX_POINTERS) {
   if (!isArray(value)) return null;
   const marks = [];
-  for (let i = 0; i < min(value.length, limits.MAX_POINTERS); i++) {
+  for (let i = 0; i < min(value.length, most); i++) {
     const item = own(value, i);
     if (!isObject(item)) continue;
     const id = own(item, "id");
@@ -270,12 +270,49 @@ function toSelectionMarks(value) {
 
 /** Notes to draw: [{id, name, color, at: PointerPosition, text}], the invalid ones left out. */
 function toNoteMarks(value) {
-  return toMarks(value, (item, mark) => {
-    mark.at = toPointer(own(item, "at"));
-    const text = own(item, "text");
-    mark.text = typeof text === "string" ? slice(text, 0, limits.MAX_NOTE_TEXT) : "";
-    return mark.at !== null && mark.text !== "";
-  });
+  return toMarks(
+    value,
+    (item, mark) => {
+      mark.at = toPointer(own(item, "at"));
+      const text = own(item, "text");
+      mark.text = typeof text === "string" ? slice(text, 0, limits.MAX_NOTE_TEXT) : "";
+      return mark.at !== null && mark.text !== "";
+    },
+    limits.MAX_NOTES,
+  );
+}
+
+const isSpan = (value, low) => isInteger(value) && value >= low && value <= limits.MAX_STROKE_SPAN;
+
+/** A drawn stroke's shape: `width`, the width (CSS pixels) of the element it starts on as drawn,
+ * and `path`, its points `[x0, y0, x1, y1, ...]` as whole pixels from its start (2 to
+ * MAX_STROKE_POINTS points); `{width, path}` copied, or null when it does not fit. */
+export function toStroke(width, path) {
+  if (!isSpan(width, 1) || !isArray(path)) return null;
+  const { length } = path;
+  if (length < 4 || length > 2 * limits.MAX_STROKE_POINTS || length % 2) return null;
+  const points = [];
+  for (let i = 0; i < length; i++) {
+    const value = own(path, i);
+    if (!isSpan(value, -limits.MAX_STROKE_SPAN)) return null;
+    append(points, value);
+  }
+  return { __proto__: null, width, path: points };
+}
+
+/** Strokes to draw: [{id, name, color, at: PointerPosition, width, path}] (at its start), the
+ * invalid ones left out. */
+function toStrokeMarks(value) {
+  return toMarks(
+    value,
+    (item, mark) => {
+      mark.at = toPointer(own(item, "at"));
+      const stroke = toStroke(own(item, "width"), own(item, "path"));
+      if (stroke) [mark.width, mark.path] = [stroke.width, stroke.path];
+      return mark.at !== null && stroke !== null;
+    },
+    limits.MAX_NOTES,
+  );
 }
 
 const toTitle = (value) => (typeof value === "string" ? slice(value, 0, limits.MAX_TITLE) : "");
@@ -316,6 +353,11 @@ export function agentMessage(data) {
   if (type === "click") {
     const pointer = toPointer(own(data, "pointer"));
     return pointer && { type, pointer };
+  }
+  if (type === "stroke") {
+    const at = toPointer(own(data, "at"));
+    const stroke = toStroke(own(data, "width"), own(data, "path"));
+    return at && stroke && { type, at, width: stroke.width, path: stroke.path };
   }
   if (type === "selection") {
     const given = own(data, "selection");
@@ -363,6 +405,16 @@ export function widgetMessage(data) {
   if (type === "notes") {
     const marks = toNoteMarks(own(data, "marks"));
     return marks && { __proto__: null, type, marks };
+  }
+  if (type === "strokes") {
+    const marks = toStrokeMarks(own(data, "marks"));
+    return marks && { __proto__: null, type, marks };
+  }
+  if (type === "draw") {
+    const on = own(data, "on");
+    const given = own(data, "color");
+    const color = isColor(given) ? given : DEFAULT_COLOR;
+    return typeof on === "boolean" ? { __proto__: null, type, on, color } : null;
   }
   if (type === "selections") {
     const marks = toSelectionMarks(own(data, "marks"));
