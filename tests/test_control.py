@@ -242,3 +242,47 @@ def test_each_participant_sets_only_their_own_privacy_rules(room) -> None:
             bob.change(edit)  # Bob would loosen Ann's rules
     bob.change(lambda doc: doc.get("privacy", type=Map).__setitem__("bob", rules))
     assert set(room.doc.get("privacy", type=Map).keys()) == {"ann", "bob"}
+
+
+def test_a_change_of_control_is_checked_however_it_comes(room) -> None:
+    """The guard reads the room's control again only when an update touched it: a deletion
+    alone, or a change inside a transaction that mostly types, after a run of typing, is seen."""
+    room, ann, bob, _ = room
+    ann.change(set_control(mode="presenter", presenter="ann", owner="ann"))
+    with pytest.raises(NotAllowed):
+        bob.change(lambda doc: doc.get("control", type=Map).pop("presenter"))
+    for i in range(3):  # typing: nothing read, nothing changed
+        bob.change(lambda doc, i=i: doc.get("fields", type=Map).__setitem__(f"p #{i}", "x"))
+
+    def type_and_take_the_lead(doc: Doc[Any]) -> None:
+        with doc.transaction():
+            doc.get("fields", type=Map)["p #x"] = "typed"
+            set_control(presenter="bob")(doc)
+
+    with pytest.raises(NotAllowed):
+        bob.change(type_and_take_the_lead)
+    assert read_control(room.doc) == Control("presenter", "ann", "ann")
+    ann.change(set_control(presenter="bob"))  # what the guard holds follows accepted changes
+    bob.change(lambda doc: _schema.navigate(doc, "https://example.org/bob-leads"))
+    with pytest.raises(NotAllowed):
+        ann.change(lambda doc: _schema.navigate(doc, "https://example.org/ann"))
+
+
+def test_an_update_the_shadow_fails_on_leaves_it_as_the_room_is(room, monkeypatch) -> None:
+    """Whatever part of an update the guard's copy took before failing, the room did not
+    take: the copy starts again from the room's, control included."""
+    room, ann, bob, _ = room
+    guard = room.guard
+
+    def take_then_fail(update: bytes) -> None:
+        shadow.apply_update(update)
+        raise ValueError("bad update")
+
+    shadow = guard._shadow
+    monkeypatch.setattr(guard, "_shadow", type("Failing", (), {"apply_update": take_then_fail}))
+    with pytest.raises(ValueError):
+        bob.change(set_control(mode="presenter", presenter="bob", owner="bob"))
+    assert read_control(guard._shadow) == read_control(room.doc)
+    assert not read_control(room.doc).presenting
+    bob.change(lambda doc: _schema.navigate(doc, "https://example.org/bob"))  # free mode still
+    ann.change(set_control(mode="presenter", presenter="ann", owner="ann"))

@@ -212,3 +212,21 @@ test("focus messages are checked both ways", () => {
   assert.equal(marks[0].color, "#e8590c"); // a colour that is not #rgb/#rrggbb is replaced
   assert.equal(marks[0].name, "<b>Ann</b>"); // drawn as text, never as HTML
 });
+
+test("typing past the fields' budget makes another page's fields go, as a new field does", () => {
+  const doc = new Y.Doc();
+  const [here, away] = ["https://e.example/here", "https://e.example/away"];
+  schema.navigate(doc, away);
+  schema.navigate(doc, here);
+  const each = Math.floor(fields.FIELD_BUDGET / 2 / ENTRY);
+  fields.prepare(doc, away, textFields(each), AGENT);
+  fields.prepare(doc, here, textFields(each), AGENT);
+  const spare = fields.FIELD_BUDGET - 2 * each * ENTRY; // then nearly all of it taken
+  const filler = { key: "#fill", kind: "value", value: "f".repeat(spare - 32 - 1 - 5 - 2 - 50) };
+  fields.applyEdit(doc, here, filler, AGENT);
+  assert.equal(fields.pageFields(doc, away).length, each);
+  const edit = { key: "#t0", kind: "text", base: FILL, value: `${FILL}${"y".repeat(99)}` };
+  assert.equal(fields.applyEdit(doc, here, edit, AGENT), edit.value);
+  assert.equal(fields.pageFields(doc, away).length, 0);
+  assert.equal(fields.pageFields(doc, here).length, each + 1);
+});

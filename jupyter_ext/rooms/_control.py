@@ -72,6 +72,8 @@ class Guard:
         self._requests: set[str] = set()
         self._notes: dict[str, dict[str, Any]] = {}  # note id -> its change, this update
         self._privacy: set[str] = set()  # whose privacy rules this update changed
+        self._control_touched = False  # whether this update changed the control map
+        self._control = Control()  # the shadow's control, read again only when it changed
         self._subscriptions: list[Any] = []
         self._rebuild()
 
@@ -79,9 +81,11 @@ class Guard:
         shadow: Doc[Any] = Doc()
         shadow.apply_update(self.doc.get_update())
         self._shadow = shadow
+        self._control = read_control(shadow)
         touched = self._touched.add
         # pycrdt drops an observer whose subscription nobody keeps
         self._subscriptions = [
+            shadow.get(CONTROL, type=Map).observe_deep(lambda _: self._touch_control()),
             shadow.get("page", type=Map).observe_deep(lambda _: touched("page")),
             shadow.get("history", type=Array).observe_deep(lambda _: touched("history")),
             shadow.get("scroll", type=Map).observe_deep(lambda _: touched("scroll")),
@@ -90,20 +94,32 @@ class Guard:
             shadow.get(PRIVACY, type=Map).observe(lambda event: self._privacy.update(event.keys)),
         ]
 
+    def _touch_control(self) -> None:
+        self._control_touched = True
+
     def check(self, user: str, update: bytes) -> None:
         """Raise NotAllowed if ``user`` may not make ``update`` in the room as it is now; else
         the shadow has taken it (the caller applies it to the room)."""
-        before = read_control(self._shadow)
+        before = self._control
         self._touched.clear()
         self._requests.clear()
         self._notes.clear()
         self._privacy.clear()
-        self._shadow.apply_update(update)
-        after = read_control(self._shadow)
+        self._control_touched = False
+        try:
+            self._shadow.apply_update(update)
+        except Exception:
+            self._rebuild()  # whatever part of it the shadow took, the room will not
+            raise
+        # Only a change in the control map (an observed event, however the update reached it:
+        # directly, by deletion, or integrated late with a missing earlier part) changes what
+        # read_control gives: a keystroke reads nothing.
+        after = read_control(self._shadow) if self._control_touched else before
         reason = self._refusal(user, before, after)
         if reason is not None:
             self._rebuild()  # the shadow took what the room will not: start it again
             raise NotAllowed(reason)
+        self._control = after
 
     def _refusal(self, user: str, before: Control, after: Control) -> str | None:
         if not allowed_change(user, before, after):
