@@ -2,7 +2,8 @@
 // page asks the widget's window for a link ({cobrowse: "frame"}, no port). The widget answers
 // only a direct child of its own frame's window, of the page's site, as it does its frame: a
 // fresh MessageChannel whose other end goes to that window alone. A frame shares its fields as
-// part of the page's, under keys `frame {n} {frame page id} {key}`; nothing else of it is shared.
+// part of the page's, under keys `frame {n} {frame page id} {key}`, and its pointer, which the
+// page's agent places over the frame's element.
 import { pageId } from "./fields.js";
 import { MAX_FIELD_KEY, MAX_FRAMES, RATES } from "./protocol/limits.js";
 import { agentMessage, widgetMessage } from "./protocol/validate.js";
@@ -12,8 +13,8 @@ const PREFIX = "frame ";
 
 export class FrameLinks {
   /** `frame` is the widget's iframe; `on` holds fields(message) and field(message) for a
-   * frame's messages (their keys made the page's), and privacy(), the rules a frame gets when
-   * its link opens. */
+   * frame's messages (their keys made the page's), pointer({frame, x, y}) for its pointer (in
+   * fractions of its viewport), and privacy(), the rules a frame gets when its link opens. */
   constructor(frame, on) {
     this.frame = frame;
     this.on = on;
@@ -80,6 +81,8 @@ export class FrameLinks {
     } else if (message.type === "field") {
       const key = link.prefix + message.key;
       if (key.length <= MAX_FIELD_KEY) this.on.field({ ...message, key });
+    } else if (message.type === "frame-pointer") {
+      this.on.pointer({ frame: index, x: message.x, y: message.y });
     }
   }
 

@@ -296,6 +296,7 @@ function start({ model, el }, onRefused) {
     privacy: rulesMessage, // a frame reports no field before it knows which are private
     fields: onFieldList,
     field: onFieldEdit,
+    pointer: (at) => agent.send({ type: "frame-pointer", ...at }),
   });
   const agent = new AgentLink(view.frame, {
     load: () => {

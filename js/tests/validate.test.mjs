@@ -221,3 +221,13 @@ test("strokes to draw are checked like the notes, as many as a room keeps", () =
   assert.deepEqual(draw, { type: "draw", on: true, color: "#123" });
   assert.equal(widgetMessage({ type: "draw", on: "yes" }), null);
 });
+
+test("a frame's pointer is two fractions; the page's agent gets it with a bounded frame index", () => {
+  const from = (x, y) => agentMessage({ type: "frame-pointer", x, y });
+  assert.deepEqual(from(0.25, 2), { type: "frame-pointer", x: 0.25, y: 1 });
+  assert.equal(from("0.5", 0.5), null);
+  assert.equal(from(NaN, 0.5), null);
+  const to = (frame) => widgetMessage({ type: "frame-pointer", frame, x: 0.5, y: 0.5 });
+  assert.equal(to(3).frame, 3);
+  for (const frame of [-1, 16, 1.5, "2", null]) assert.equal(to(frame), null);
+});

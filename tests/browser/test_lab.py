@@ -628,6 +628,24 @@ def test_fields_in_a_frame_of_the_page_are_shared(users: tuple[Page, Page]) -> N
     )
     assert fields == "[('#again', True), ('#comment', 'lovely')]"
     assert inner2.evaluate(comment) == "lovely"
+    # User 1's pointer over the frame shows over user 2's copy of it, at the same place.
+    box = page1.frame_locator("iframe.cobrowse-frame").first.locator("#feedback").bounding_box()
+    assert box is not None
+    page1.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.5)
+    page1.mouse.move(box["x"] + box["width"] * 0.7, box["y"] + box["height"] * 0.5, steps=3)
+    over = """() => {
+        const mark = window.cobrowseOverlayRoot?.querySelector('.cobrowse-pointer');
+        const box = document.querySelector('#feedback').getBoundingClientRect();
+        if (!mark) return null;
+        const at = mark.getBoundingClientRect(); // the name, 14 and 18 px from the tip
+        return [(at.left - 14 - box.left) / box.width, (at.top - 18 - box.top) / box.height];
+    }"""
+
+    def placed() -> bool:
+        at = _demo_frame(page2, "form.html").evaluate(over)
+        return at is not None and abs(at[0] - 0.7) < 0.05 and abs(at[1] - 0.5) < 0.1
+
+    poll(placed, page2, 10_000)
     kernel_eval(page1, 'cb.goto(DEMO_URL + "tour.html")')  # where the tests after expect the room
     for page in users:
         _demo_frame(page, "tour.html")

@@ -11,7 +11,7 @@ import { describe, resolve } from "./locator.js";
 import { remotePointers } from "./overlay.js";
 import { replaySafeClick, trackClicks } from "./clicks.js";
 import { remoteNotes } from "./notes.js";
-import { trackPointer } from "./pointers.js";
+import { inViewport, positionAt, positionInFrame, trackPointer } from "./pointers.js";
 import { remoteSelections, trackSelection } from "./selection.js";
 import { remoteStrokes, trackStrokes } from "./strokes.js";
 import { installRuntime } from "./runtime/index.js";
@@ -68,6 +68,13 @@ function start(runtime, mapUrl, hello, nested) {
       if (first) fields.watch(() => send({ type: "fields", fields: fields.inventory() }));
     }
   };
+  // A frame's pointer goes to the page's agent, which places it over the frame's element; its
+  // leaving is the page's to tell (the pointer may be back on the page).
+  if (nested)
+    trackPointer({
+      send: (at) => at && send({ type: "frame-pointer", ...at }),
+      measure: inViewport,
+    });
   const onMessage = nested
     ? (event) => onFields(widgetMessage(messageData(event)))
     : page({ send, runtime, locate, onFields });
@@ -90,7 +97,8 @@ function page({ send, runtime, locate, onFields }) {
   // The next page's frames may ask for links before that page has loaded.
   listen(window, "pagehide", () => send({ type: "leaving" }), true);
   const scrollTo = syncScroll({ send: (anchor) => send({ type: "scroll", anchor }), ...locate });
-  trackPointer({ send: (pointer) => send({ type: "pointer", pointer }), ...locate });
+  const sendPointer = (pointer) => send({ type: "pointer", pointer });
+  trackPointer({ send: sendPointer, measure: (x, y) => positionAt(x, y, locate.describe) });
   const drawPointers = remotePointers(locate.resolve, replaySafeClick);
   trackClicks({ send: (pointer) => send({ type: "click", pointer }), ...locate });
   trackFocus({ send: (locator) => send({ type: "focus", locator }), ...locate });
@@ -112,7 +120,12 @@ function page({ send, runtime, locate, onFields }) {
     else if (message?.type === "notes") drawNotes(message.marks);
     else if (message?.type === "strokes") drawStrokes(message.marks);
     else if (message?.type === "draw") setDrawing(message.on, message.color);
-    else onFields(message);
+    else if (message?.type === "frame-pointer") {
+      // The pointer is over one of this page's frames: placed over that frame's element.
+      const { frame, x, y } = message;
+      const pointer = positionInFrame(frame, x, y, locate.describe);
+      if (pointer) sendPointer(pointer);
+    } else onFields(message);
   };
 }
 

@@ -1,18 +1,22 @@
 // The local pointer, reported element-relative (docs/protocol.md, "PointerPosition") once per
-// animation frame while it moves over the page, and as null when it leaves.
+// animation frame while it moves over the page, and as null when it leaves. In a frame of the
+// page, it is reported as fractions of the frame's viewport, for the page's agent to place over
+// the frame's element.
 import { blockOf, scroller, short } from "./layout.js";
 import { isOverlay } from "./overlay.js";
 
 const FRAME_MS = 16;
 
-export function trackPointer({ send, describe }) {
+/** Reports the pointer with `send(measure(x, y))` (client coordinates) while it moves, and
+ * `send(null)` when it leaves the document. */
+export function trackPointer({ send, measure }) {
   let at = null; // the latest client coordinates, null while outside the document
   let frame = 0;
   let sent = -Infinity; // when the pointer was last reported
   const update = () => {
     frame = 0;
     sent = performance.now();
-    if (at) send(positionAt(at.x, at.y, describe));
+    if (at) send(measure(at.x, at.y));
   };
   // Reported at once when nothing was this frame (a move shows without waiting for a frame),
   // else on the next animation frame, once.
@@ -47,6 +51,24 @@ export function trackPointer({ send, describe }) {
 
 export function positionAt(x, y, describe) {
   return positionOn(elementAt(x, y), x, y, describe);
+}
+
+/** Where (x, y) is in this frame's viewport, as fractions: a frame's pointer. */
+export const inViewport = (x, y) => ({
+  x: short(Math.min(1, Math.max(0, x / innerWidth))),
+  y: short(Math.min(1, Math.max(0, y / innerHeight))),
+});
+
+/** The PointerPosition over the page's frame `index` (its element) at fractions (x, y) of the
+ * frame's box, or null when the page has no such frame. */
+export function positionInFrame(index, x, y, describe) {
+  const frame = window.frames[index];
+  for (const element of document.querySelectorAll("iframe, frame")) {
+    if (element.contentWindow !== frame) continue;
+    const { left, top, width, height } = element.getBoundingClientRect();
+    return positionOn(element, left + x * width, top + y * height, describe);
+  }
+  return null;
 }
 
 /** The element a position at (x, y) in the viewport is measured against, or null. */

@@ -350,6 +350,10 @@ export function agentMessage(data) {
     const fields = toFields(own(data, "fields"));
     return fields && { type, fields };
   }
+  if (type === "frame-pointer") {
+    const [x, y] = [unit(own(data, "x")), unit(own(data, "y"))];
+    return x === null || y === null ? null : { type, x, y };
+  }
   if (type === "click") {
     const pointer = toPointer(own(data, "pointer"));
     return pointer && { type, pointer };
@@ -393,6 +397,12 @@ export function widgetMessage(data) {
   if (type === "pointers") {
     const pointers = toPointers(own(data, "pointers"));
     return pointers && { __proto__: null, type, pointers };
+  }
+  if (type === "frame-pointer") {
+    const frame = own(data, "frame");
+    const [x, y] = [unit(own(data, "x")), unit(own(data, "y"))];
+    const valid = isInteger(frame) && frame >= 0 && frame < limits.MAX_FRAMES;
+    return valid && x !== null && y !== null ? { __proto__: null, type, frame, x, y } : null;
   }
   if (type === "fields") {
     const fields = toFields(own(data, "fields"));
