@@ -7,6 +7,8 @@ from typing import Any
 
 from pycrdt import Array, Doc, Map, Text
 
+from ._shared import MAX_SELECTOR
+
 PAGE = "page"
 HISTORY = "history"
 SCROLL = "scroll"
@@ -17,7 +19,6 @@ CONTROL = "control"
 MAX_URL = 8192  # what common servers accept in a request line
 MAX_HISTORY = 100  # entries kept; the oldest are dropped
 MAX_SELECTORS = 64  # privacy selectors given from Python
-MAX_SELECTOR = 512  # characters of one
 
 
 def check_url(url: str) -> None:
@@ -91,6 +92,15 @@ def presenter(doc: Doc[Any]) -> str:
     if control.get("mode") != "presenter" or not isinstance(presenter, str):
         return ""
     return presenter
+
+
+def leaders(doc: Doc[Any]) -> set[str]:
+    """Who leads the room in presenter mode: the presenter and the owner (none in free mode)."""
+    control = doc.get(CONTROL, type=Map)
+    names = {control.get("presenter"), control.get("owner")}
+    if control.get("mode") != "presenter" or not presenter(doc):
+        return set()
+    return {name for name in names if isinstance(name, str) and name}
 
 
 def reload(doc: Doc[Any]) -> None:

@@ -1,6 +1,6 @@
 """What the kernel's widget, the server extension and (later) the hub service share: the room-name
-rule and the demo site's address. Importable without anywidget, ipywidgets or pycrdt, so that the
-server extension never loads the widget's dependencies."""
+rule, the demo site's address and the bounds on notes. Importable without anywidget, ipywidgets
+or pycrdt, so that the server extension never loads the widget's dependencies."""
 
 from __future__ import annotations
 
@@ -14,3 +14,8 @@ DEMO_URL = f"https://{DEMO_HOST}/"
 # Set by the server extension for the kernels it starts: the websocket base URL of its rooms for
 # kernels (a view's pass lets the kernel's replica join its room there).
 KERNEL_ROOMS = "COBROWSE_KERNEL_ROOMS"
+
+# Notes, strokes and highlights in one room, and a note's text (js/src/protocol/limits.js).
+MAX_NOTES = 200
+MAX_NOTE_TEXT = 500
+MAX_SELECTOR = 512  # characters of a CSS selector given from Python (a highlight's, a rule's)

@@ -14,7 +14,7 @@ import ada_url
 import anywidget
 import traitlets
 
-from . import _schema
+from . import _highlights, _schema
 from ._cell_output import current_request, output_to
 from ._replica import Replica
 from ._room_link import RoomLink
@@ -217,6 +217,22 @@ class CoBrowser(anywidget.AnyWidget):
         for a ``<details>``, ``{"paused", "time", "rate"}`` for a video or audio element."""
         with self._replica.locked() as doc:
             return _schema.page_fields(doc, _schema.current_url(doc))
+
+    def highlight(self, selector: str, note: str = "") -> str:
+        """Outline the first element ``selector`` (CSS) matches on the room's page, on every
+        participant's page, labelled with your name and ``note``; returns its id. It stays on
+        that page until ``clear_highlights()`` (or the toolbar's remove button)."""
+        with self._replica.locked() as doc:
+            url = _schema.current_url(doc)
+            if not url or not self._user:
+                raise RuntimeError("the room has no page yet: show the widget (display cb) first")
+            return _highlights.add(doc, url, selector, note, self._user)
+
+    def clear_highlights(self) -> int:
+        """Remove your highlights from every page (everyone's while you lead); how many went."""
+        with self._replica.locked() as doc:
+            everyone = self._user in _schema.leaders(doc)
+            return _highlights.remove(doc, self._user, everyone)
 
     def _check_lead(self, doc: Any) -> None:
         """In presenter mode only the presenter moves the room (the server refuses others)."""

@@ -1,15 +1,19 @@
-// Notes pinned on pages, and strokes drawn on them (docs/protocol.md, "Notes"): the `notes` map
-// holds, per id, `{page, at, text, author}` for a note and `{page, at, width, path, author}` for
-// a stroke: the page (fields.pageId of its URL), where on it (a PointerPosition, as a click
+// Notes pinned on pages, strokes drawn on them and elements highlighted from Python
+// (docs/protocol.md, "Notes"): the `notes` map holds, per id, `{page, at, text, author}` for a
+// note, `{page, at, width, path, author}` for a stroke and `{page, selector, text, author}` for a
+// highlight: the page (fields.pageId of its URL), where on it (a PointerPosition, as a click
 // reports it; a stroke's start), the text or the stroke's shape (validate.js, toStroke), and the
 // author's username. The room hub lets only the author add or change one, and only the author or
 // whoever leads remove it.
 import { toHexString } from "lib0/buffer";
 import { pageId } from "./fields.js";
-import { MAX_NOTE_TEXT, MAX_NOTES } from "./protocol/limits.js";
+import { MAX_NOTE_TEXT, MAX_NOTES, MAX_SELECTOR } from "./protocol/limits.js";
 import { toPointer, toStroke } from "./protocol/validate.js";
 
 export const notesOf = (doc) => doc.getMap("notes");
+
+const isSelector = (value) =>
+  typeof value === "string" && value.length > 0 && value.length <= MAX_SELECTOR;
 
 const newId = () => toHexString(crypto.getRandomValues(new Uint8Array(9)));
 
@@ -37,8 +41,9 @@ export function addStroke(doc, { url, at, width, path, author }) {
   return stroke && put(doc, url, { at, ...stroke, author });
 }
 
-/** The notes and strokes on page `url`, checked: [{id, at, author, text}] for notes and
- * [{id, at, author, width, path}] for strokes. */
+/** The notes, strokes and highlights on page `url`, checked: [{id, at, author, text}] for
+ * notes, [{id, at, author, width, path}] for strokes and [{id, selector, author, text}] for
+ * highlights (written from Python: cobrowse_widget/_highlights.py). */
 export function pageNotes(doc, url) {
   const page = pageId(url);
   const found = [];
@@ -49,6 +54,8 @@ export function pageNotes(doc, url) {
     const text = typeof note.text === "string" && note.text.length <= MAX_NOTE_TEXT && note.text;
     if (at && stroke) found.push({ id, at, author: note.author, ...stroke });
     else if (at && text) found.push({ id, at, author: note.author, text });
+    else if (isSelector(note.selector))
+      found.push({ id, selector: note.selector, author: note.author, text: text || "" });
   }
   return found;
 }

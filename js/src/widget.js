@@ -502,8 +502,9 @@ function start({ model, el }, onRefused) {
       name: nameOf(author),
       color: colorOf(author),
     }));
-    agent.send({ type: "notes", marks: marks.filter((mark) => mark.text) });
+    agent.send({ type: "notes", marks: marks.filter((mark) => mark.at && mark.text) });
     agent.send({ type: "strokes", marks: marks.filter((mark) => mark.path) });
+    agent.send({ type: "highlights", marks: marks.filter((mark) => mark.selector) });
     const canPin = writes && navigation.shownUrl !== "";
     if (drawing && !canPin) setDrawing(false);
     view.setNotes({ canPin, pinning, drawing, canRemove: writes && here.some(mayRemove) });

@@ -73,3 +73,18 @@ test("strokes that do not fit are not made, and a peer's malformed ones are not 
   map.set("big", { page, at, width: 10, path: long, author: "a" });
   assert.deepEqual(notes.pageNotes(doc, PAGE), []);
 });
+
+test("a highlight written from Python is read with its selector; a bad one is not", () => {
+  const doc = new Y.Doc();
+  const map = notes.notesOf(doc);
+  const page = pageId(PAGE);
+  map.set("h1", { page, selector: "#title", text: "Start here", author: "ann" });
+  map.set("h2", { page, selector: "main p", author: "bob" }); // no note
+  map.set("h3", { page, selector: "p".repeat(513), text: "", author: "eve" });
+  map.set("h4", { page, selector: 7, text: "x", author: "eve" });
+  const read = notes.pageNotes(doc, PAGE).sort((a, b) => a.id.localeCompare(b.id));
+  assert.deepEqual(JSON.parse(JSON.stringify(read)), [
+    { id: "h1", selector: "#title", author: "ann", text: "Start here" },
+    { id: "h2", selector: "main p", author: "bob", text: "" },
+  ]);
+});

@@ -231,3 +231,13 @@ test("a frame's pointer is two fractions; the page's agent gets it with a bounde
   assert.equal(to(3).frame, 3);
   for (const frame of [-1, 16, 1.5, "2", null]) assert.equal(to(frame), null);
 });
+
+test("highlights to draw carry a bounded selector and note", () => {
+  const mark = { id: "h", name: "Ann", color: "#123456", selector: "#title", text: "here" };
+  const message = (marks) => widgetMessage({ type: "highlights", marks });
+  assert.equal(message([mark]).marks[0].selector, "#title");
+  assert.equal(message([{ ...mark, text: "t".repeat(1e4) }]).marks[0].text.length, 500);
+  assert.deepEqual(message([{ ...mark, selector: "s".repeat(513) }]).marks, []);
+  assert.deepEqual(message([{ ...mark, selector: "" }]).marks, []);
+  assert.equal(message(Array(300).fill(mark)).marks.length, 200);
+});

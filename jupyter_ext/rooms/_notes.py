@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-MAX_NOTES = 200  # notes and strokes in one room
-MAX_NOTE_TEXT = 500  # characters of a note's text
+from cobrowse_widget._shared import MAX_NOTE_TEXT, MAX_NOTES, MAX_SELECTOR
+
+__all__ = ["MAX_NOTES", "MAX_NOTE_TEXT", "fits", "may_change"]
+
 MAX_STROKE_POINTS = 256  # points of one stroke
 MAX_STROKE_SPAN = 10_000  # CSS pixels a stroke's point may lie from its start; its element's width
 MAX_NOTE_BYTES = 32 * 1024  # one note or stroke, as compact JSON
@@ -47,11 +49,14 @@ def _is_path(path: object) -> bool:
 
 def fits(note: object) -> bool:
     """Whether a note as written keeps the room's bounds: its text, its stroke's path and
-    width, and its whole size."""
+    width, its highlight's selector, and its whole size."""
     if not isinstance(note, dict):
         return False
     text = note.get("text")
     if text is not None and not (isinstance(text, str) and len(text) <= MAX_NOTE_TEXT):
+        return False
+    selector = note.get("selector")  # a highlight's
+    if selector is not None and not (isinstance(selector, str) and len(selector) <= MAX_SELECTOR):
         return False
     if "path" in note and not (
         _is_path(note["path"]) and _within(note.get("width"), 1, MAX_STROKE_SPAN)

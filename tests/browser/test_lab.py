@@ -381,6 +381,31 @@ def test_a_note_pinned_by_one_user_shows_on_the_others_page_until_its_author_rem
 STROKE = "window.cobrowseOverlayRoot?.querySelector('.stroke polyline')"
 
 
+def test_a_highlight_from_python_outlines_the_element_on_everyones_page(
+    users: tuple[Page, Page],
+) -> None:
+    """``cb.highlight(selector, note)`` in user 1's kernel outlines the element on user 2's page
+    with user 1's name and the note; ``cb.clear_highlights()`` takes it away."""
+    page1, page2 = users
+    me = _person(page1, self=True).locator(".cobrowse-person-name").inner_text()
+    key = kernel_eval(page1, "cb.highlight('#title', note='Start here')")
+    assert re.fullmatch(r"'[0-9a-f]{18}'", key), key
+    mark = """() => {
+        const mark = window.cobrowseOverlayRoot?.querySelector('.highlight');
+        if (!mark || mark.hidden) return null;
+        const [a, b] = [mark, document.querySelector('#title')]
+            .map((e) => e.getBoundingClientRect());
+        const near = Math.abs(a.left + 2 - b.left) < 2 && Math.abs(a.top + 2 - b.top) < 2;
+        return [mark.textContent, near];
+    }"""
+    _wait_for(lambda: _demo_frame(page2, "tour.html"), page2, mark, [f"{me}: Start here", True])
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page2.locator(".cobrowse").first.screenshot(path=str(ARTIFACTS / "highlight-user2.png"))
+    assert "not a CSS selector" in kernel_eval(page1, "cb.highlight('#title[')")
+    assert kernel_eval(page1, "cb.clear_highlights()") == "1"
+    _wait_for(lambda: _demo_frame(page2, "tour.html"), page2, mark, None)
+
+
 def test_a_stroke_drawn_by_the_presenter_shows_in_their_colour_until_they_clear_it(
     users: tuple[Page, Page],
 ) -> None:

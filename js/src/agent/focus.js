@@ -30,17 +30,37 @@ export function trackFocus({ send, describe }) {
 }
 
 /** Returns `draw(marks)`: outlines where others' focus is ({id, name, color, focus}, checked). */
-export function remoteFocus(resolve) {
+export const remoteFocus = (resolve) =>
+  outlines({ className: "focus", find: (mark) => resolve(mark.focus), label: (mark) => mark.name });
+
+/** Returns `draw(marks)`: outlines of the elements highlighted from Python ({id, name, color,
+ * selector, text}, checked): the first element each selector matches, with the note. */
+export const remoteHighlights = () =>
+  outlines({
+    className: "focus highlight",
+    find: ({ selector }) => {
+      try {
+        return document.querySelector(selector);
+      } catch {
+        return null; // checked in Python; a peer's may still be one this browser cannot read
+      }
+    },
+    label: ({ name, text }) => (text ? `${name}: ${text}` : name),
+  });
+
+/** Marks outlining one element each, in the mark's colour with a label; `find(mark)` is the
+ * element (looked up again only when the mark changed). */
+function outlines({ className, find, label }) {
   return overlayMarks({
-    make: () => ({ ...labelled("focus"), key: "", element: null }),
-    update(entry, { name, color, focus }) {
-      const key = JSON.stringify(focus);
+    make: () => ({ ...labelled(className), key: "", element: null }),
+    update(entry, mark) {
+      const key = JSON.stringify(mark);
       if (key !== entry.key) {
         entry.key = key;
-        entry.element = resolve(focus); // one resolution per change of focus
+        entry.element = find(mark);
       }
-      entry.node.style.setProperty("--color", color);
-      n.setText(entry.label, name);
+      entry.node.style.setProperty("--color", mark.color);
+      n.setText(entry.label, label(mark));
     },
     place({ node, element }, origin) {
       const rect = element?.isConnected ? element.getBoundingClientRect() : null;

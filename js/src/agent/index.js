@@ -6,7 +6,7 @@
 import { closePort, listen, messageData, postToPort, startPort, userHasActed } from "./natives.js";
 import { awaitConnect } from "./connect.js";
 import { syncFields } from "./fields.js";
-import { remoteFocus, trackFocus } from "./focus.js";
+import { remoteFocus, remoteHighlights, trackFocus } from "./focus.js";
 import { describe, resolve } from "./locator.js";
 import { remotePointers } from "./overlay.js";
 import { replaySafeClick, trackClicks } from "./clicks.js";
@@ -106,6 +106,7 @@ function page({ send, runtime, locate, onFields }) {
   trackSelection({ send: (selection) => send({ type: "selection", selection }), ...locate });
   const drawSelections = remoteSelections(locate.resolve);
   const drawNotes = remoteNotes(locate.resolve);
+  const drawHighlights = remoteHighlights();
   const setDrawing = trackStrokes({
     send: (stroke) => send({ type: "stroke", ...stroke }),
     ...locate,
@@ -119,6 +120,7 @@ function page({ send, runtime, locate, onFields }) {
     else if (message?.type === "selections") drawSelections(message.marks);
     else if (message?.type === "notes") drawNotes(message.marks);
     else if (message?.type === "strokes") drawStrokes(message.marks);
+    else if (message?.type === "highlights") drawHighlights(message.marks);
     else if (message?.type === "draw") setDrawing(message.on, message.color);
     else if (message?.type === "frame-pointer") {
       // The pointer is over one of this page's frames: placed over that frame's element.

@@ -28,6 +28,7 @@ export const MAX_FRAMES = 16; // frames of a page whose fields are shared
 export const MAX_FIELD_TEXT = 32768;
 export const MAX_CHOICES = 256;
 export const MAX_SELECTORS = 64;
+export const MAX_SELECTOR = 512; // characters of a CSS selector from Python (a rule's, a highlight's)
 /** A text selection's end: a character offset into its element's text. */
 export const MAX_TEXT_OFFSET = 1 << 24;
 /** Boxes one participant's selection is drawn with (a long one is cut there). */

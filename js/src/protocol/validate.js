@@ -282,6 +282,20 @@ function toNoteMarks(value) {
   );
 }
 
+/** Highlights to draw: [{id, name, color, selector, text}], the invalid ones left out. */
+function toHighlightMarks(value) {
+  return toMarks(
+    value,
+    (item, mark) => {
+      const [selector, text] = [own(item, "selector"), own(item, "text")];
+      mark.selector = isText(selector, limits.MAX_SELECTOR) ? selector : null;
+      mark.text = typeof text === "string" ? slice(text, 0, limits.MAX_NOTE_TEXT) : "";
+      return mark.selector !== null;
+    },
+    limits.MAX_NOTES,
+  );
+}
+
 const isSpan = (value, low) => isInteger(value) && value >= low && value <= limits.MAX_STROKE_SPAN;
 
 /** A drawn stroke's shape: `width`, the width (CSS pixels) of the element it starts on as drawn,
@@ -418,6 +432,10 @@ export function widgetMessage(data) {
   }
   if (type === "strokes") {
     const marks = toStrokeMarks(own(data, "marks"));
+    return marks && { __proto__: null, type, marks };
+  }
+  if (type === "highlights") {
+    const marks = toHighlightMarks(own(data, "marks"));
     return marks && { __proto__: null, type, marks };
   }
   if (type === "draw") {
