@@ -19,18 +19,30 @@ from ._shared import MAX_NOTE_TEXT, MAX_NOTES
 NOTES = "notes"
 
 
-def add(doc: Doc[Any], url: str, selector: str, note: str, author: str) -> str:
-    """Outline what ``selector`` matches on page ``url`` for everyone, with ``note``; the
-    highlight's id. ``ValueError`` for a selector no page can use, a note that is too long or
-    a room that has all the notes it keeps."""
+def check(selector: str, note: str) -> str:
+    """The note as kept; ``ValueError`` for a selector no page can use or a note too long."""
     check_selectors([selector])
     note = note.strip()
     if len(note) > MAX_NOTE_TEXT:
         raise ValueError(f"a note is at most {MAX_NOTE_TEXT} characters, not {len(note)}")
+    return note
+
+
+def new_id() -> str:
+    return secrets.token_hex(9)  # as the widget's note ids
+
+
+def add(
+    doc: Doc[Any], url: str, selector: str, note: str, author: str, key: str | None = None
+) -> str:
+    """Outline what ``selector`` matches on page ``url`` for everyone, with ``note``; the
+    highlight's id (``key`` when given). ``ValueError`` as ``check`` says, or for a room that
+    has all the notes it keeps."""
+    note = check(selector, note)
     notes = doc.get(NOTES, type=Map)
     if len(notes) >= MAX_NOTES:
         raise ValueError(f"the room keeps at most {MAX_NOTES} notes, highlights and drawings")
-    key = secrets.token_hex(9)  # as the widget's note ids
+    key = key or new_id()
     notes[key] = {"page": page_id(url), "selector": selector, "text": note, "author": author}
     return key
 

@@ -28,6 +28,8 @@ class Replica:
         self._send = send
         self._lock = threading.RLock()
         self._applying = False
+        self._changed = False  # the document changed since watchers were last told
+        self._watchers: list[Callable[[], None]] = []
         self.doc: Doc[Any] = Doc()
         self._subscription = self.doc.observe(self._on_update)
 
@@ -39,11 +41,23 @@ class Replica:
             self.doc = Doc()
             self._subscription = self.doc.observe(self._on_update)
 
+    def watch(self, watcher: Callable[[], None]) -> None:
+        """Call ``watcher()`` after each change of the document, the room's or this kernel's,
+        with the lock held, on the thread that made it."""
+        self._watchers.append(watcher)
+
     @contextmanager
     def locked(self) -> Iterator[Doc[Any]]:
         """Hold the lock while reading or writing the document."""
         with self._lock:
             yield self.doc
+            self._tell()
+
+    def _tell(self) -> None:
+        if self._changed:
+            self._changed = False
+            for watcher in self._watchers:
+                watcher()
 
     def receive(self, message: bytes) -> list[bytes]:
         """Apply one sync message; return the replies to send back."""
@@ -55,11 +69,13 @@ class Replica:
                 reply = handle_sync_message(message[1:], self.doc)
             finally:
                 self._applying = False
+            self._tell()
             if reply is None:
                 return []
             # Answer a step 1 with step 2, then ask for the peer's state in turn.
             return [reply, create_sync_message(self.doc)]
 
     def _on_update(self, event: TransactionEvent) -> None:
+        self._changed = True
         if not self._applying:
             self._send(create_update_message(event.update))

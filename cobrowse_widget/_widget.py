@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import pathlib
 import re
+import time
+import traceback
 import uuid
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, TypedDict
 
@@ -14,7 +18,7 @@ import ada_url
 import anywidget
 import traitlets
 
-from . import _highlights, _schema
+from . import _events, _highlights, _schema
 from ._cell_output import current_request, output_to
 from ._replica import Replica
 from ._room_link import RoomLink
@@ -25,6 +29,8 @@ MAX_HELD = 100  # navigations a named room's widget holds until a view brings th
 MAX_REASON = 1000  # characters of a view's failure reason that reach the warning
 MAX_PASS = 256  # characters of a kernel pass (the server makes 43)
 _server_warned = False  # a server that cannot co-browse is said once per kernel, not per view
+WAIT_STEP = 0.05  # seconds between wait_for's looks at the room
+_ANY = object()  # wait_for's value when any filled-in value will do
 
 
 class SyncContent(TypedDict):
@@ -178,7 +184,10 @@ class CoBrowser(anywidget.AnyWidget):
         # before then wait for it, so they are written on top of the room's page, not beside it.
         self._ready = room is None
         self._held: list[str] = []
+        self._held_highlights: list[tuple[str, str, str]] = []  # id, selector, note
         self._cell = current_request()  # where this widget's warnings show (see _cell_output)
+        self._callbacks: list[tuple[str, Callable[..., object]]] = []  # cb.on's
+        self._seen = _events.Look()  # the room as the callbacks last saw it
         if room is None:
             # A room of its own starts on its URL; a named room may already show a page.
             with self._replica.locked() as doc:
@@ -221,18 +230,84 @@ class CoBrowser(anywidget.AnyWidget):
     def highlight(self, selector: str, note: str = "") -> str:
         """Outline the first element ``selector`` (CSS) matches on the room's page, on every
         participant's page, labelled with your name and ``note``; returns its id. It stays on
-        that page until ``clear_highlights()`` (or the toolbar's remove button)."""
-        with self._replica.locked() as doc:
-            url = _schema.current_url(doc)
-            if not url or not self._user:
-                raise RuntimeError("the room has no page yet: show the widget (display cb) first")
-            return _highlights.add(doc, url, selector, note, self._user)
+        that page until ``clear_highlights()`` (or the toolbar's remove button). Before a view
+        has told the kernel who you are and brought the room's state, it is held (as ``goto``
+        is) and made then, on the room's page."""
+        _highlights.check(selector, note)
+        key = _highlights.new_id()
+        with self._replica.locked():
+            self._held_highlights = [*self._held_highlights, (key, selector, note)][-MAX_HELD:]
+            self._make_held()
+        return key
 
     def clear_highlights(self) -> int:
         """Remove your highlights from every page (everyone's while you lead); how many went."""
         with self._replica.locked() as doc:
-            everyone = self._user in _schema.leaders(doc)
-            return _highlights.remove(doc, self._user, everyone)
+            held, self._held_highlights = len(self._held_highlights), []
+            everyone = bool(self._user) and self._user in _schema.leaders(doc)
+            return held + _highlights.remove(doc, self._user, everyone)
+
+    def _make_held(self) -> None:
+        """Make the held highlights once the room's state is in and the author known."""
+        with self._replica.locked() as doc:
+            url = _schema.current_url(doc)
+            if not (self._ready and self._user and url):
+                return
+            held, self._held_highlights = self._held_highlights, []
+            for key, selector, note in held:
+                _highlights.add(doc, url, selector, note, self._user, key)
+
+    def on(self, event: str, callback: Callable[..., object]) -> None:
+        """Call ``callback`` when the room changes: ``"navigate"`` with the new URL, ``"field"``
+        with a field's key and value when someone changes it on the room's page. Callbacks run
+        on the thread that received the change; what they raise is printed, not raised."""
+        if event not in _events.EVENTS:
+            raise ValueError(f"events are {', '.join(map(repr, _events.EVENTS))}, not {event!r}")
+        with self._replica.locked() as doc:
+            if not self._callbacks:
+                self._seen = _events.look(doc)
+                self._replica.watch(self._changed)
+            self._callbacks.append((event, callback))
+
+    def _changed(self) -> None:
+        before, self._seen = self._seen, _events.look(self._replica.doc)
+        for name, args in _events.events(before, self._seen):
+            for event, callback in self._callbacks:
+                if event == name:
+                    try:
+                        callback(*args)
+                    except Exception:  # a notebook's callback must not stop the room's sync
+                        traceback.print_exc()
+
+    async def wait_for(
+        self,
+        url: str | None = None,
+        *,
+        field: str | None = None,
+        value: object = _ANY,
+        timeout: float = 30.0,
+    ) -> None:
+        """Wait until the room shows ``url`` and/or the room's page has ``field`` (a key of
+        ``cb.fields``) filled in (or equal to ``value``); ``TimeoutError`` after ``timeout``
+        seconds, saying what the room holds instead."""
+        if url is None and field is None:
+            raise ValueError("wait_for needs a url, a field or both")
+        wanted = None if url is None else normalize_url(url)
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._replica.locked() as doc:
+                now = _events.look(doc)
+            found = now.fields.get(field) if field is not None else None
+            if (wanted is None or now.url == wanted) and (
+                field is None or (found == value if value is not _ANY else bool(found))
+            ):
+                return
+            if time.monotonic() >= deadline:
+                shown = f"the room shows {now.url or 'no page'}"
+                if field is not None:
+                    shown += f" and {field} is {found!r}"
+                raise TimeoutError(f"not reached in {timeout:g} s: {shown}")
+            await asyncio.sleep(WAIT_STEP)
 
     def _check_lead(self, doc: Any) -> None:
         """In presenter mode only the presenter moves the room (the server refuses others)."""
@@ -291,6 +366,7 @@ class CoBrowser(anywidget.AnyWidget):
         joining = bool(base) and (self._link is None or self._link.refused)
         if joining or not self._user:
             self._user = user
+            self._make_held()
         if joining:
             if self._link is not None:
                 self._link.close()
@@ -327,6 +403,7 @@ class CoBrowser(anywidget.AnyWidget):
             held, self._held = self._held, []
             for url in held:
                 _schema.navigate(doc, url)
+            self._make_held()
 
 
 def _warn_server(reason: str, cell: dict[str, Any] | None) -> None:

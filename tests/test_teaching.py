@@ -1,0 +1,97 @@
+"""The Python API a teacher's notebook uses beside navigation: observers of the room
+(``cb.on``) and waiting for it (``cb.wait_for``), against the kernel's replica as the room's
+changes reach it from a view."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+from pycrdt import Doc, Map, Text, create_update_message
+
+from cobrowse_widget import DEMO_URL, CoBrowser, _schema
+
+from .test_widget import _from_front_end
+
+LESSON = "https://lesson.example/1"
+
+
+def _room_change(cb: CoBrowser, edit) -> None:
+    """Make ``edit`` on a copy of the kernel's room and deliver it as a view passes it on."""
+    room: Doc = Doc()
+    room.apply_update(cb._replica.doc.get_update())
+    before = room.get_state()
+    edit(room)
+    _from_front_end(cb, {"kind": "sync"}, [create_update_message(room.get_update(before))])
+
+
+def _fill(key: str, text: str):
+    def edit(room: Doc) -> None:
+        name = f"{_schema.page_id(_schema.current_url(room))} {key}"
+        room.get("fields", type=Map)[name] = Text(text)
+
+    return edit
+
+
+def test_observers_hear_navigations_and_field_changes_from_the_room_and_from_python(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    cb = CoBrowser(DEMO_URL)
+    cb.send = lambda content, buffers=None: None
+    heard: list[tuple[object, ...]] = []
+    cb.on("navigate", lambda url: heard.append(("navigate", url)))
+    cb.on("field", lambda key, value: heard.append(("field", key, value)))
+    cb.on("field", lambda key, value: 1 / 0)  # a broken callback: printed, the rest goes on
+    _room_change(cb, lambda room: _schema.navigate(room, LESSON))
+    _room_change(cb, _fill("#answer", "42"))
+    cb.goto(DEMO_URL)
+    assert heard == [
+        ("navigate", LESSON),
+        ("field", "#answer", "42"),
+        ("navigate", DEMO_URL),
+    ]
+    assert "ZeroDivisionError" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="events are"):
+        cb.on("click", print)
+
+
+def test_wait_for_returns_once_the_room_gets_there_and_times_out_saying_where_it_is() -> None:
+    cb = CoBrowser(DEMO_URL)
+    cb.send = lambda content, buffers=None: None
+    later = threading.Timer(0.2, lambda: _room_change(cb, lambda r: _schema.navigate(r, LESSON)))
+    later.start()
+    asyncio.run(cb.wait_for(LESSON, timeout=5))
+    threading.Timer(0.2, lambda: _room_change(cb, _fill("#answer", "42"))).start()
+    asyncio.run(cb.wait_for(field="#answer", timeout=5))  # filled in at all
+    asyncio.run(cb.wait_for(LESSON, field="#answer", value="42", timeout=1))
+    with pytest.raises(TimeoutError, match=r"0.2 s: the room shows https://lesson.example/1 and"):
+        asyncio.run(cb.wait_for(field="#answer", value="41", timeout=0.2))
+    with pytest.raises(ValueError, match="needs a url"):
+        asyncio.run(cb.wait_for())
+
+
+def test_a_highlight_waits_for_a_view_to_say_who_writes_it_and_where_the_room_is() -> None:
+    """In a named room whose state no view has brought yet, with no author known, a highlight
+    is held; once a view has said both, it lands on the room's page, by that user."""
+    cb = CoBrowser(DEMO_URL, room="class")
+    cb.send = lambda content, buffers=None: None
+    key = cb.highlight("#title", note="Start here")
+    assert len(cb._replica.doc.get("notes", type=Map)) == 0
+    room: Doc = Doc()
+    _schema.navigate(room, LESSON)
+    _from_front_end(cb, {"kind": "sync"}, [create_update_message(room.get_update())])
+    _from_front_end(cb, {"kind": "room", "synced": True})
+    assert len(cb._replica.doc.get("notes", type=Map)) == 0  # whose is it?
+    _from_front_end(cb, {"kind": "link", "pass": "p" * 43, "user": "ann"})
+    note = cb._replica.doc.get("notes", type=Map)[key]
+    assert note == {
+        "page": _schema.page_id(LESSON),
+        "selector": "#title",
+        "text": "Start here",
+        "author": "ann",
+    }
+    with pytest.raises(ValueError, match="not a CSS selector"):
+        cb.highlight("#title[")
+    assert cb.clear_highlights() == 1
+    assert len(cb._replica.doc.get("notes", type=Map)) == 0
