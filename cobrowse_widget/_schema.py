@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 from pycrdt import Array, Doc, Map, Text
@@ -92,6 +93,18 @@ def presenter(doc: Doc[Any]) -> str:
     if control.get("mode") != "presenter" or not isinstance(presenter, str):
         return ""
     return presenter
+
+
+def scroll_to(doc: Doc[Any], selector: str) -> None:
+    """Scroll everyone's copy of the room's page to the first element ``selector`` matches (at
+    the top of their view): a scroll anchor naming the selector (docs/protocol.md)."""
+    check_selectors([selector])
+    anchor = {"locator": None, "ratio": 0, "fraction": 0, "selector": selector}
+    _, _, scroll = roots(doc)
+    with doc.transaction():
+        scroll["url"] = current_url(doc)
+        scroll["anchor"] = json.dumps(anchor, separators=(",", ":"))
+        scroll["by"] = doc.client_id
 
 
 def leaders(doc: Doc[Any]) -> set[str]:

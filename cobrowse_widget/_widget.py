@@ -227,6 +227,15 @@ class CoBrowser(anywidget.AnyWidget):
         with self._replica.locked() as doc:
             return _schema.page_fields(doc, _schema.current_url(doc))
 
+    def scroll_to(self, selector: str) -> None:
+        """Scroll everyone's page so the first element ``selector`` (CSS) matches is at the top
+        of their view (those who follow the presenter, in presenter mode)."""
+        with self._replica.locked() as doc:
+            self._check_lead(doc)
+            if not _schema.current_url(doc):
+                raise RuntimeError("the room has no page yet: show the widget (display cb) first")
+            _schema.scroll_to(doc, selector)
+
     def highlight(self, selector: str, note: str = "") -> str:
         """Outline the first element ``selector`` (CSS) matches on the room's page, on every
         participant's page, labelled with your name and ``note``; returns its id. It stays on

@@ -5,6 +5,7 @@ changes reach it from a view."""
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 
 import pytest
@@ -95,3 +96,28 @@ def test_a_highlight_waits_for_a_view_to_say_who_writes_it_and_where_the_room_is
         cb.highlight("#title[")
     assert cb.clear_highlights() == 1
     assert len(cb._replica.doc.get("notes", type=Map)) == 0
+
+
+def test_scroll_to_writes_an_anchor_naming_the_selector_and_follows_the_presenter_rule() -> None:
+    cb = CoBrowser(DEMO_URL)
+    cb.send = lambda content, buffers=None: None
+    cb.scroll_to("#rooms")
+    with cb._replica.locked() as doc:
+        scroll = doc.get("scroll", type=Map)
+        assert scroll["url"] == DEMO_URL and scroll["by"] == doc.client_id
+        assert json.loads(scroll["anchor"]) == {
+            "locator": None,
+            "ratio": 0,
+            "fraction": 0,
+            "selector": "#rooms",
+        }
+    with pytest.raises(ValueError, match="not a CSS selector"):
+        cb.scroll_to("#rooms[")
+    _room_change(
+        cb,
+        lambda room: room.get("control", type=Map).update(
+            {"mode": "presenter", "presenter": "bob", "owner": "bob"}
+        ),
+    )
+    with pytest.raises(PermissionError, match="bob is presenting"):
+        cb.scroll_to("#rooms")

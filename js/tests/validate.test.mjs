@@ -241,3 +241,14 @@ test("highlights to draw carry a bounded selector and note", () => {
   assert.deepEqual(message([{ ...mark, selector: "" }]).marks, []);
   assert.equal(message(Array(300).fill(mark)).marks.length, 200);
 });
+
+test("a scroll anchor from Python may name its element by a bounded selector", () => {
+  const anchor = (selector) =>
+    widgetMessage({
+      type: "scroll-to",
+      anchor: { locator: null, ratio: 0, fraction: 0, selector },
+    }).anchor;
+  assert.equal(anchor("#rooms").selector, "#rooms");
+  assert.equal(anchor("s".repeat(513)).selector, undefined);
+  assert.equal(anchor(7).selector, undefined);
+});

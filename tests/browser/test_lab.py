@@ -381,6 +381,18 @@ def test_a_note_pinned_by_one_user_shows_on_the_others_page_until_its_author_rem
 STROKE = "window.cobrowseOverlayRoot?.querySelector('.stroke polyline')"
 
 
+def test_scroll_to_from_python_brings_the_element_to_the_top_of_every_page(
+    users: tuple[Page, Page],
+) -> None:
+    page1, _ = users
+    kernel_eval(page1, "cb.scroll_to('#history')")
+    for selector in ("#history", "#title"):  # the title: where the tests after expect the page
+        kernel_eval(page1, f"cb.scroll_to({selector!r})")
+        top = f"() => Math.round(document.querySelector({selector!r}).getBoundingClientRect().top)"
+        for page in users:
+            _wait_for(lambda page=page: _demo_frame(page, "tour.html"), page, top, 0)
+
+
 def test_a_highlight_from_python_outlines_the_element_on_everyones_page(
     users: tuple[Page, Page],
 ) -> None:

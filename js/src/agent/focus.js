@@ -1,5 +1,6 @@
 // Focus: which element each participant is in (a field they type in, a button they tabbed to),
 // reported by locator and drawn on others' pages as an outline in their colour with their name.
+import { bySelector } from "./locator.js";
 import { labelled, overlayMarks } from "./overlay.js";
 import * as n from "./natives.js";
 
@@ -38,13 +39,7 @@ export const remoteFocus = (resolve) =>
 export const remoteHighlights = () =>
   outlines({
     className: "focus highlight",
-    find: ({ selector }) => {
-      try {
-        return document.querySelector(selector);
-      } catch {
-        return null; // checked in Python; a peer's may still be one this browser cannot read
-      }
-    },
+    find: ({ selector }) => bySelector(selector),
     label: ({ name, text }) => (text ? `${name}: ${text}` : name),
   });
 

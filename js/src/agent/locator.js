@@ -285,3 +285,13 @@ function labelOf(element) {
   const label = element.labels?.[0];
   return label ? fingerprint(label) : "";
 }
+
+/** The first element a CSS selector from Python matches (checked there; a browser may still
+ * not read it: then none). */
+export function bySelector(selector) {
+  try {
+    return document.querySelector(selector);
+  } catch {
+    return null;
+  }
+}

@@ -1,6 +1,7 @@
 // Scroll sync: report the user's scrolling as an element-relative anchor (docs/protocol.md,
 // "ScrollAnchor") and apply the room's anchors without echoing them back as user scrolls.
 import { blockOf, scroller, short } from "./layout.js";
+import { bySelector } from "./locator.js";
 import { throttle } from "./throttle.js";
 
 const THROTTLE_MS = 60;
@@ -60,10 +61,11 @@ function isPinned(element) {
   return false;
 }
 
-/** The scrollY that puts the anchor's element at the top with the same ratio (else the fraction). */
-function targetOf({ locator, ratio, fraction }, resolve) {
+/** The scrollY that puts the anchor's element at the top with the same ratio (else the fraction);
+ * an anchor from Python names its element by a CSS selector. */
+function targetOf({ locator, ratio, fraction, selector }, resolve) {
   const max = Math.max(0, scroller().scrollHeight - innerHeight);
-  const element = locator && resolve(locator);
+  const element = selector ? bySelector(selector) : locator && resolve(locator);
   let y = fraction * max;
   if (element?.getClientRects().length) {
     const { top, height } = element.getBoundingClientRect();

@@ -99,7 +99,10 @@ export function toAnchor(value) {
   const ratio = unit(own(value, "ratio"));
   const fraction = unit(own(value, "fraction"));
   if (ratio === null || fraction === null) return null;
-  return { __proto__: null, locator: toLocator(own(value, "locator")), ratio, fraction };
+  const anchor = { __proto__: null, locator: toLocator(own(value, "locator")), ratio, fraction };
+  const selector = own(value, "selector"); // from Python's scroll_to: the element to show
+  if (isText(selector, limits.MAX_SELECTOR)) anchor.selector = selector;
+  return anchor;
 }
 
 export function toPointer(value) {
