@@ -107,6 +107,17 @@ def scroll_to(doc: Doc[Any], selector: str) -> None:
         scroll["by"] = doc.client_id
 
 
+def follow_me(doc: Doc[Any], user: str) -> None:
+    """``user`` leads: they start presenting, or, presenting already, bring everyone who stopped
+    following back to their page and place (js/src/control.js: present, summon)."""
+    control = doc.get(CONTROL, type=Map)
+    with doc.transaction():
+        if presenter(doc) == user:
+            control["summons"] = int(control.get("summons", 0)) + 1
+        else:
+            control.update({"mode": "presenter", "presenter": user, "owner": user})
+
+
 def leaders(doc: Doc[Any]) -> set[str]:
     """Who leads the room in presenter mode: the presenter and the owner (none in free mode)."""
     control = doc.get(CONTROL, type=Map)

@@ -227,6 +227,16 @@ class CoBrowser(anywidget.AnyWidget):
         with self._replica.locked() as doc:
             return _schema.page_fields(doc, _schema.current_url(doc))
 
+    def follow_me(self) -> None:
+        """Lead the room: start presenting (everyone else follows your page and scrolling), or,
+        presenting already, bring back everyone who stopped following. ``PermissionError``
+        while someone else presents; ``RuntimeError`` before a view has said who you are."""
+        with self._replica.locked() as doc:
+            if not self._user:
+                raise RuntimeError("no view has said who you are yet: show the widget first")
+            self._check_lead(doc)
+            _schema.follow_me(doc, self._user)
+
     def scroll_to(self, selector: str) -> None:
         """Scroll everyone's page so the first element ``selector`` (CSS) matches is at the top
         of their view (those who follow the presenter, in presenter mode)."""

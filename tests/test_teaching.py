@@ -121,3 +121,19 @@ def test_scroll_to_writes_an_anchor_naming_the_selector_and_follows_the_presente
     )
     with pytest.raises(PermissionError, match="bob is presenting"):
         cb.scroll_to("#rooms")
+
+
+def test_follow_me_starts_presenting_then_summons_and_refuses_while_another_presents() -> None:
+    cb = CoBrowser(DEMO_URL)
+    cb.send = lambda content, buffers=None: None
+    with pytest.raises(RuntimeError, match="who you are"):
+        cb.follow_me()
+    _from_front_end(cb, {"kind": "link", "pass": "p" * 43, "user": "ann"})
+    cb.follow_me()
+    control = cb._replica.doc.get("control", type=Map)
+    assert control.to_py() == {"mode": "presenter", "presenter": "ann", "owner": "ann"}
+    cb.follow_me()  # presenting already: everyone back
+    assert control["summons"] == 1
+    _room_change(cb, lambda room: room.get("control", type=Map).update({"presenter": "bob"}))
+    with pytest.raises(PermissionError, match="bob is presenting"):
+        cb.follow_me()

@@ -288,6 +288,9 @@ def test_who_is_on_another_page_shows_and_go_there_takes_the_room_there(
     assert _person(page2, self=False).get_by_role("button", name="Go there").count() == 0
     _control(page1).get_by_role("button", name="Stop presenting").click()
     _control(page2).get_by_role("button", name="Present").wait_for()
+    kernel_eval(page1, "cb.reload()")  # user 2's page is the tour's address over the about page
+    h1 = "() => document.querySelector('h1').textContent"
+    _wait_for(lambda: _demo_frame(page2, "tour.html"), page2, h1, "A tour of co-browsing")
 
 
 def test_a_selection_shows_on_the_other_users_page_in_their_colour(
