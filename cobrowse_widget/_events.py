@@ -1,4 +1,5 @@
-"""What changed in the room between two looks at it, as ``cb.on`` reports it."""
+"""Who is in the room and what changed between two looks at it, as ``cb.participants`` and
+``cb.on`` report them."""
 
 from __future__ import annotations
 
@@ -9,29 +10,64 @@ from pycrdt import Doc
 
 from . import _schema
 
-EVENTS = ("navigate", "field")
+EVENTS = ("navigate", "field", "join", "leave")
+
+
+def participants(states: dict[int, dict[str, Any]], doc: Doc[Any]) -> list[dict[str, Any]]:
+    """One entry per participant (their first view), by name: ``name``, ``username``, ``role``
+    ("presenter", "follower", "participant" in free mode, or "reader"), ``page`` (the URL they
+    show) and ``following`` (a follower who follows the presenter's scrolling)."""
+    presenting = _schema.presenter(doc)
+    people: dict[str, dict[str, Any]] = {}
+    for state in states.values():
+        user = state["user"]
+        username = user.get("username")
+        if not isinstance(username, str) or not username or username in people:
+            continue
+        if user.get("reader") is True:
+            role = "reader"
+        elif username == presenting:
+            role = "presenter"
+        else:
+            role = "follower" if presenting else "participant"
+        page = state.get("url")
+        people[username] = {
+            "name": str(user.get("name") or username),
+            "username": username,
+            "role": role,
+            "page": page if isinstance(page, str) else "",
+            "following": role == "follower" and state.get("following") is True,
+        }
+    return sorted(people.values(), key=lambda person: (person["name"], person["username"]))
 
 
 @dataclass(frozen=True)
 class Look:
-    """The room's page and its shared form fields, at one moment."""
+    """The room's page, its shared form fields and who is in it, at one moment."""
 
     url: str = ""
     fields: dict[str, _schema.FieldValue] = field(default_factory=dict)
+    people: frozenset[str] = frozenset()
 
 
-def look(doc: Doc[Any]) -> Look:
+def look(doc: Doc[Any], states: dict[int, dict[str, Any]]) -> Look:
     url = _schema.current_url(doc)
-    return Look(url, _schema.page_fields(doc, url) if url else {})
+    names = frozenset(person["username"] for person in participants(states, doc))
+    return Look(url, _schema.page_fields(doc, url) if url else {}, names)
 
 
 def events(before: Look, after: Look) -> list[tuple[str, tuple[Any, ...]]]:
-    """The events from ``before`` to ``after``: ``("navigate", (url,))`` when the page changed,
-    else ``("field", (key, value))`` for each field whose value changed."""
+    """The events from ``before`` to ``after``: ``("join" | "leave", (username,))`` for each
+    participant who came or went; ``("navigate", (url,))`` when the page changed, else
+    ``("field", (key, value))`` for each field whose value changed."""
+    found: list[tuple[str, tuple[Any, ...]]] = [
+        *(("join", (name,)) for name in sorted(after.people - before.people)),
+        *(("leave", (name,)) for name in sorted(before.people - after.people)),
+    ]
     if after.url != before.url:
-        return [("navigate", (after.url,))]
+        return [*found, ("navigate", (after.url,))]
     missing = object()
-    return [
+    return found + [
         ("field", (key, value))
         for key, value in after.fields.items()
         if before.fields.get(key, missing) != value

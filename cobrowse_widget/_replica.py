@@ -8,12 +8,14 @@ from contextlib import contextmanager
 from typing import Any
 
 from pycrdt import (
+    Awareness,
     Doc,
     TransactionEvent,
     YMessageType,
     create_sync_message,
     create_update_message,
     handle_sync_message,
+    read_message,
 )
 
 
@@ -32,6 +34,27 @@ class Replica:
         self._watchers: list[Callable[[], None]] = []
         self.doc: Doc[Any] = Doc()
         self._subscription = self.doc.observe(self._on_update)
+        self._awareness = Awareness(Doc())  # the room's participants, as the room stamped them
+
+    def people(self) -> dict[int, dict[str, Any]]:
+        """The room's participants' presence states, by client id (the room sends them on the
+        kernel's own socket)."""
+        with self._lock:
+            return {
+                cid: state
+                for cid, state in self._awareness.states.items()
+                if isinstance(state, dict) and isinstance(state.get("user"), dict)
+            }
+
+    def receive_presence(self, message: bytes) -> None:
+        """Apply an awareness message from the room (the kernel has no state of its own)."""
+        with self._lock:
+            try:
+                self._awareness.apply_awareness_update(read_message(message[1:]), "room")
+            except Exception:  # the room's to get right: a bad one changes nothing
+                return
+            self._changed = True
+            self._tell()
 
     def reset(self) -> None:
         """Start again from an empty document (the room refused this one's changes: it has

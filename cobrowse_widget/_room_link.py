@@ -104,8 +104,13 @@ class RoomLink:
             hello = create_sync_message(doc)
         await socket.write_message(hello, binary=True)
         while (message := await socket.read_message()) is not None:
-            if not isinstance(message, bytes) or not message or message[0] != YMessageType.SYNC:
-                continue  # awareness: the kernel is not a participant
+            if not isinstance(message, bytes) or not message:
+                continue
+            if message[0] == YMessageType.AWARENESS:
+                self.replica.receive_presence(message)  # who is here (cb.participants)
+                continue
+            if message[0] != YMessageType.SYNC:
+                continue
             for reply in self.replica.receive(message):
                 await socket.write_message(reply, binary=True)
             if len(message) > 1 and message[1] == YSyncMessageType.SYNC_STEP2:

@@ -276,20 +276,30 @@ class CoBrowser(anywidget.AnyWidget):
             for key, selector, note in held:
                 _highlights.add(doc, url, selector, note, self._user, key)
 
+    @property
+    def participants(self) -> list[dict[str, Any]]:
+        """Who is in the room (their name, username, role, the page they show and whether they
+        follow the presenter), as the room tells the kernel on its own socket: empty until a
+        view has opened that socket, or where the server gives kernels none."""
+        with self._replica.locked() as doc:
+            return _events.participants(self._replica.people(), doc)
+
     def on(self, event: str, callback: Callable[..., object]) -> None:
         """Call ``callback`` when the room changes: ``"navigate"`` with the new URL, ``"field"``
-        with a field's key and value when someone changes it on the room's page. Callbacks run
-        on the thread that received the change; what they raise is printed, not raised."""
+        with a field's key and value when someone changes it on the room's page, ``"join"`` and
+        ``"leave"`` with a participant's username. Callbacks run on the thread that received the
+        change; what they raise is printed, not raised."""
         if event not in _events.EVENTS:
             raise ValueError(f"events are {', '.join(map(repr, _events.EVENTS))}, not {event!r}")
         with self._replica.locked() as doc:
             if not self._callbacks:
-                self._seen = _events.look(doc)
+                self._seen = _events.look(doc, self._replica.people())
                 self._replica.watch(self._changed)
             self._callbacks.append((event, callback))
 
     def _changed(self) -> None:
-        before, self._seen = self._seen, _events.look(self._replica.doc)
+        before = self._seen
+        self._seen = _events.look(self._replica.doc, self._replica.people())
         for name, args in _events.events(before, self._seen):
             for event, callback in self._callbacks:
                 if event == name:
@@ -315,7 +325,7 @@ class CoBrowser(anywidget.AnyWidget):
         deadline = time.monotonic() + timeout
         while True:
             with self._replica.locked() as doc:
-                now = _events.look(doc)
+                now = _events.look(doc, {})
             found = now.fields.get(field) if field is not None else None
             if (wanted is None or now.url == wanted) and (
                 field is None or (found == value if value is not _ANY else bool(found))

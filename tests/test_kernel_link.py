@@ -93,7 +93,9 @@ async def test_a_pass_is_for_its_room_and_nothing_else(jp_fetch, kernel_rooms):
         assert err.value.code == 403
 
 
-def test_a_replica_gets_the_document_but_no_presence() -> None:
+def test_a_replica_gets_the_document_and_who_is_here() -> None:
+    """The kernel hears the room's document and its participants' states (cb.participants),
+    never their live moves (tests/test_rooms.py)."""
     room, person, replica = Room("r"), Sink(), Sink()
     room.join(person, {"username": "a", "name": "A", "color": "#123456"})
     room.join(replica, {"username": "a", "name": "A", "color": "#123456"}, presence=False)
@@ -105,4 +107,4 @@ def test_a_replica_gets_the_document_but_no_presence() -> None:
     writer.get("page", type=Map)["url"] = "https://example.org/"
     room.receive(person, create_update_message(writer.get_update()))
     kinds = [message[0] for message in replica.sent]
-    assert kinds == [0, 0]  # the room's sync step 1, then the update: no awareness (1)
+    assert kinds == [0, 1, 0]  # the room's sync step 1, who is here, then the update

@@ -379,6 +379,7 @@ def test_live_presence_is_relayed_as_sent_to_participants_only():
     room.join(kernel, ALICE, presence=False)
     message, cid = _awareness_message()
     room.receive(alice, message)
+    assert kernel.sent[-1] == bob.sent[-1]  # who is here: a replica hears it (cb.participants)
     for peer in (alice, bob, kernel):
         peer.sent.clear()
     room.receive(alice, _live(cid))

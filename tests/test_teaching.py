@@ -9,7 +9,7 @@ import json
 import threading
 
 import pytest
-from pycrdt import Doc, Map, Text, create_update_message
+from pycrdt import Awareness, Doc, Map, Text, create_awareness_message, create_update_message
 
 from cobrowse_widget import DEMO_URL, CoBrowser, _schema
 
@@ -137,3 +137,51 @@ def test_follow_me_starts_presenting_then_summons_and_refuses_while_another_pres
     _room_change(cb, lambda room: room.get("control", type=Map).update({"presenter": "bob"}))
     with pytest.raises(PermissionError, match="bob is presenting"):
         cb.follow_me()
+
+
+def _presence(awareness: Awareness, state: dict | None) -> bytes:
+    """An awareness message for one participant's state (None: they left), as the room sends
+    it on the kernel's socket."""
+    if state is None:
+        awareness.remove_awareness_states([awareness.client_id], "test")
+    else:
+        awareness.set_local_state(state)
+    return create_awareness_message(awareness.encode_awareness_update([awareness.client_id]))
+
+
+def test_participants_come_from_the_rooms_presence_with_roles_and_join_and_leave() -> None:
+    cb = CoBrowser(DEMO_URL)
+    cb.send = lambda content, buffers=None: None
+    came: list[tuple[str, str]] = []
+    cb.on("join", lambda name: came.append(("join", name)))
+    cb.on("leave", lambda name: came.append(("leave", name)))
+    ann, bob, rex = (Awareness(Doc()) for _ in range(3))
+    user = {"username": "ann", "name": "Ann", "color": "#123456"}
+    cb._replica.receive_presence(_presence(ann, {"user": user, "url": LESSON}))
+    cb._replica.receive_presence(
+        _presence(bob, {"user": {"username": "bob", "name": "Bob"}, "following": True})
+    )
+    reader = {"username": "rex", "name": "Rex", "reader": True}
+    cb._replica.receive_presence(_presence(rex, {"user": reader}))
+    cb._replica.receive_presence(b"\x01\x05junk")  # a bad message changes nothing
+    roles = [(p["username"], p["role"], p["page"], p["following"]) for p in cb.participants]
+    assert roles == [
+        ("ann", "participant", LESSON, False),
+        ("bob", "participant", "", False),
+        ("rex", "reader", "", False),
+    ]
+    _room_change(
+        cb,
+        lambda room: room.get("control", type=Map).update(
+            {"mode": "presenter", "presenter": "ann", "owner": "ann"}
+        ),
+    )
+    roles = [(p["username"], p["role"], p["following"]) for p in cb.participants]
+    assert roles == [
+        ("ann", "presenter", False),
+        ("bob", "follower", True),
+        ("rex", "reader", False),
+    ]
+    cb._replica.receive_presence(_presence(bob, None))
+    assert [p["username"] for p in cb.participants] == ["ann", "rex"]
+    assert came == [("join", "ann"), ("join", "bob"), ("join", "rex"), ("leave", "bob")]

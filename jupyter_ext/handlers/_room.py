@@ -47,7 +47,7 @@ class RoomHandler(WebSocketMixin, WebSocketHandler, JupyterHandler):
         self.room_name = ""
         self.read_only = True
         self.identity: dict[str, str] = {}  # stamped on the peer's awareness
-        self.presence = True  # others' awareness is sent to this peer
+        self.presence = True  # others' live moves are sent to this peer
         self.queued = 0  # bytes handed to write_message and not yet flushed to the socket
         self.throttle = Throttle(self.limits.messages_per_second, self.limits.bytes_per_second)
 
@@ -170,5 +170,5 @@ class KernelRoomHandler(RoomHandler):
         if held is None:
             raise web.HTTPError(403, "no valid kernel pass for this room")
         self.identity, self.read_only = held.user, not held.write
-        self.presence = False  # a replica, not a participant: no pointers, no people
+        self.presence = False  # a replica, not a participant: who is here, but no live moves
         return await WebSocketHandler.get(self, name, *args, **kwargs)

@@ -72,7 +72,7 @@ class Member:
     user: dict[str, str]  # username, name, color: stamped on the peer's awareness states
     read_only: bool
     client_ids: set[int] = field(default_factory=set)
-    presence: bool = True  # whether it is sent others' awareness (a kernel's replica is not)
+    presence: bool = True  # a participant, sent others' live moves (a kernel's replica is not)
 
     @property
     def stamp(self) -> dict[str, str | bool]:
@@ -112,14 +112,14 @@ class Room:
     def join(
         self, peer: Peer, user: dict[str, str], read_only: bool = False, presence: bool = True
     ) -> None:
-        """Start syncing a new peer: ask for its state and tell it who is here (unless it
-        takes no ``presence``: a kernel's replica)."""
+        """Start syncing a new peer: ask for its state and tell it who is here (a kernel's
+        replica too, which takes no ``presence``: it is sent no live moves)."""
         if len(self.peers) >= self.limits.max_peers:
             raise Refused("the room is full")
         self.peers[peer] = Member(user, read_only, presence=presence)
         peer.send(create_sync_message(self.doc))
         present = list(self.awareness.states)
-        if present and presence:
+        if present:
             update = self.awareness.encode_awareness_update(present)
             peer.send(create_awareness_message(update))
 
@@ -135,7 +135,7 @@ class Room:
         if gone:
             self.awareness.remove_awareness_states(gone, origin=peer)
             update = self.awareness.encode_awareness_update(gone)
-            self._broadcast(create_awareness_message(update), exclude=peer, presence=True)
+            self._broadcast(create_awareness_message(update), exclude=peer)
 
     def receive(self, peer: Peer, message: bytes) -> None:
         """Handle one protocol message from ``peer``; malformed input raises ValueError."""
@@ -194,7 +194,7 @@ class Room:
         for e in stamped:
             state = self.awareness.states.get(e.client_id)
             self._set_state_bytes(e.client_id, 0 if state is None else _json_size(state))
-        self._broadcast(create_awareness_message(update), exclude=peer, presence=True)
+        self._broadcast(create_awareness_message(update), exclude=peer)
 
     def _receive_live(self, peer: Peer, member: Member, message: bytes) -> None:
         if len(message) > self.limits.max_live_message:
@@ -249,7 +249,7 @@ class Room:
         self._broadcast(create_update_message(event.update), exclude=self._sender)
 
     def _broadcast(self, message: bytes, exclude: Peer | None, presence: bool = False) -> None:
-        """Send ``message`` to every peer but ``exclude`` (awareness: to those taking
+        """Send ``message`` to every peer but ``exclude`` (live moves: to those taking
         ``presence``)."""
         for peer, member in list(self.peers.items()):
             if peer is not exclude and peer in self.peers and (member.presence or not presence):

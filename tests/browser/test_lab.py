@@ -191,6 +191,9 @@ def test_both_users_see_the_same_page(users: tuple[Page, Page]) -> None:
         return sorted(people.all_inner_texts())
 
     poll(lambda: len(names(page1)) == 2 and names(page1) == names(page2), page1, 10_000)
+    # The kernel knows them too, from the room (on its own socket).
+    listed = "sorted(p['name'] for p in cb.participants)"
+    poll(lambda: kernel_eval(page1, listed) == repr(names(page1)), page1, 10_000)
 
 
 def test_link_click_by_one_user_navigates_the_other(users: tuple[Page, Page]) -> None:
