@@ -8,13 +8,14 @@ from typing import Any
 
 from pycrdt import Array, Doc, Map, Text
 
-from ._shared import MAX_SELECTOR
+from ._shared import MAX_SELECTOR, MAX_STEP_TEXT, MAX_STEP_TITLE
 
 PAGE = "page"
 HISTORY = "history"
 SCROLL = "scroll"
 FIELDS = "fields"
 CONTROL = "control"
+STEP = "step"
 
 # Bounds on what the doc holds (js/src/protocol/limits.js has the same numbers).
 MAX_URL = 8192  # what common servers accept in a request line
@@ -116,6 +117,24 @@ def follow_me(doc: Doc[Any], user: str) -> None:
             control["summons"] = int(control.get("summons", 0)) + 1
         else:
             control.update({"mode": "presenter", "presenter": user, "owner": user})
+
+
+def set_step(doc: Doc[Any], title: str | None, text: str = "") -> None:
+    """Show a tutorial step in every view: ``title`` and ``text``, plain text (``ValueError``
+    when empty or too long), or none (``title`` None); ``n`` counts steps, so a view shows a
+    new one even if it hid the last."""
+    if title is None:
+        title = text = ""
+    elif not 0 < len(title) <= MAX_STEP_TITLE or len(text) > MAX_STEP_TEXT:
+        raise ValueError(
+            f"a step has a title of 1-{MAX_STEP_TITLE} characters and a text of at most "
+            f"{MAX_STEP_TEXT}"
+        )
+    step = doc.get(STEP, type=Map)
+    with doc.transaction():
+        step["n"] = int(step.get("n", 0)) + 1
+        step["title"] = title
+        step["text"] = text
 
 
 def leaders(doc: Doc[Any]) -> set[str]:

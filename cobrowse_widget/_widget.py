@@ -17,6 +17,7 @@ from typing import Any, Literal, TypedDict
 import ada_url
 import anywidget
 import traitlets
+from pycrdt import Doc
 
 from . import _events, _highlights, _schema
 from ._cell_output import current_request, output_to
@@ -185,6 +186,7 @@ class CoBrowser(anywidget.AnyWidget):
         self._ready = room is None
         self._held: list[str] = []
         self._held_highlights: list[tuple[str, str, str]] = []  # id, selector, note
+        self._held_step: tuple[str | None, str] | None = None  # title, text
         self._cell = current_request()  # where this widget's warnings show (see _cell_output)
         self._callbacks: list[tuple[str, Callable[..., object]]] = []  # cb.on's
         self._seen = _events.Look()  # the room as the callbacks last saw it
@@ -236,6 +238,30 @@ class CoBrowser(anywidget.AnyWidget):
                 raise RuntimeError("no view has said who you are yet: show the widget first")
             self._check_lead(doc)
             _schema.follow_me(doc, self._user)
+
+    def step(
+        self,
+        title: str | None,
+        text: str = "",
+        *,
+        url: str | None = None,
+        highlight: str | None = None,
+    ) -> None:
+        """Show a tutorial step in every participant's widget, above the page: ``title`` and
+        ``text`` (plain text), after taking the room to ``url`` and with ``highlight`` (a CSS
+        selector) outlined there, when given. Each step replaces the last; ``step(None)`` ends
+        them."""
+        if url is not None:
+            self.goto(url)
+        with self._replica.locked() as doc:
+            self._check_lead(doc)
+            if self._ready:
+                _schema.set_step(doc, title, text)
+            else:  # checked now, written with the held navigations
+                _schema.set_step(Doc(), title, text)
+                self._held_step = (title, text)
+        if highlight is not None:
+            self.highlight(highlight)
 
     def scroll_to(self, selector: str) -> None:
         """Scroll everyone's page so the first element ``selector`` (CSS) matches is at the top
@@ -432,6 +458,9 @@ class CoBrowser(anywidget.AnyWidget):
             held, self._held = self._held, []
             for url in held:
                 _schema.navigate(doc, url)
+            if self._held_step is not None:
+                _schema.set_step(doc, *self._held_step)
+                self._held_step = None
             self._make_held()
 
 

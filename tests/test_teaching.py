@@ -12,7 +12,9 @@ import pytest
 from pycrdt import Awareness, Doc, Map, Text, create_awareness_message, create_update_message
 
 from cobrowse_widget import DEMO_URL, CoBrowser, _schema
+from jupyter_ext.rooms import NotAllowed, Room
 
+from .test_control import ANN, BOB, Participant
 from .test_widget import _from_front_end
 
 LESSON = "https://lesson.example/1"
@@ -185,3 +187,34 @@ def test_participants_come_from_the_rooms_presence_with_roles_and_join_and_leave
     cb._replica.receive_presence(_presence(bob, None))
     assert [p["username"] for p in cb.participants] == ["ann", "rex"]
     assert came == [("join", "ann"), ("join", "bob"), ("join", "rex"), ("leave", "bob")]
+
+
+def test_a_step_is_shown_by_number_title_and_text_and_may_bring_the_room_to_its_page() -> None:
+    cb = CoBrowser(DEMO_URL)
+    cb.send = lambda content, buffers=None: None
+    cb.step("Find the form", "Open it from the menu.", url=LESSON)
+    cb.step("Fill it in")
+    step = cb._replica.doc.get("step", type=Map).to_py()
+    assert step == {"n": 2, "title": "Fill it in", "text": ""}
+    assert cb.url == LESSON
+    for title, text in (("", ""), ("t" * 201, ""), ("ok", "x" * 2001)):
+        with pytest.raises(ValueError, match="a step has a title"):
+            cb.step(title, text)
+    cb.step(None)  # no step: the views hide it
+    step = cb._replica.doc.get("step", type=Map).to_py()
+    assert step == {"n": 3, "title": "", "text": ""}
+
+
+def test_the_hub_lets_only_the_presenter_set_a_step_while_presenting() -> None:
+    room = Room("class")
+    ann, bob = Participant(room, ANN), Participant(room, BOB)
+    bob.change(lambda doc: _schema.set_step(doc, "Free mode", "anyone"))
+    ann.change(
+        lambda doc: doc.get("control", type=Map).update(
+            {"mode": "presenter", "presenter": "ann", "owner": "ann"}
+        )
+    )
+    with pytest.raises(NotAllowed, match="set steps"):
+        bob.change(lambda doc: _schema.set_step(doc, "Mine now", ""))
+    ann.change(lambda doc: _schema.set_step(doc, "Step 2", "as presented"))
+    assert room.doc.get("step", type=Map)["title"] == "Step 2"

@@ -1,5 +1,11 @@
 // The shared Y.Doc layout (docs/protocol.md); mirrors cobrowse_widget/_schema.py.
-import { MAX_HISTORY, MAX_URL, RESULT_ID } from "./protocol/limits.js";
+import {
+  MAX_HISTORY,
+  MAX_STEP_TEXT,
+  MAX_STEP_TITLE,
+  MAX_URL,
+  RESULT_ID,
+} from "./protocol/limits.js";
 
 /** The longest scroll anchor kept (JSON); a validated anchor is far shorter. */
 export const MAX_ANCHOR = 16384;
@@ -15,6 +21,18 @@ export const roots = (doc) => ({
   history: doc.getArray("history"),
   scroll: doc.getMap("scroll"),
 });
+
+export const stepOf = (doc) => doc.getMap("step");
+
+/** The room's tutorial step (written from Python: cb.step), checked: {n, title, text} (cut to
+ * their bounds), or null when there is none. */
+export function readStep(doc) {
+  const step = stepOf(doc);
+  const [n, title, text] = [step.get("n"), step.get("title"), step.get("text")];
+  if (!Number.isInteger(n) || typeof title !== "string" || !title) return null;
+  const plain = typeof text === "string" ? text : "";
+  return { n, title: title.slice(0, MAX_STEP_TITLE), text: plain.slice(0, MAX_STEP_TEXT) };
+}
 
 export const currentUrl = (doc) => String(roots(doc).page.get("url") ?? "");
 

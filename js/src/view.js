@@ -46,6 +46,13 @@ export function buildView(el, height) {
   const people = element("ul", "cobrowse-people", { ariaLabel: "Participants" });
   const status = element("div", "cobrowse-status", { role: "status" });
   const invite = element("div", "cobrowse-share", { hidden: true });
+  // A tutorial step from the notebook (cb.step): its title and text, with a button to hide it
+  // here until the next one.
+  const step = element("section", "cobrowse-step", { hidden: true, ariaLabel: "Step" });
+  const stepTitle = element("strong", "cobrowse-step-title");
+  const stepText = element("div", "cobrowse-step-text");
+  const stepHide = button("×", "Hide this step (until the next)");
+  step.append(stepHide, stepTitle, stepText);
   const noteForm = element("form", "cobrowse-note-form", { hidden: true });
   const noteText = element("input", "cobrowse-note-text", {
     type: "text",
@@ -99,7 +106,7 @@ export function buildView(el, height) {
     control,
     people,
   );
-  root.append(style, toolbar, status, invite, noteForm, stage);
+  root.append(style, toolbar, step, status, invite, noteForm, stage);
   el.append(root);
 
   const handlers = {
@@ -115,6 +122,7 @@ export function buildView(el, height) {
   root.addEventListener("pointerleave", () => handlers.outside());
   root.dataset.lmSuppressShortcuts = "true"; // typing in the address bar is not a notebook shortcut
   toolbar.addEventListener("submit", (event) => event.preventDefault());
+  stepHide.addEventListener("click", () => (step.hidden = true));
   address.addEventListener("keydown", (event) => {
     event.stopPropagation();
     if (event.key === "Enter") {
@@ -228,6 +236,14 @@ export function buildView(el, height) {
     setStatus(text) {
       statusText = text;
       showStatus();
+    },
+    /** Show the room's tutorial step ({n, title, text}, checked), or none. */
+    setStep(shown) {
+      const fresh = (shown?.n ?? 0) !== Number(step.dataset.n ?? -1);
+      step.dataset.n = String(shown?.n ?? 0);
+      stepTitle.textContent = shown?.title ?? "";
+      stepText.textContent = shown?.text ?? "";
+      if (fresh) step.hidden = !shown;
     },
     setError(text) {
       errorText = text;

@@ -593,6 +593,10 @@ function start({ model, el }, onRefused) {
     showControl();
     showNotes(); // who may remove which notes
   };
+  const showStep = () => view.setStep(schema.readStep(doc));
+  const stepMap = schema.stepOf(doc);
+  stepMap.observe(showStep);
+  showStep();
   const controlMap = doc.getMap("control");
   const requests = doc.getMap("requests");
   controlMap.observe(onControl);
@@ -677,6 +681,7 @@ function start({ model, el }, onRefused) {
     awareness.off("change", onAwareness);
     scroll.unobserve(onScroll);
     controlMap.unobserve(onControl);
+    stepMap.unobserve(showStep);
     notesMap.unobserve(showNotes);
     privacyMap.unobserve(sendPrivacy);
     requests.unobserve(showControl);

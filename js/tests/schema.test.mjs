@@ -25,3 +25,15 @@ test("overlong URLs and results are refused", () => {
   assert.throws(() => schema.setScroll(doc, long, {}), RangeError);
   assert.equal(schema.roots(doc).history.length, 0);
 });
+
+test("a tutorial step is read checked and cut to its bounds", () => {
+  const doc = new Y.Doc();
+  assert.equal(schema.readStep(doc), null);
+  const step = schema.stepOf(doc);
+  step.set("n", 3);
+  step.set("title", "t".repeat(500));
+  step.set("text", 7);
+  assert.deepEqual(schema.readStep(doc), { n: 3, title: "t".repeat(200), text: "" });
+  step.set("n", "3");
+  assert.equal(schema.readStep(doc), null);
+});

@@ -17,7 +17,7 @@ from pycrdt import Array, Doc, Map
 from . import _notes
 
 CONTROL, REQUESTS, NOTES, PRIVACY = "control", "requests", "notes", "privacy"
-LED = ("page", "history", "scroll")  # what only the presenter changes in presenter mode
+LED = ("page", "history", "scroll", "step")  # what only the presenter changes in presenter mode
 
 
 class NotAllowed(ValueError):
@@ -86,9 +86,12 @@ class Guard:
         # pycrdt drops an observer whose subscription nobody keeps
         self._subscriptions = [
             shadow.get(CONTROL, type=Map).observe_deep(lambda _: self._touch_control()),
-            shadow.get("page", type=Map).observe_deep(lambda _: touched("page")),
-            shadow.get("history", type=Array).observe_deep(lambda _: touched("history")),
-            shadow.get("scroll", type=Map).observe_deep(lambda _: touched("scroll")),
+            *(
+                shadow.get(name, type=Array if name == "history" else Map).observe_deep(
+                    lambda _, name=name: touched(name)
+                )
+                for name in LED
+            ),
             shadow.get(REQUESTS, type=Map).observe(lambda event: self._requests.update(event.keys)),
             shadow.get(NOTES, type=Map).observe(lambda event: self._notes.update(event.keys)),
             shadow.get(PRIVACY, type=Map).observe(lambda event: self._privacy.update(event.keys)),
@@ -126,7 +129,7 @@ class Guard:
             return "only the presenter's owner may change who leads"
         leads = user in (before.presenter, before.owner) and before.presenting
         if before.presenting and self._touched and user != before.presenter:
-            return f"{before.presenter} is presenting: only they navigate and scroll the room"
+            return f"{before.presenter} is presenting: only they navigate, scroll and set steps"
         if self._requests - {user} and not leads:
             return "a participant may only ask for control for themselves"
         for change in self._notes.values():

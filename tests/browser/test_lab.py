@@ -399,6 +399,27 @@ def test_scroll_to_from_python_brings_the_element_to_the_top_of_every_page(
             _wait_for(lambda page=page: _demo_frame(page, "tour.html"), page, top, 0)
 
 
+def test_a_step_from_the_notebook_shows_in_every_widget_until_hidden_or_replaced(
+    users: tuple[Page, Page],
+) -> None:
+    page1, page2 = users
+    kernel_eval(page1, "cb.step('Step 1: the proxy', 'Read the first section.')")
+    steps = [page.locator(".cobrowse-step").first for page in users]
+    for step in steps:
+        step.get_by_text("Step 1: the proxy").wait_for()
+        assert step.locator(".cobrowse-step-text").inner_text() == "Read the first section."
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page2.locator(".cobrowse").first.screenshot(path=str(ARTIFACTS / "step-user2.png"))
+    steps[1].get_by_role("button", name="Hide this step").click()
+    steps[1].wait_for(state="hidden")
+    assert steps[0].is_visible()  # hidden for user 2 only
+    kernel_eval(page1, "cb.step('Step 2', '<b>plain text</b>')")
+    steps[1].get_by_text("<b>plain text</b>").wait_for()  # shown again, never as HTML
+    kernel_eval(page1, "cb.step(None)")  # the tutorial is over
+    for step in steps:
+        step.wait_for(state="hidden")
+
+
 def test_a_highlight_from_python_outlines_the_element_on_everyones_page(
     users: tuple[Page, Page],
 ) -> None:

@@ -37,6 +37,9 @@ export const MAX_SELECTION_BOXES = 256;
 /** Notes pinned on a room's pages (strokes drawn count as notes), and the characters of one. */
 export const MAX_NOTES = 200;
 export const MAX_NOTE_TEXT = 500;
+/** A tutorial step's title and text (cb.step), in characters. */
+export const MAX_STEP_TITLE = 200;
+export const MAX_STEP_TEXT = 2000;
 /** A drawn stroke's points, and how far (CSS pixels) a point may lie from its start, as the width
  * of the element it starts on may reach. */
 export const MAX_STROKE_POINTS = 256;
