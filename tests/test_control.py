@@ -286,3 +286,34 @@ def test_an_update_the_shadow_fails_on_leaves_it_as_the_room_is(room, monkeypatc
     assert not read_control(room.doc).presenting
     bob.change(lambda doc: _schema.navigate(doc, "https://example.org/bob"))  # free mode still
     ann.change(set_control(mode="presenter", presenter="ann", owner="ann"))
+
+
+def test_an_update_that_builds_on_changes_the_room_lacks_is_refused(room) -> None:
+    """Part of such an update would wait in the room and be integrated by someone else's later
+    update, and so be checked as theirs: Eve's "presenter: eve", placed after the change the
+    owner is about to make, would land with the owner's hand-over. It never enters the room."""
+    room, ann, _, eve = room
+    ann.change(set_control(mode="presenter", presenter="ann", owner="ann"))
+    owner = Doc(client_id=4242)  # the owner's copy, as Eve can predict its next change
+    owner.apply_update(room.doc.get_update())
+    owner.get("control", type=Map)["presenter"] = "bob"
+    forged = Doc()
+    forged.apply_update(owner.get_update())
+    before = forged.get_state()
+    forged.get("control", type=Map)["presenter"] = "eve"
+    with pytest.raises(NotAllowed, match="builds on changes"):
+        room.receive(eve.peer, create_update_message(forged.get_update(before)))
+    # A gap in one's own clock: the later half alone is refused, both in order are taken.
+    mine = Doc()
+    mine.apply_update(room.doc.get_update())
+    start = mine.get_state()
+    mine.get("fields", type=Map)["p #a"] = "1"
+    middle = mine.get_state()
+    first = mine.get_update(start)
+    mine.get("fields", type=Map)["p #b"] = "2"
+    with pytest.raises(NotAllowed, match="builds on changes"):
+        room.receive(eve.peer, create_update_message(mine.get_update(middle)))
+    room.receive(eve.peer, create_update_message(first))
+    room.receive(eve.peer, create_update_message(mine.get_update(middle)))
+    assert room.doc.get("fields", type=Map).to_py() == {"p #a": "1", "p #b": "2"}
+    assert read_control(room.doc) == Control("presenter", "ann", "ann")

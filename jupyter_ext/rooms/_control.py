@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pycrdt import Array, Doc, Map
+from pycrdt import Array, Decoder, Doc, Map, get_update
 
 from . import _notes
 
@@ -114,11 +114,10 @@ class Guard:
         except Exception:
             self._rebuild()  # whatever part of it the shadow took, the room will not
             raise
-        # Only a change in the control map (an observed event, however the update reached it:
-        # directly, by deletion, or integrated late with a missing earlier part) changes what
-        # read_control gives: a keystroke reads nothing.
+        # Only a change in the control map (an observed event, directly or by deletion) changes
+        # what read_control gives: a keystroke reads nothing.
         after = read_control(self._shadow) if self._control_touched else before
-        reason = self._refusal(user, before, after)
+        reason = _waiting(update, self._shadow) or self._refusal(user, before, after)
         if reason is not None:
             self._rebuild()  # the shadow took what the room will not: start it again
             raise NotAllowed(reason)
@@ -142,3 +141,13 @@ class Guard:
         if self._notes and len(self._shadow.get(NOTES, type=Map)) > _notes.MAX_NOTES:
             return f"a room keeps at most {_notes.MAX_NOTES} notes"
         return None
+
+
+def _waiting(update: bytes, shadow: Doc[Any]) -> str | None:
+    """Why ``update`` may not enter the room when part of it waits in the shadow for changes
+    the room does not have (a gap in a client's clock, an item placed after one not yet made):
+    integrated later, it would be checked against whoever's update completes it."""
+    pending = get_update(update, shadow.get_state())
+    if Decoder(pending).read_var_uint() == 0:  # no client has structs the shadow did not take
+        return None
+    return "an update that builds on changes the room does not have"
