@@ -31,8 +31,12 @@ export class RoomConnection {
     this.socket = null;
     this.retries = 0;
     this.closed = false;
+    // Until this socket has answered the room's step 1, our changes wait: the answer carries
+    // all of them, and a change sent before it could build on ones the room lacks (made while
+    // we were away), which the room refuses.
+    this.answered = false;
     this.onDocUpdate = (update, origin) => {
-      if (origin !== ROOM_ORIGIN) this.send(sync.syncUpdate(update));
+      if (origin !== ROOM_ORIGIN && this.answered) this.send(sync.syncUpdate(update));
     };
     // Only our own state goes out, never others' (not even their time-outs). If the room says
     // we are gone or changed, say again who we are.
@@ -50,6 +54,7 @@ export class RoomConnection {
     const socket = new WebSocket(this.url);
     socket.binaryType = "arraybuffer";
     this.socket = socket;
+    this.answered = false;
     socket.onopen = () => {
       this.retries = 0;
       this.onStatus("");
@@ -85,6 +90,7 @@ export class RoomConnection {
     if (type === sync.SYNC) {
       const { kind, reply } = sync.readSync(decoder, this.doc, ROOM_ORIGIN);
       if (reply) this.send(reply);
+      if (kind === sync.STEP1) this.answered = true;
       if (kind === sync.STEP2) this.onSynced();
     } else if (type === sync.AWARENESS) {
       const update = sync.readAwareness(decoder);
