@@ -181,12 +181,12 @@ class CoBrowser(anywidget.AnyWidget):
         self.set_trait("own_room", room is None)
         self.set_trait("start_url", start_url)
         self._replica = Replica(self._send_update)
-        # A named room's state reaches the kernel through its first view; navigations made
-        # before then wait for it, so they are written on top of the room's page, not beside it.
+        # A named room's state reaches the kernel through its first view; what Python writes
+        # before then (navigations, steps, scrolls) waits for it, in order, so it is written on
+        # top of the room's page, not beside it.
         self._ready = room is None
-        self._held: list[str] = []
+        self._held: list[tuple[str | None, Callable[[Doc[Any]], None]]] = []  # (url, write)
         self._held_highlights: list[tuple[str, str, str]] = []  # id, selector, note
-        self._held_step: tuple[str | None, str] | None = None  # title, text
         self._cell = current_request()  # where this widget's warnings show (see _cell_output)
         self._callbacks: list[tuple[str, Callable[..., object]]] = []  # cb.on's
         self._seen = _events.Look()  # the room as the callbacks last saw it
@@ -201,9 +201,8 @@ class CoBrowser(anywidget.AnyWidget):
         """The address everyone in the room shows (or will, once a view has brought the room's
         state: see ``goto``)."""
         with self._replica.locked() as doc:
-            if self._held:
-                return self._held[-1]
-            return _schema.current_url(doc) or self.start_url
+            held = [url for url, _ in self._held if url is not None]
+            return held[-1] if held else _schema.current_url(doc) or self.start_url
 
     @url.setter
     def url(self, value: str) -> None:
@@ -213,12 +212,17 @@ class CoBrowser(anywidget.AnyWidget):
         """Navigate everyone in the room to ``url``. In a named room, before any view of this
         widget has brought the room's state, the navigation is held and made then."""
         url = normalize_url(url)
+        self._write(lambda doc: _schema.navigate(doc, url), url)
+
+    def _write(self, write: Callable[[Doc[Any]], None], url: str | None = None) -> None:
+        """Make ``write`` on the room's document, or hold it until a view has brought the
+        room's state (``url``: where it takes the room, if it navigates)."""
         with self._replica.locked() as doc:
             self._check_lead(doc)
             if self._ready:
-                _schema.navigate(doc, url)
+                write(doc)
             else:
-                self._held = [*self._held, url][-MAX_HELD:]
+                self._held = [*self._held, (url, write)][-MAX_HELD:]
 
     @property
     def fields(self) -> dict[str, _schema.FieldValue]:
@@ -253,24 +257,16 @@ class CoBrowser(anywidget.AnyWidget):
         them."""
         if url is not None:
             self.goto(url)
-        with self._replica.locked() as doc:
-            self._check_lead(doc)
-            if self._ready:
-                _schema.set_step(doc, title, text)
-            else:  # checked now, written with the held navigations
-                _schema.set_step(Doc(), title, text)
-                self._held_step = (title, text)
+        _schema.set_step(Doc(), title, text)  # checked now, wherever it is written
+        self._write(lambda doc: _schema.set_step(doc, title, text))
         if highlight is not None:
             self.highlight(highlight)
 
     def scroll_to(self, selector: str) -> None:
         """Scroll everyone's page so the first element ``selector`` (CSS) matches is at the top
         of their view (those who follow the presenter, in presenter mode)."""
-        with self._replica.locked() as doc:
-            self._check_lead(doc)
-            if not _schema.current_url(doc):
-                raise RuntimeError("the room has no page yet: show the widget (display cb) first")
-            _schema.scroll_to(doc, selector)
+        _schema.check_selectors([selector])
+        self._write(lambda doc: _schema.scroll_to(doc, selector))
 
     def highlight(self, selector: str, note: str = "") -> str:
         """Outline the first element ``selector`` (CSS) matches on the room's page, on every
@@ -456,11 +452,8 @@ class CoBrowser(anywidget.AnyWidget):
         with self._replica.locked() as doc:
             self._ready = True
             held, self._held = self._held, []
-            for url in held:
-                _schema.navigate(doc, url)
-            if self._held_step is not None:
-                _schema.set_step(doc, *self._held_step)
-                self._held_step = None
+            for _, write in held:
+                write(doc)
             self._make_held()
 
 

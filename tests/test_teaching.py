@@ -218,3 +218,20 @@ def test_the_hub_lets_only_the_presenter_set_a_step_while_presenting() -> None:
         bob.change(lambda doc: _schema.set_step(doc, "Mine now", ""))
     ann.change(lambda doc: _schema.set_step(doc, "Step 2", "as presented"))
     assert room.doc.get("step", type=Map)["title"] == "Step 2"
+
+
+def test_what_python_writes_before_a_view_brought_the_room_waits_and_lands_in_order() -> None:
+    cb = CoBrowser(DEMO_URL, room="class")
+    cb.send = lambda content, buffers=None: None
+    cb.step("Step 1", "Read it.", url=LESSON)
+    cb.scroll_to("#part-2")
+    assert cb.url == LESSON and cb.history == []  # said, not yet written
+    room: Doc = Doc()
+    _schema.navigate(room, "https://lesson.example/0")
+    _from_front_end(cb, {"kind": "sync"}, [create_update_message(room.get_update())])
+    _from_front_end(cb, {"kind": "room", "synced": True})
+    with cb._replica.locked() as doc:
+        assert _schema.history(doc) == ["https://lesson.example/0", LESSON]
+        assert doc.get("step", type=Map)["title"] == "Step 1"
+        scroll = doc.get("scroll", type=Map)
+        assert scroll["url"] == LESSON and json.loads(scroll["anchor"])["selector"] == "#part-2"
