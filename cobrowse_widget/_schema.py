@@ -8,7 +8,7 @@ from typing import Any
 
 from pycrdt import Array, Doc, Map, Text
 
-from ._shared import MAX_SELECTOR, MAX_STEP_TEXT, MAX_STEP_TITLE
+from ._shared import MAX_SELECTOR, MAX_SELECTORS, MAX_STEP_TEXT, MAX_STEP_TITLE
 
 PAGE = "page"
 HISTORY = "history"
@@ -20,7 +20,6 @@ STEP = "step"
 # Bounds on what the doc holds (js/src/protocol/limits.js has the same numbers).
 MAX_URL = 8192  # what common servers accept in a request line
 MAX_HISTORY = 100  # entries kept; the oldest are dropped
-MAX_SELECTORS = 64  # privacy selectors given from Python
 
 
 def check_url(url: str) -> None:

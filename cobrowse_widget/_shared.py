@@ -19,5 +19,6 @@ KERNEL_ROOMS = "COBROWSE_KERNEL_ROOMS"
 MAX_NOTES = 200
 MAX_NOTE_TEXT = 500
 MAX_SELECTOR = 512  # characters of a CSS selector given from Python (a highlight's, a rule's)
+MAX_SELECTORS = 64  # privacy selectors in one rule list
 MAX_STEP_TITLE = 200  # characters of a tutorial step's title (cb.step), and of its text
 MAX_STEP_TEXT = 2000

@@ -244,6 +244,29 @@ def test_each_participant_sets_only_their_own_privacy_rules(room) -> None:
     assert set(room.doc.get("privacy", type=Map).keys()) == {"ann", "bob"}
 
 
+@pytest.mark.parametrize(
+    "rules",
+    [
+        {"private": ["p"] * 65, "all": False, "shared": []},
+        {"private": ["p" * 513], "all": False, "shared": []},
+        {"private": [], "all": "yes", "shared": []},
+        {"private": [], "all": False, "shared": [7]},
+        {"private": [], "all": False},
+        {"private": [], "all": False, "shared": [], "junk": "x" * 100_000},
+        "everything",
+    ],
+)
+def test_privacy_rules_past_their_bounds_are_refused(room, rules: object) -> None:
+    """A modified client's rules would reach every view (an over-long selector there makes
+    every field private for everyone): the hub keeps them to what Python allows."""
+    room, ann, _, _ = room
+    with pytest.raises(NotAllowed, match="privacy rules are lists"):
+        ann.change(lambda doc: doc.get("privacy", type=Map).__setitem__("ann", rules))
+    bounds = {"private": ["p" * 512] * 64, "all": True, "shared": ["s"] * 64}
+    ann.change(lambda doc: doc.get("privacy", type=Map).__setitem__("ann", bounds))
+    ann.change(lambda doc: doc.get("privacy", type=Map).pop("ann"))  # and take them away
+
+
 def test_a_change_of_control_is_checked_however_it_comes(room) -> None:
     """The guard reads the room's control again only when an update touched it: a deletion
     alone, or a change inside a transaction that mostly types, after a run of typing, is seen."""

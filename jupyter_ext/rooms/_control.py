@@ -14,6 +14,8 @@ from typing import Any
 
 from pycrdt import Array, Decoder, Doc, Map, get_update
 
+from cobrowse_widget._shared import MAX_SELECTOR, MAX_SELECTORS
+
 from . import _notes
 
 CONTROL, REQUESTS, NOTES, PRIVACY = "control", "requests", "notes", "privacy"
@@ -138,6 +140,8 @@ class Guard:
                 return "a note's text, stroke or size is past the room's bounds"
         if self._privacy - {user}:
             return "a participant may only set their own privacy rules"
+        if self._privacy and not _is_rule_set(self._shadow.get(PRIVACY, type=Map).get(user)):
+            return "privacy rules are lists of at most 64 selectors of 512 characters and a flag"
         if self._notes and len(self._shadow.get(NOTES, type=Map)) > _notes.MAX_NOTES:
             return f"a room keeps at most {_notes.MAX_NOTES} notes"
         return None
@@ -151,3 +155,19 @@ def _waiting(update: bytes, shadow: Doc[Any]) -> str | None:
     if Decoder(pending).read_var_uint() == 0:  # no client has structs the shadow did not take
         return None
     return "an update that builds on changes the room does not have"
+
+
+def _is_rule_set(rules: object) -> bool:
+    """A participant's privacy rules as the widget publishes them (js/src/privacy.js), or none:
+    ``{private: [selector], shared: [selector], all: bool}``, bounded as Python's are."""
+    if rules is None:
+        return True
+    if not isinstance(rules, dict) or set(rules) != {"private", "shared", "all"}:
+        return False
+    lists = rules["private"], rules["shared"]
+    return isinstance(rules["all"], bool) and all(
+        isinstance(selectors, list)
+        and len(selectors) <= MAX_SELECTORS
+        and all(isinstance(s, str) and len(s) <= MAX_SELECTOR for s in selectors)
+        for selectors in lists
+    )
