@@ -28,7 +28,7 @@ export function buildView(el, height) {
   const reload = button("⟳", "Reload this view");
   const share = button("⇪", "Share this room: the line a colleague runs to join it");
   const pin = button("✎", "Pin a note on the page for everyone: click here, then on the page");
-  const draw = button("✐", "Draw on the page for everyone: click here, then drag on the page");
+  const draw = button("✍", "Draw on the page for everyone: click here, then drag on the page");
   const unpin = button("⌫", "Remove the notes and drawings you may remove from this page");
   unpin.hidden = true;
   const address = element("input", "cobrowse-address", {

@@ -4,6 +4,9 @@ import * as Y from "yjs";
 import { Awareness } from "y-protocols/awareness";
 import { AgentLink } from "./agent-link.js";
 import { FrameLinks, isFrameKey } from "./frame-links.js";
+
+// What the widget says when a note or a stroke does not fit in the room.
+const ROOM_FULL = `The room keeps at most ${MAX_NOTES} notes and drawings: remove some (⌫) first.`;
 import * as control from "./control.js";
 import * as fields from "./fields.js";
 import * as notes from "./notes.js";
@@ -11,7 +14,7 @@ import * as privacy from "./privacy.js";
 import { KernelLink } from "./kernel.js";
 import * as live from "./live.js";
 import { Navigation } from "./navigation.js";
-import { RATES } from "./protocol/limits.js";
+import { MAX_NOTES, RATES } from "./protocol/limits.js";
 import { coalesced, tokenBucket } from "./protocol/rate.js";
 import { RoomConnection } from "./room.js";
 import * as schema from "./schema.js";
@@ -330,7 +333,14 @@ function start({ model, el }, onRefused) {
     selection: ({ selection }) => shareSelection.call(selection),
     stroke: ({ at, width, path }) => {
       if (!drawing || !writes || !strokeBudget.take(performance.now())) return;
-      notes.addStroke(doc, { url: navigation.shownUrl, at, width, path, author: me() });
+      const made = notes.addStroke(doc, {
+        url: navigation.shownUrl,
+        at,
+        width,
+        path,
+        author: me(),
+      });
+      if (made === null) view.setStatus(ROOM_FULL);
     },
     // A click shows as a ripple where the pointer is (counted, so each one is seen once).
     click: ({ pointer }) => {
@@ -514,7 +524,8 @@ function start({ model, el }, onRefused) {
     showNotes();
     const url = navigation.shownUrl;
     view.askNote((text) => {
-      if (text && url === navigation.shownUrl) notes.addNote(doc, { url, at, text, author: me() });
+      if (!text || url !== navigation.shownUrl) return;
+      if (notes.addNote(doc, { url, at, text, author: me() }) === null) view.setStatus(ROOM_FULL);
     });
   };
   view.onPin(() => {
@@ -526,7 +537,7 @@ function start({ model, el }, onRefused) {
   view.onDraw(() => {
     pinning = false;
     setDrawing(!drawing);
-    view.setStatus(drawing ? "Drag on the page to draw; press ✐ again to stop." : "");
+    view.setStatus(drawing ? "Drag on the page to draw; press ✍ again to stop." : "");
     showNotes();
   });
   view.onUnpin(() =>
