@@ -383,6 +383,14 @@ def test_fields_a_page_adds_later_are_announced_and_get_the_rooms_values(
     assert "#late" in keys and "#catcher" not in keys
     send_fields(page, [{"key": "#late", "kind": "text", "value": "from the room", "ack": 0}])
     frame.wait_for_function("document.querySelector('#late').value === 'from the room'")
+    # A framework renders the field anew (a new element, the same key): the new one gets the
+    # room's next value, not the element the agent found before.
+    frame.evaluate(
+        "document.querySelector('#late').replaceWith(Object.assign("
+        "document.createElement('input'), { id: 'late' }))"
+    )
+    send_fields(page, [{"key": "#late", "kind": "text", "value": "again", "ack": 0}])
+    frame.wait_for_function("document.querySelector('#late').value === 'again'")
 
 
 def test_a_radio_group_with_a_generated_name_is_known_by_where_it_is(open_page: OpenPage) -> None:

@@ -237,6 +237,7 @@ export function syncFields({ send, describe }) {
   const seen = new Set(); // fields found in open shadow roots by their events
   const shadows = new Set(); // open shadow roots found in the page when it is inventoried
   let composing = null; // the field an input method is composing in: left alone until done
+  let byKey = new Map(); // field key -> its element, as last found
   const deferred = new Map();
 
   const key = (element) => {
@@ -428,16 +429,20 @@ export function syncFields({ send, describe }) {
       }
       return fields;
     },
-    /** Apply the room's values (validated) to the fields they name. */
+    /** Apply the room's values (validated) to the fields they name. The fields are found by
+     * key once, and looked for again only when one is missing or gone (a keystroke from the
+     * room finds its field without walking the page). */
     apply(fields) {
-      const byKey = new Map();
-      for (const element of all()) {
-        const name = key(element);
-        if (!byKey.has(name)) byKey.set(name, element);
-      }
+      let fresh = false;
       for (const field of fields) {
-        const element = byKey.get(field.key);
-        if (element) applyOne(element, field);
+        let element = byKey.get(field.key);
+        if (!element?.isConnected && !fresh) {
+          byKey = new Map();
+          for (const found of all()) if (!byKey.has(key(found))) byKey.set(key(found), found);
+          fresh = true;
+          element = byKey.get(field.key);
+        }
+        if (element?.isConnected) applyOne(element, field);
       }
     },
     /** Calls `onAdded()` (at most every ANNOUNCE_MS, and once after the last) when the page
