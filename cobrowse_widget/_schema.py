@@ -118,22 +118,26 @@ def follow_me(doc: Doc[Any], user: str) -> None:
             control.update({"mode": "presenter", "presenter": user, "owner": user})
 
 
-def set_step(doc: Doc[Any], title: str | None, text: str = "") -> None:
-    """Show a tutorial step in every view: ``title`` and ``text``, plain text (``ValueError``
-    when empty or too long), or none (``title`` None); ``n`` counts steps, so a view shows a
-    new one even if it hid the last."""
-    if title is None:
-        title = text = ""
-    elif not 0 < len(title) <= MAX_STEP_TITLE or len(text) > MAX_STEP_TEXT:
+def check_step(title: str | None, text: str = "") -> None:
+    """Refuse a tutorial step no view would show whole (``ValueError``): a title of 1 to
+    MAX_STEP_TITLE characters and a text of at most MAX_STEP_TEXT (None: no step)."""
+    if title is not None and (not 0 < len(title) <= MAX_STEP_TITLE or len(text) > MAX_STEP_TEXT):
         raise ValueError(
             f"a step has a title of 1-{MAX_STEP_TITLE} characters and a text of at most "
             f"{MAX_STEP_TEXT}"
         )
+
+
+def set_step(doc: Doc[Any], title: str | None, text: str = "") -> None:
+    """Show a tutorial step in every view: ``title`` and ``text``, plain text (checked as
+    ``check_step`` does), or none (``title`` None); ``n`` counts steps, so a view shows a new
+    one even if it hid the last."""
+    check_step(title, text)
     step = doc.get(STEP, type=Map)
     with doc.transaction():
         step["n"] = int(step.get("n", 0)) + 1
-        step["title"] = title
-        step["text"] = text
+        step["title"] = title or ""
+        step["text"] = text if title is not None else ""
 
 
 def leaders(doc: Doc[Any]) -> set[str]:

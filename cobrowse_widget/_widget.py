@@ -257,7 +257,7 @@ class CoBrowser(anywidget.AnyWidget):
         them."""
         if url is not None:
             self.goto(url)
-        _schema.set_step(Doc(), title, text)  # checked now, wherever it is written
+        _schema.check_step(title, text)  # now, though it may be written later
         self._write(lambda doc: _schema.set_step(doc, title, text))
         if highlight is not None:
             self.highlight(highlight)

@@ -6,7 +6,6 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,8 @@ from pathlib import Path
 from typing import Literal
 
 from playwright.sync_api import Frame, Page
+
+from ..sites.static_site import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "artifacts" / "screenshots"
@@ -36,12 +37,6 @@ def _notebook7_settings(tmp: Path) -> list[str]:
         f"--JupyterNotebookApp.workspaces_dir={tmp / 'workspaces'}",
         "--JupyterNotebookApp.expose_app_in_browser=True",
     ]
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

@@ -18,12 +18,11 @@ from tornado.websocket import websocket_connect
 from cobrowse_widget import _schema
 
 from .._room_client import Client
-from ..sites.static_site import answer, serve
+from ..sites.static_site import answer, free_port, serve
 from ..waiting import poll
 from .lab import (
     ARTIFACTS,
     Lab,
-    free_port,
     kernel_eval,
     proxied_frame,
     run_all_cells,

@@ -69,6 +69,13 @@ def answer(
     handler.wfile.write(body)
 
 
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nothing listens on at ``host`` now."""
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
 @contextmanager
 def serve(handler: Callable[..., BaseHTTPRequestHandler], host: str = "127.0.0.2") -> Iterator[str]:
     """Serve ``handler`` on a free port of ``host`` from a daemon thread; yields the base URL."""

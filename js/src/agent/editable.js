@@ -3,7 +3,7 @@
 // <br> and between blocks. The room's text is written as text only (text nodes and <br>
 // elements), never parsed as markup, so nothing a peer types can become HTML on this page.
 import { getterOf, uncurry } from "../protocol/captured.js";
-import { textDiff } from "../protocol/text-edit.js";
+import { mapPosition, textDiff } from "../protocol/text-edit.js";
 import { localName } from "./natives.js";
 
 const editable = getterOf(HTMLElement.prototype, "isContentEditable");
@@ -91,13 +91,13 @@ function walk(host) {
 /** The region's text as shared. */
 export const editableText = (host) => walk(host).text;
 
-/** Where the user's selection is in the region's text, [anchor, focus], or null. */
-export function editableCaret(host) {
+/** Where the user's selection is in the region's text (`map`, its walk), [anchor, focus], or
+ * null when it is not in the region. */
+function caretIn(host, map) {
   const selection = getSelection(document);
   const anchor = selection && selectionOf.anchorNode(selection);
   const focus = selection && selectionOf.focusNode(selection);
   if (!anchor || !focus || !contains(host, anchor) || !contains(host, focus)) return null;
-  const map = walk(host);
   return [
     positionOf(map, anchor, selectionOf.anchorOffset(selection)),
     positionOf(map, focus, selectionOf.focusOffset(selection)),
@@ -139,10 +139,9 @@ function pointAt(host, { spots }, position) {
 /**
  * Show `text` in the region. A change inside one text node edits that node (an editor that
  * watches its DOM sees a small change, and the browser keeps the caret); any other rewrites
- * the region as text and line breaks, and puts back the caret `caret` (see editableCaret)
- * mapped with `place(position)`.
+ * the region as text and line breaks, and puts back the user's caret where it was in the text.
  */
-export function setEditableText(host, text, caret, place) {
+export function setEditableText(host, text) {
   const map = walk(host);
   const { at, remove, insert } = textDiff(map.text, text);
   const spot = map.spots.find(
@@ -158,9 +157,11 @@ export function setEditableText(host, text, caret, place) {
     if (i) nodes.push(createElement(document, "br"));
     if (line) nodes.push(createText(document, line));
   });
+  const caret = caretIn(host, map);
   replaceChildren(host, ...nodes);
   if (!caret) return;
   const after = walk(host);
-  const [anchor, focus] = caret.map((position) => pointAt(host, after, place(position)));
+  const place = (position) => pointAt(host, after, mapPosition(map.text, text, position));
+  const [anchor, focus] = caret.map(place);
   selectionOf.setBaseAndExtent(getSelection(document), ...anchor, ...focus);
 }

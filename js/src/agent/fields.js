@@ -5,7 +5,7 @@
 // numbers, files, hidden inputs, what the page or the notebook marks) never leave this page:
 // only the fact that someone typed there does. Only the user's own (trusted) events count, so a
 // page script cannot write into the room through its fields.
-import { editableCaret, editableText, isEditingHost, setEditableText } from "./editable.js";
+import { editableText, isEditingHost, setEditableText } from "./editable.js";
 import { looksGenerated } from "./locator.js";
 import * as n from "./natives.js";
 import { mapPosition, rebase } from "../protocol/text-edit.js";
@@ -394,14 +394,12 @@ export function syncFields({ send, describe }) {
     const shown = valueOf(element);
     state.last = text;
     if (text === shown) return;
-    const active = element === deepActive();
     if (isEditingHost(element)) {
-      const place = (position) => mapPosition(shown, text, position);
-      setEditableText(element, text, active && editableCaret(element), place);
+      setEditableText(element, text);
       return announce(element, "text");
     }
     const setter = n.localName(element) === "textarea" ? n.textareaValue : n.inputValue;
-    const caret = active ? caretOf(element) : null;
+    const caret = element === deepActive() ? caretOf(element) : null;
     setter.set(element, text);
     if (caret) restoreCaret(element, caret, shown, text);
     announce(element, "text");

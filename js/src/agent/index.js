@@ -50,7 +50,7 @@ function main(script) {
 
 /** Sets up the agent; returns `attach(port)`, which makes `port` the link to the widget (a
  * later connect replaces an earlier one) and says hello on it. A frame in the page (`nested`)
- * shares its fields only. */
+ * shares its fields and the pointer over it only. */
 function start(runtime, mapUrl, hello, nested) {
   let port = null;
   const send = (message) => port && postToPort(port, message);
@@ -59,13 +59,14 @@ function start(runtime, mapUrl, hello, nested) {
     resolve: (locator) => resolve(locator, document, mapUrl),
   };
   const fields = syncFields({ send, describe: locate.describe });
+  const sendInventory = () => send({ type: "fields", fields: fields.inventory() });
   const onFields = (message) => {
     if (message?.type === "fields") fields.apply(message.fields);
     else if (message?.type === "privacy") {
       const first = !fields.hasRules();
       fields.setRules(message); // before any field is reported, their values included
-      send({ type: "fields", fields: fields.inventory() });
-      if (first) fields.watch(() => send({ type: "fields", fields: fields.inventory() }));
+      sendInventory();
+      if (first) fields.watch(sendInventory);
     }
   };
   // A frame's pointer goes to the page's agent, which places it over the frame's element; its

@@ -7,7 +7,6 @@ at once, so they start together (and while Jupyter does); ``App.wait`` returns o
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -17,14 +16,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..static_site import free_port
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
-
-
-def free_port(host: str) -> int:
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
