@@ -11,7 +11,7 @@ import pytest
 from jupyter_server.utils import url_path_join
 from pycrdt import Doc, Map, create_sync_message, create_update_message
 
-from jupyter_ext.handlers._room import RoomHandler
+from jupyter_ext.handlers._room import RoomHandler, frame
 from jupyter_ext.rooms import KernelPasses
 from jupyter_ext.rooms._hub import KiB, MiB, RoomHub, RoomLimits
 from jupyter_ext.rooms._throttle import Bucket, Throttle
@@ -66,6 +66,48 @@ async def test_peers_that_never_read_are_dropped(mount):
     assert after - before < 64 * MiB
     for client in silent:
         assert await client.closed() == 1013
+
+
+async def test_a_peer_that_never_reads_holds_up_no_one(mount):
+    hub, connect = mount(max_queued_bytes=512 * KiB, **FAST)
+    silent, reader, sender = await connect(handshake=False), await connect(), await connect()
+    room = hub.rooms["r"]
+    mine = sender.doc.client_id
+    for i in range(1000):  # 60 KiB awareness updates, until the silent peer is dropped
+        await sender.say({"pad": "x" * 60_000, "i": i})
+        await reader.pump(lambda i=i: reader.awareness.states.get(mine, {}).get("i") == i, 5.0)
+        if len(room.peers) == 2:
+            break
+    assert len(room.peers) == 2
+    assert await silent.closed() == 1013
+
+
+@pytest.mark.parametrize(
+    ("size", "head"),
+    [
+        (0, b"\x82\x00"),
+        (125, b"\x82\x7d"),
+        (126, b"\x82\x7e\x00\x7e"),
+        (65_535, b"\x82\x7e\xff\xff"),
+        (65_536, b"\x82\x7f" + (65_536).to_bytes(8, "big")),
+    ],
+)
+def test_a_message_is_framed_as_rfc_6455_says(size, head):
+    message = b"m" * size
+    assert frame(message) == head + message
+
+
+@pytest.mark.parametrize("size", [0, 1000, 70_000])  # 7-, 16- and 64-bit frame lengths
+async def test_messages_of_every_frame_length_arrive_whole(mount, size):
+    """The room frames a message itself, once for all its receivers."""
+    _, connect = mount(**FAST)
+    writer, reader = await connect(), await connect()
+    updates: list[bytes] = []
+    writer.doc.observe(lambda event: updates.append(event.update))
+    writer.doc.get("page", type=Map)["text"] = "x" * size
+    await writer.ws.write_message(create_update_message(updates[-1]), binary=True)
+    page = reader.doc.get("page", type=Map)
+    await reader.pump(lambda: page.get("text") == "x" * size)
 
 
 async def test_oversized_messages_close_the_socket(mount):
