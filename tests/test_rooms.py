@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 
 import pytest
@@ -24,6 +25,7 @@ from tornado.websocket import websocket_connect
 
 from jupyter_ext.handlers import PASS_HEADER
 from jupyter_ext.handlers._session import initials_of
+from jupyter_ext.rooms import freeze_start_up
 from jupyter_ext.rooms._frames import LIVE
 from jupyter_ext.rooms._hub import Refused, Room, RoomHub, RoomLimits
 
@@ -432,3 +434,13 @@ def test_a_live_message_has_a_bound():
 )
 def test_initials_are_the_first_letters_of_two_words(name, initials):
     assert initials_of(name) == initials
+
+
+def test_start_up_objects_are_kept_out_of_full_collections():
+    made_at_start_up: list[object] = []  # a container: the collector tracks it
+    try:
+        assert freeze_start_up() == gc.get_freeze_count() > 0
+        assert not any(o is made_at_start_up for o in gc.get_objects())  # walks skip it
+    finally:
+        gc.unfreeze()
+    assert any(o is made_at_start_up for o in gc.get_objects())

@@ -1,6 +1,7 @@
 """Rooms: the hub that keeps each room's shared document and presence, and the checks every
 y-sync and awareness frame from a participant passes first."""
 
+from ._collector import freeze_start_up
 from ._control import Control, NotAllowed, read_control
 from ._hub import Member, Peer, Refused, Room, RoomHub, RoomLimits
 from ._passes import KernelPass, KernelPasses
@@ -21,5 +22,6 @@ __all__ = [
     "RoomStore",
     "StoreFactory",
     "Throttle",
+    "freeze_start_up",
     "read_control",
 ]
