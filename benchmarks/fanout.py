@@ -242,10 +242,10 @@ class Participants:
                     self.on_frame(index, frame, now)
 
     def quiet(self, longest: float) -> None:
-        """Read until nobody has heard anything for half a second."""
+        """Read until nobody has heard anything for a second and a half."""
         deadline = time.perf_counter() + longest
-        while (now := time.perf_counter()) < deadline and now - self.heard < 0.5:
-            self.pump(min(deadline, self.heard + 0.5))
+        while (now := time.perf_counter()) < deadline and now - self.heard < 1.5:
+            self.pump(min(deadline, self.heard + 1.5))
 
     def close(self) -> None:
         self.poll.close()
@@ -328,6 +328,7 @@ class Run:
     cpu: float  # CPU seconds per second of the measured phase
     rss: float  # MiB once everyone is in, at the end
     gc: list[tuple[float, int]]  # pauses (ms, generation) during the measured phase
+    load: float  # the machine's load average (1 min) when the run began
 
 
 def measure(server: Server, followers: int, workload: str, seconds: float, rate: float) -> Run:
@@ -366,7 +367,7 @@ def measure(server: Server, followers: int, workload: str, seconds: float, rate:
         sock.send(
             create_awareness_message(awareness.encode_awareness_update([awareness.client_id]))
         )
-        room.pump(time.perf_counter() + 0.005)
+        room.pump(time.perf_counter() + 0.01)
     room.quiet(60)  # everyone is in and has heard of everyone
     # What is sent when: the presenter's messages, and each follower's presence renewed every
     # RENEW seconds as y-protocols does, the followers spread over that time.
@@ -378,6 +379,7 @@ def measure(server: Server, followers: int, workload: str, seconds: float, rate:
     for counted in counts:
         counted.update(dict.fromkeys(KINDS, 0))
     process = server.stats()
+    load = os.getloadavg()[0]
     gc_mark = time.time()
     cpu = process.cpu_times()
     begin = time.perf_counter()
@@ -407,7 +409,7 @@ def measure(server: Server, followers: int, workload: str, seconds: float, rate:
     wall = len(script.messages) / rate  # CPU while presenting, the drain included
     missing = followers * len(script.messages) - len(latencies)
     time.sleep(1.0)  # the server forgets them before the next run
-    return Run(latencies, list(firsts.values()), missing, used / wall, rss, gc)
+    return Run(latencies, list(firsts.values()), missing, used / wall, rss, gc, load)
 
 
 def arange(start: float, stop: float, step: float) -> list[float]:
@@ -438,6 +440,7 @@ def report(followers: int, runs: dict[str, list[Run]], trace_gc: bool) -> None:
         print(
             f"{name:<34}{followers:>5}  p50 {spread(p50s, 2):<20} p99 {spread(p99s):<20}"
             f"CPU % {spread(cpus, 0):<14} RSS MiB {spread(rsss, 0):<16}"
+            + f" load {spread([r.load for r in done])}"
             + (f" missing {missing}" if missing else "")
         )
         if trace_gc:
@@ -457,30 +460,33 @@ def report(followers: int, runs: dict[str, list[Run]], trace_gc: bool) -> None:
     )
 
 
+def stop(servers: list[Server]) -> None:
+    for server in servers:
+        server.process.terminate()
+    for server in servers:
+        try:
+            server.process.wait(10)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+
+
 def run(args: argparse.Namespace) -> None:
     print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} at the start")
-    with tempfile.TemporaryDirectory() as tmp:
-        servers = [start_server(name, Path(tmp), args.trace_gc) for name in (OURS, THEIRS)]
-        try:
-            for workload in args.workloads:
-                print(f"\n{workload}: {WORKLOADS[workload]}")
-                for followers in args.followers:
-                    runs: dict[str, list[Run]] = {OURS: [], THEIRS: []}
+    for workload in args.workloads:
+        print(f"\n{workload}: {WORKLOADS[workload]}")
+        for followers in args.followers:
+            runs: dict[str, list[Run]] = {OURS: [], THEIRS: []}
+            with tempfile.TemporaryDirectory() as tmp:  # new servers: memory is theirs alone
+                servers = [start_server(name, Path(tmp), args.trace_gc) for name in runs]
+                try:
                     for repeat in range(args.repeat):
-                        order = servers if repeat % 2 == 0 else servers[::-1]
-                        for server in order:
+                        for server in servers if repeat % 2 == 0 else servers[::-1]:
                             runs[server.name].append(
                                 measure(server, followers, workload, args.seconds, args.rate)
                             )
-                    report(followers, runs, args.trace_gc)
-        finally:
-            for server in servers:
-                server.process.terminate()
-            for server in servers:
-                try:
-                    server.process.wait(10)
-                except subprocess.TimeoutExpired:
-                    server.process.kill()
+                finally:
+                    stop(servers)
+            report(followers, runs, args.trace_gc)
     print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} at the end")
 
 
