@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+from dataclasses import replace
 
 import pytest
 from jupyter_server.auth import Authorizer
@@ -25,12 +26,13 @@ from tornado.websocket import websocket_connect
 
 from jupyter_ext.handlers import PASS_HEADER
 from jupyter_ext.handlers._session import initials_of
-from jupyter_ext.rooms import freeze_start_up
-from jupyter_ext.rooms._frames import LIVE
+from jupyter_ext.rooms import _hub, freeze_start_up
+from jupyter_ext.rooms._frames import LIVE, encode_awareness, read_awareness
 from jupyter_ext.rooms._hub import Refused, Room, RoomHub, RoomLimits
 
 from ._room_client import Client, Sink
 from .conftest import kernel_pass
+from .waiting import until
 
 
 class AsyncReader(Authorizer):
@@ -208,6 +210,58 @@ def test_awareness_is_not_echoed_to_its_sender():
     room.receive(alice, message)
     assert alice.sent == [] and len(bob.sent) == 1
     assert _states(bob.sent[0])[cid]["pointer"] == [1, 2]
+
+
+def _ids(message: bytes) -> set[int]:
+    return {e.client_id for e in read_awareness(message, 100)}
+
+
+def _renewal(message: bytes) -> bytes:
+    """The same awareness states again with each clock one higher (y-protocols' renewal)."""
+    entries = [replace(e, clock=e.clock + 1) for e in read_awareness(message, 100)]
+    return create_awareness_message(encode_awareness(entries))
+
+
+async def test_renewals_travel_together_and_never_back_to_their_sender(monkeypatch):
+    monkeypatch.setattr(_hub, "RENEWAL_DELAY", 0.05)
+    room, alice, bob, carol = Room("r"), Sink(), Sink(), Sink()
+    said = {}
+    for peer in (alice, bob, carol):
+        room.join(peer, ALICE)
+        said[peer], _ = _awareness_message()
+        room.receive(peer, said[peer])
+    for peer in (alice, bob, carol):
+        peer.sent.clear()
+    room.receive(alice, _renewal(said[alice]))
+    room.receive(bob, _renewal(said[bob]))
+    assert alice.sent == bob.sent == carol.sent == []  # not yet
+    await until(lambda: carol.sent)
+    assert len(carol.sent) == len(alice.sent) == len(bob.sent) == 1
+    assert _ids(carol.sent[0]) == _ids(said[alice]) | _ids(said[bob])
+    assert _ids(alice.sent[0]) == _ids(said[bob])
+    assert _ids(bob.sent[0]) == _ids(said[alice])
+
+
+async def test_a_change_or_a_leave_cancels_a_waiting_renewal(monkeypatch):
+    monkeypatch.setattr(_hub, "RENEWAL_DELAY", 0.05)
+    room, alice, bob, carol = Room("r"), Sink(), Sink(), Sink()
+    for peer in (alice, bob, carol):
+        room.join(peer, ALICE)
+    said, cid = _awareness_message()
+    room.receive(alice, said)
+    other, _ = _awareness_message()
+    room.receive(bob, other)
+    room.receive(alice, _renewal(said))
+    room.receive(bob, _renewal(other))
+    (entry,) = read_awareness(_renewal(_renewal(said)), 1)
+    moved = replace(entry, state={**entry.state, "pointer": [5, 6]})
+    room.receive(alice, create_awareness_message(encode_awareness([moved])))  # relayed at once
+    assert _states(carol.sent[-1])[cid]["pointer"] == [5, 6]
+    room.leave(bob)  # bob's renewal must not bring him back
+    carol.sent.clear()
+    await asyncio.sleep(0.2)
+    assert carol.sent == []
+    assert cid in room.awareness.states and len(room.awareness.states) == 1
 
 
 def test_the_room_stamps_the_senders_identity_on_awareness():

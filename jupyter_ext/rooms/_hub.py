@@ -5,7 +5,10 @@ anything with ``send(bytes)`` (the room websocket). Every frame is checked by ``
 before pycrdt sees it. Remote awareness updates are relayed once to the other peers and never
 echoed back, with the ``user`` of every state replaced by the sender's authenticated identity.
 Live presence messages (a moving pointer or a scroll, in a few bytes) are relayed as they are,
-for the participants their sender speaks for.
+for the participants their sender speaks for. A renewal (a state sent again unchanged, which
+y-protocols does every 15 s so that others do not time it out after 30) waits up to a second to
+travel with the others' in one message: 200 participants renew 13 times a second, and each
+relayed alone is 199 writes.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from ._store import RoomStore, StoreFactory
 
 KiB, MiB = 1024, 1024 * 1024
 EMPTY_UPDATE = b"\x00\x00"
+RENEWAL_DELAY = 1.0  # seconds a renewal may wait for others (receivers time a state out at 30)
 SYNC_STEP2 = bytes([YMessageType.SYNC, YSyncMessageType.SYNC_STEP2])
 
 
@@ -101,6 +105,8 @@ class Room:
         self._awareness_bytes = 0  # the sum of _state_bytes, kept as states change
         self._doc_bytes = len(self.doc.get_update())  # an upper bound, measured when crossed
         self._sender: Peer | None = None
+        self._renewals: dict[int, tuple[Peer, AwarenessState]] = {}  # client id -> waiting
+        self._renewing: asyncio.TimerHandle | None = None
         self.guard = Guard(self.doc)  # the room's mode and roles, enforced
         self.doc.observe(self._on_update)
 
@@ -131,6 +137,7 @@ class Room:
         for cid in member.client_ids:
             del self.owners[cid]
             self._set_state_bytes(cid, 0)
+            self._renewals.pop(cid, None)
         gone = [cid for cid in member.client_ids if cid in self.awareness.states]
         if gone:
             self.awareness.remove_awareness_states(gone, origin=peer)
@@ -189,12 +196,47 @@ class Room:
             for e in entries
         ]
         self._check_awareness_budget(stamped)
+        states = self.awareness.states
+        renewal = all(e.state is not None and states.get(e.client_id) == e.state for e in stamped)
         update = encode_awareness(stamped)
         self.awareness.apply_awareness_update(update, origin=peer)
         for e in stamped:
-            state = self.awareness.states.get(e.client_id)
+            state = states.get(e.client_id)
             self._set_state_bytes(e.client_id, 0 if state is None else _json_size(state))
+            self._renewals.pop(e.client_id, None)  # this update supersedes a waiting renewal
+        if renewal and self._renew_later(peer, stamped):
+            return
         self._broadcast(create_awareness_message(update), exclude=peer)
+
+    def _renew_later(self, peer: Peer, entries: list[AwarenessState]) -> bool:
+        """Keep renewals to send with others within ``RENEWAL_DELAY``; False without an event
+        loop to send them from (they go at once)."""
+        if self._renewing is None:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                return False
+            self._renewing = loop.call_later(RENEWAL_DELAY, self._send_renewals)
+        for e in entries:
+            self._renewals[e.client_id] = (peer, e)
+        return True
+
+    def _send_renewals(self) -> None:
+        """Send the waiting renewals in one message, to each peer those of the others."""
+        self._renewing = None
+        waiting, self._renewals = self._renewals, {}
+        if not waiting:  # all superseded or gone
+            return
+        everyone = [e for _, e in waiting.values()]
+        together = create_awareness_message(encode_awareness(everyone))
+        senders = {sender for sender, _ in waiting.values()}
+        for peer in list(self.peers):
+            if peer not in senders:
+                peer.send(together)
+                continue
+            others = [e for sender, e in waiting.values() if sender is not peer]
+            if others:
+                peer.send(create_awareness_message(encode_awareness(others)))
 
     def _receive_live(self, peer: Peer, member: Member, message: bytes) -> None:
         if len(message) > self.limits.max_live_message:
