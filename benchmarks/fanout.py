@@ -3,27 +3,35 @@ every follower, and what the server spends on it, beside jupyter-collaboration's
 the same run.
 
     python benchmarks/fanout.py [--followers 10 50 200] [--seconds 10] [--repeat 3]
+                                [--workloads presenting document] [--trace-gc]
 
 Needs ``pip install -r benchmarks/requirements.txt`` (jupyter-collaboration, psutil), best in a
 virtual environment of its own (``python -m venv --system-site-packages``): installed beside
 JupyterLab, jupyter-collaboration turns real-time collaboration on for every notebook.
 
-Both rooms run in a Jupyter server spawned here with the same interpreter and the same other
-extensions, one server at a time under load. Every participant is a websocket client on loopback
-(``TCP_NODELAY``, as browsers set it) that joins as a front-end does: y-sync step 1 and an
-awareness state. The presenter sends ``--rate`` messages a second, in cycles of ten as the widget
-sends them while presenting: eight live moves of its pointer or scroll (``docs/protocol.md``,
-"Live presence"), one awareness update (its presence once the pointer rests) and one document
-update (a settled scroll, as ``schema.setScroll`` writes it). jupyter-collaboration's room has
-no live messages: there, a move is an awareness update carrying the pointer, as a y-protocols
-client sends it. Its room is a ``TransientRoom`` (``/api/collaboration/room/<name>``: no file
+For each N, both rooms run in new Jupyter servers spawned with the same interpreter and the same
+other extensions, measured one at a time, in alternating order. Every participant is a websocket
+client on loopback (``TCP_NODELAY``, as browsers set it), all read in one epoll loop (a few
+microseconds a frame: what is measured is the server); each joins as a front-end does (y-sync
+step 1 and an awareness state, 10 ms apart) and renews its awareness every 15 s as y-protocols
+does. Workloads, ``--rate`` messages a second from the presenter:
+
+- ``presenting`` (the default): in cycles of ten as the widget sends them while presenting,
+  eight live moves of its pointer or scroll (``docs/protocol.md``, "Live presence"), one
+  awareness update (its presence once the pointer rests) and one document update (a settled
+  scroll, as ``schema.setScroll`` writes it). jupyter-collaboration's room has no live
+  messages: there, a move is an awareness update carrying the pointer, as a y-protocols client
+  sends it.
+- ``document``: document updates only, the same bytes to both rooms.
+
+jupyter-collaboration's room is a ``TransientRoom`` (``/api/collaboration/room/<name>``: no file
 behind it, nothing saved), the cheapest it has.
 
-Prints, for each N, the medians over ``--repeat`` runs of each room's delivery latency p50/p99
-(from the presenter's write to each follower's read, all followers together), the server
-process's CPU (seconds of CPU per second) and resident memory once everyone is in, with the
-range over the runs and the ratio of ours to jupyter-collaboration's. ``--trace-gc`` also
-reports the servers' garbage-collector pauses during the measured phase.
+Prints, for each N, the median and range over ``--repeat`` runs of each room's delivery latency
+p50/p99 (from the presenter's write to each follower's read, all followers together), the server
+process's CPU (per cent of a core while the presenter sends) and resident memory with everyone
+in, the machine's load average, and the ratios of ours to jupyter-collaboration's.
+``--trace-gc`` also reports the servers' garbage-collector pauses during each run.
 """
 
 from __future__ import annotations
@@ -496,6 +504,6 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=10.0, help="of updates in each run")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each room for each N")
     parser.add_argument("--rate", type=float, default=20.0, help="presenter messages a second")
-    parser.add_argument("--workloads", nargs="+", choices=WORKLOADS, default=list(WORKLOADS))
+    parser.add_argument("--workloads", nargs="+", choices=WORKLOADS, default=["presenting"])
     parser.add_argument("--trace-gc", action="store_true", help="report GC pauses")
     run(parser.parse_args())
