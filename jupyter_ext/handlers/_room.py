@@ -30,6 +30,7 @@ NOT_ALLOWED = 4403  # an update the sender's role does not allow (docs/protocol.
 PASS_HEADER = "X-Cobrowse-Pass"
 SYNC_STEP1 = bytes([YMessageType.SYNC, YSyncMessageType.SYNC_STEP1])
 BINARY = 0x82  # a whole (FIN) binary frame
+WRITE_COST = 256  # bytes a pending write holds besides its data (tornado's future, our entry)
 
 
 @lru_cache(maxsize=1)  # a broadcast hands the same message to every peer: framed once for all
@@ -81,7 +82,8 @@ class RoomHandler(WebSocketMixin, WebSocketHandler, JupyterHandler):
 
     @property
     def queued(self) -> int:
-        """Bytes sent to this peer that its socket has not taken yet."""
+        """Bytes sent to this peer that its socket has not taken yet, with what each of those
+        writes holds besides."""
         writes = self._writes
         while writes and writes[0][0].done():
             self._queued -= writes.popleft()[1]
@@ -171,7 +173,8 @@ class RoomHandler(WebSocketMixin, WebSocketHandler, JupyterHandler):
         if stream is None:
             return
         data = frame(message)
-        if self.queued + len(data) > self.limits.max_queued_bytes:
+        cost = len(data) + WRITE_COST  # so that many tiny writes are bounded too
+        if self.queued + cost > self.limits.max_queued_bytes:
             self.log.warning("cobrowse: dropping a peer too far behind in room %s", self.room_name)
             self.drop(TRY_AGAIN_LATER, "too far behind")
             return
@@ -181,8 +184,8 @@ class RoomHandler(WebSocketMixin, WebSocketHandler, JupyterHandler):
             self.leave()
             return
         if not written.done():
-            self._queued += len(data)
-            self._writes.append((written, len(data)))
+            self._queued += cost
+            self._writes.append((written, cost))
 
 
 class KernelRoomHandler(RoomHandler):
