@@ -456,8 +456,9 @@ def report(followers: int, runs: dict[str, list[Run]], trace_gc: bool) -> None:
                 long = [p for p, _ in run.gc if p >= 5]
                 full = [p for p, g in run.gc if g == 2]
                 print(
-                    f"{'':<6}run {number + 1}: p99 {percentile(run.latencies, 0.99):.1f} ms at a "
-                    f"load of {run.load:.1f}; {len(run.gc)} collections, "
+                    f"{'':<6}run {number + 1}: p99 {percentile(run.latencies, 0.99):.1f} ms "
+                    f"(first follower {percentile(run.firsts, 0.99):.1f}) at a load of "
+                    f"{run.load:.1f}; {len(run.gc)} collections, "
                     f"{sum(p for p, _ in run.gc):.0f} ms in all, {len(long)} of 5 ms or more, "
                     f"{len(full)} full (max {max(full, default=0):.1f} ms), "
                     f"longest {max((p for p, _ in run.gc), default=0):.1f} ms"
