@@ -15,6 +15,11 @@ DEMO_URL = f"https://{DEMO_HOST}/"
 # kernels (a view's pass lets the kernel's replica join its room there).
 KERNEL_ROOMS = "COBROWSE_KERNEL_ROOMS"
 
+# Where the JupyterHub co-browsing service is, for browsers and for kernels (c.CoBrowse.service_url
+# and service_kernel_url): set by the hub for single-user servers.
+SERVICE_URL = "COBROWSE_SERVICE_URL"
+SERVICE_KERNEL_URL = "COBROWSE_SERVICE_KERNEL_URL"
+
 # Notes, strokes and highlights in one room, and a note's text (js/src/protocol/limits.js).
 MAX_NOTES = 200
 MAX_NOTE_TEXT = 500

@@ -49,14 +49,15 @@ def read_control(doc: Doc[Any]) -> Control:
     return Control(**{key: value or "" for key, value in fields.items()})
 
 
-def allowed_change(user: str, before: Control, after: Control) -> bool:
-    """Whether ``user`` may change the room's control from ``before`` to ``after``."""
+def allowed_change(user: str, before: Control, after: Control, lead: bool = True) -> bool:
+    """Whether ``user`` may change the room's control from ``before`` to ``after`` (a user who
+    may not ``lead`` never starts presenting, but may be handed the lead and hand it back)."""
     if after == before:
         return True
     if after.mode not in ("free", "presenter"):
         return False
-    if not before.presenting:  # anyone may start presenting, as themselves
-        return after == Control("presenter", user, user)
+    if not before.presenting:  # anyone who may lead may start presenting, as themselves
+        return lead and after == Control("presenter", user, user)
     if user == before.owner:  # the owner hands the lead to anyone, takes it back, ends it
         return after.owner == user or after.mode == "free"
     if user == before.presenter:  # a presenter given the lead hands it back
@@ -102,9 +103,10 @@ class Guard:
     def _touch_control(self) -> None:
         self._control_touched = True
 
-    def check(self, user: str, update: bytes) -> None:
-        """Raise NotAllowed if ``user`` may not make ``update`` in the room as it is now; else
-        the shadow has taken it (the caller applies it to the room)."""
+    def check(self, user: str, update: bytes, lead: bool = True) -> None:
+        """Raise NotAllowed if ``user`` (who may start presenting when ``lead``) may not make
+        ``update`` in the room as it is now; else the shadow has taken it (the caller applies
+        it to the room)."""
         before = self._control
         self._touched.clear()
         self._requests.clear()
@@ -119,14 +121,16 @@ class Guard:
         # Only a change in the control map (an observed event, directly or by deletion) changes
         # what read_control gives: a keystroke reads nothing.
         after = read_control(self._shadow) if self._control_touched else before
-        reason = _waiting(update, self._shadow) or self._refusal(user, before, after)
+        reason = _waiting(update, self._shadow) or self._refusal(user, before, after, lead)
         if reason is not None:
             self._rebuild()  # the shadow took what the room will not: start it again
             raise NotAllowed(reason)
         self._control = after
 
-    def _refusal(self, user: str, before: Control, after: Control) -> str | None:
-        if not allowed_change(user, before, after):
+    def _refusal(self, user: str, before: Control, after: Control, lead: bool) -> str | None:
+        if not allowed_change(user, before, after, lead):
+            if not before.presenting and not lead:
+                return "only a presenter may start presenting"
             return "only the presenter's owner may change who leads"
         leads = user in (before.presenter, before.owner) and before.presenting
         if before.presenting and self._touched and user != before.presenter:
