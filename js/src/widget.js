@@ -436,11 +436,13 @@ function start({ model, el }, onRefused) {
     if (!writes) {
       status = "";
     } else if (!state.presenting) {
-      actions.push(
-        act("Present", "Lead: everyone follows your page and scrolling", () =>
-          control.present(doc, me()),
-        ),
-      );
+      // only a presenter may start presenting where the server says so (the hub's groups)
+      if (session?.lead !== false)
+        actions.push(
+          act("Present", "Lead: everyone follows your page and scrolling", () =>
+            control.present(doc, me()),
+          ),
+        );
     } else if (role.lead || role.own) {
       status = role.lead ? "You are presenting" : `${nameOf(state.presenter)} has the lead`;
       if (role.own && !role.lead)
@@ -652,7 +654,7 @@ function start({ model, el }, onRefused) {
       kernel.start();
       useSession(s, { reload: false });
       awareness.setLocalState({ user: s.user, url: "", pointer: null, viewport: myViewport });
-      room = new RoomConnection(server, model.get("room"), doc, awareness, {
+      room = new RoomConnection(s.server ?? server, model.get("room"), doc, awareness, {
         onSynced: () => {
           navigation.roomSynced({ ownRoom: model.get("own_room") });
           sendPrivacy(); // this notebook's rules into the room, once it has the room's
