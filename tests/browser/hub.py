@@ -8,8 +8,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,7 +17,7 @@ from urllib.parse import quote
 from playwright.sync_api import Page
 
 from ..sites.static_site import free_port
-from .lab import PAGE_CONFIG, USER_SETTINGS, wait_for_notebook
+from .lab import PAGE_CONFIG, USER_SETTINGS, _wait_until_up, wait_for_notebook
 
 CONFIG = Path(__file__).resolve().parents[1] / "hub" / "jupyterhub_config.py"
 
@@ -97,7 +95,8 @@ def running_hub(tmp: Path) -> Iterator[Hub]:
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(f"{url}/hub/health", process, log)
-        _wait_until_up(f"http://127.0.0.1:{service_port}/services/cobrowse/", process, log, 404)
+        # the service's sign-in page: it sends a browser without its cookie to the hub's login
+        _wait_until_up(f"{url}/services/cobrowse/cobrowse/login", process, log)
         yield Hub(url, homes, log, service_port)
     finally:
         process.terminate()  # the hub stops its servers, its service and its proxy
@@ -105,21 +104,3 @@ def running_hub(tmp: Path) -> Iterator[Hub]:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
-
-
-def _wait_until_up(url: str, process: subprocess.Popen, log: Path, status: int = 200) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"JupyterHub exited:\n{log.read_text()[-4000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == status:
-                    return
-        except urllib.error.HTTPError as error:
-            if error.code == status:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer:\n{log.read_text()[-4000:]}")
