@@ -249,14 +249,11 @@ class CoBrowse(ExtensionApp):
 
     @default("service_url")
     def _default_service_url(self) -> str:
-        return os.environ.get(SERVICE_URL, "")
+        return _service_address(os.environ.get(SERVICE_URL, ""))
 
     @validate("service_url", "service_kernel_url")
     def _check_service_url(self, proposal: dict[str, Any]) -> str:
-        url: str = proposal["value"].strip()
-        if url and not url.startswith(("/", "http://", "https://")):
-            raise TraitError(f"{url!r} is neither a path nor an http(s) URL")
-        return url if not url or url.endswith("/") else url + "/"
+        return _service_address(proposal["value"])
 
     service_kernel_url = Unicode(
         help="""Where this server's kernels reach the JupyterHub co-browsing service, for their
@@ -268,7 +265,7 @@ class CoBrowse(ExtensionApp):
 
     @default("service_kernel_url")
     def _default_service_kernel_url(self) -> str:
-        return os.environ.get(SERVICE_KERNEL_URL, "")
+        return _service_address(os.environ.get(SERVICE_KERNEL_URL, ""))
 
     presenter_groups = List(
         Unicode(),
@@ -460,3 +457,12 @@ class CoBrowse(ExtensionApp):
         await self.upstream.close()
         await self.rooms.close()
         self.rewriters.shutdown(wait=False, cancel_futures=True)
+
+
+def _service_address(url: str) -> str:
+    """The hub service's address as a setting gives it, ending in "/" (a path or an http(s)
+    URL; anything else is an error)."""
+    url = url.strip()
+    if url and not url.startswith(("/", "http://", "https://")):
+        raise TraitError(f"{url!r} is neither a path nor an http(s) URL")
+    return url if not url or url.endswith("/") else url + "/"

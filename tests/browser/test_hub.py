@@ -74,6 +74,12 @@ def test_a_class_on_jupyterhub_follows_the_teacher(classroom) -> None:
     poll(lambda: "'presenter'" not in _roles(ann), ann, 15_000)  # refused: taken back
     assert "'presenter'" not in _roles(teacher)
 
+    # The service's session needs its XSRF token besides the cookie (a page of the hub's
+    # origin cannot take one without reading the service's sign-in page).
+    forged = """() => fetch('/services/cobrowse/cobrowse/api/session', {method: 'POST',
+        credentials: 'same-origin', body: JSON.stringify({room: 'web-101'})}).then(r => r.status)"""
+    assert ann.evaluate(forged) == 403
+
     # The teacher's cells lead: presenting, a step on a page with an outline.
     kernel_eval(teacher, "cb.follow_me()")
     kernel_eval(
