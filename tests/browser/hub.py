@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
@@ -30,6 +32,26 @@ class Hub:
     homes: Path
     log: Path
     service_port: int
+    process: subprocess.Popen = field(repr=False)
+
+    def stop_service(self) -> None:
+        """Stop the co-browsing service as the hub would (SIGTERM), by its process id; the hub
+        starts it again when it next polls it (every 30 s)."""
+        service = next(
+            int(pid)
+            for pid in os.listdir("/proc")
+            if pid.isdigit() and _is_service_of(int(pid), self.process.pid)
+        )
+        os.kill(service, signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        while _is_service_of(service, self.process.pid):
+            assert time.monotonic() < deadline, "the service did not stop"
+            time.sleep(0.1)
+
+    @property
+    def room_store(self) -> Path:
+        """The service's SQLite room store (its data directory is the test's)."""
+        return self.log.parent / "hub" / "cobrowse" / "cobrowse" / "service-rooms.db"
 
     def home(self, user: str) -> Path:
         """``user``'s home (their server's root), with the test's JupyterLab settings."""
@@ -57,6 +79,17 @@ class Hub:
         page.wait_for_url("**/lab/tree/**", timeout=90_000)
         page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell", timeout=60_000)
         wait_for_notebook(page)
+
+
+def _is_service_of(pid: int, hub: int) -> bool:
+    """Whether process ``pid`` is the running co-browsing service that the hub ``hub`` started."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    state, parent = stat.rsplit(")", 1)[1].split()[:2]  # after the command's name
+    return int(parent) == hub and state != "Z" and b"jupyter_ext.hub" in command
 
 
 def _spawn_then(user: str, path: str) -> str:
@@ -97,7 +130,7 @@ def running_hub(tmp: Path) -> Iterator[Hub]:
         _wait_until_up(f"{url}/hub/health", process, log)
         # the service's sign-in page: it sends a browser without its cookie to the hub's login
         _wait_until_up(f"{url}/services/cobrowse/cobrowse/login", process, log)
-        yield Hub(url, homes, log, service_port)
+        yield Hub(url, homes, log, service_port, process)
     finally:
         process.terminate()  # the hub stops its servers, its service and its proxy
         try:

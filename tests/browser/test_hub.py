@@ -7,10 +7,15 @@ answer from Python."""
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page
+from pycrdt import Doc
+
+from cobrowse_widget import _schema
 
 from ..waiting import poll
 from .hub import Hub, running_hub
@@ -47,6 +52,16 @@ def classroom(
         yield hub, pages
         for context in contexts.values():
             context.close()
+
+
+def _stored_room(db: Path, room: str) -> Doc:
+    """The room's document as the service's store holds it."""
+    doc: Doc = Doc()
+    with sqlite3.connect(db) as conn:
+        query = "SELECT yupdate FROM yupdates WHERE path = ? ORDER BY timestamp"
+        for (update,) in conn.execute(query, (room,)):
+            doc.apply_update(update)
+    return doc
 
 
 def _step(page: Page) -> str:
@@ -114,3 +129,24 @@ def test_a_class_on_jupyterhub_follows_the_teacher(classroom) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for user, page in pages.items():
         page.locator(".cobrowse").first.screenshot(path=str(ARTIFACTS / f"hub-{user}.png"))
+
+
+def test_the_class_carries_on_after_the_service_restarts(classroom) -> None:
+    """The service stops (its rooms written to SQLite) and the hub starts it again: every
+    widget reconnects with the cookie it had (the service keeps its cookie secret), the room
+    comes back from the store, and the teacher leads on."""
+    hub, pages = classroom
+    teacher, ann, ben = (pages[user] for user in USERS)
+    hub.stop_service()
+    kept = _stored_room(hub.room_store, "web-101")  # written as the service stopped
+    assert _schema.presenter(kept) == "teacher" and _schema.current_url(kept).endswith("form.html")
+    kernel_eval(teacher, "cb.goto(DEMO_URL)")  # to the room when it is back (held until then)
+    for student in (ann, ben):
+        poll(
+            lambda student=student: proxied_frame(student, f"{DEMO}/", exact=True), student, 70_000
+        )
+        assert "2. Your turn" in _step(student)  # restored, with the teacher still presenting
+    kernel_eval(teacher, 'cb.step("3. Thanks", "That was the lesson.")')
+    for student in (ann, ben):
+        poll(lambda student=student: "3. Thanks" in _step(student), student, 20_000)
+    poll(lambda: "('teacher', 'presenter')" in _roles(ann), ann, 20_000)
