@@ -4,6 +4,9 @@ service restarts (stopped as JupyterHub stops it)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +20,8 @@ from jupyter_ext.hub._app import Listening
 
 from .._room_client import Sink
 from ..test_room_store import ALICE, update_of
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _service(tmp_path: Path, *argv: str) -> CoBrowseService:
@@ -63,3 +68,18 @@ async def test_a_room_outlives_a_restart_of_the_service(tmp_path: Path) -> None:
         assert current_url(restored.doc) == "https://example.org/lesson"
     finally:
         await again.stop_services()
+
+
+def test_the_command_says_its_settings_and_needs_a_hub(tmp_path: Path) -> None:
+    """``cobrowse-service`` (pyproject's script) is ``python -m jupyter_ext.hub``: its help lists
+    the extension's settings; started outside JupyterHub it says so and stops."""
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert '[project.scripts]\ncobrowse-service = "jupyter_ext.hub:main"' in pyproject
+    command = [sys.executable, "-m", "jupyter_ext.hub"]
+    shown = subprocess.run([*command, "--help-all"], capture_output=True, text=True, check=True)
+    assert "--CoBrowse.presenter_groups" in shown.stdout
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTERHUB_")}
+    env["JUPYTER_DATA_DIR"] = str(tmp_path)
+    alone = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+    assert alone.returncode == 2
+    assert "JUPYTERHUB_API_TOKEN is not set: run cobrowse-service from JupyterHub" in alone.stderr
