@@ -56,7 +56,7 @@ def test_observers_hear_navigations_and_field_changes_from_the_room_and_from_pyt
     ]
     assert "ZeroDivisionError" in capsys.readouterr().err
     with pytest.raises(ValueError, match="events are"):
-        cb.on("click", print)
+        cb.on("hover", print)
 
 
 def test_wait_for_returns_once_the_room_gets_there_and_times_out_saying_where_it_is() -> None:

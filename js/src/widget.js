@@ -14,6 +14,7 @@ import * as privacy from "./privacy.js";
 import { KernelLink } from "./kernel.js";
 import * as live from "./live.js";
 import { Navigation } from "./navigation.js";
+import { PageActions } from "./page-actions.js";
 import { MAX_NOTES, RATES } from "./protocol/limits.js";
 import { coalesced, tokenBucket } from "./protocol/rate.js";
 import { RoomConnection } from "./room.js";
@@ -213,6 +214,7 @@ function start({ model, el }, onRefused) {
       view.frame.src = `${session.prefix}${kept}${proxiedPath(url)}`;
     },
     showing: ({ url }) => {
+      pageActions.shows(url);
       myPointer = myScroll = null;
       present({ url, focus: null, selection: null });
       showPeople(); // who is on another page now
@@ -304,6 +306,7 @@ function start({ model, el }, onRefused) {
   const agent = new AgentLink(view.frame, {
     load: () => {
       frameLinks.reset();
+      pageActions.left();
       navigation.frameLoaded();
     },
     hello: (message) => {
@@ -320,6 +323,7 @@ function start({ model, el }, onRefused) {
     fields: onFieldList,
     field: onFieldEdit,
     navigated: (message) => navigation.navigated(message),
+    done: (message) => pageActions.done(message),
     leaving: () => frameLinks.reset(),
     scroll: ({ anchor }) => {
       if (navigation.writer) shareScroll.call({ url: navigation.shownUrl, anchor });
@@ -353,6 +357,13 @@ function start({ model, el }, onRefused) {
       myPointer = pointer;
       present({ click: clicks });
     },
+  });
+
+  // Python's fill and click act in one view's page, as this user (the kernel picks the view);
+  // finding an element is anyone's.
+  const pageActions = new PageActions(model, doc.clientID, {
+    agent,
+    mayAct: (action) => action === "find" || navigation.writer,
   });
 
   const { scroll } = schema.roots(doc);
@@ -677,6 +688,7 @@ function start({ model, el }, onRefused) {
   return () => {
     disposed = true;
     room?.destroy();
+    pageActions.destroy();
     agent.destroy();
     frameLinks.destroy();
     shareScroll.cancel();

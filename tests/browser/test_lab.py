@@ -715,6 +715,36 @@ def test_fields_in_a_frame_of_the_page_are_shared(users: tuple[Page, Page]) -> N
         _demo_frame(page, "tour.html")
 
 
+def test_python_fills_and_clicks_in_its_own_page_and_everyone_sees_it(
+    users: tuple[Page, Page],
+) -> None:
+    """``cb.fill`` and ``cb.click`` act in one page of the caller's widget, as its user: the
+    room shares the edit and follows the link; ``wait_for(selector=)`` asks a page, and
+    ``on("click")`` hears another user's click."""
+    page1, page2 = users
+    kernel_eval(page1, 'cb.goto(DEMO_URL + "form.html")')
+    form2 = _demo_frame(page2, "form.html")
+    poll(lambda: "'#name': ''" in kernel_eval(page1, "cb.fields"), page1, 20_000)
+    filled = "await cb.fill('#name', 'Ada'); await cb.fill('#newsletter', True)"
+    filled += "; await cb.fill('#language', 'python'); cb.fields['#name']"
+    assert kernel_eval(page1, filled) == "'Ada'"
+    shown = "() => ['#name', '#newsletter', '#language'].map((s) => document.querySelector(s))"
+    shown += ".map((field) => String(field.type === 'checkbox' ? field.checked : field.value))"
+    poll(lambda: form2.evaluate(shown) == ["Ada", "true", "python"], page2, 10_000)
+    missing = kernel_eval(page1, "await cb.click('#nothing', timeout=5)")
+    assert missing == f"ERROR: no element matches #nothing on https://{DEMO}/form.html", missing
+    assert kernel_eval(page1, "await cb.wait_for(selector='#signup', timeout=5)") is None
+    heard = "heard = []; cb.on('click', lambda who, element: heard.append(element['id']))"
+    kernel_eval(page1, heard)
+    form2.click("#title")  # user 2's own click, heard by user 1's kernel
+    poll(lambda: kernel_eval(page1, "heard") == "['title']", page1, 10_000)
+    # A link clicked from Python takes the room there: both pages show the tour.
+    kernel_eval(page1, "await cb.click('nav a[href=\"tour.html\"]')")
+    for page in users:
+        _demo_frame(page, "tour.html")
+    assert kernel_eval(page1, "cb.url") == repr(f"https://{DEMO}/tour.html")
+
+
 def _back_to_the_tour(users: tuple[Page, Page]) -> None:
     """Back from the form to the tour, where the tests after expect the room."""
     assert kernel_eval(users[0], "cb.back()") == "True"
