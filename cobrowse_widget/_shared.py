@@ -24,3 +24,4 @@ MAX_STEP_TITLE = 200  # characters of a tutorial step's title (cb.step), and of 
 MAX_STEP_TEXT = 2000
 MAX_FIELD_TEXT = 32768  # characters of a text field's value (cb.fill)
 MAX_CHOICES = 256  # values of a multiple select
+ANSWER_BUDGET = 8 * 1024  # characters of one participant's own fields in practice mode

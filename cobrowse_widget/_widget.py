@@ -256,9 +256,33 @@ class CoBrowser(anywidget.AnyWidget):
         """The shared form fields of the room's page, by field key (``#id``, ``input name 0``,
         ``radio name``...): text, a checkbox's state, a chosen value or values; None for a
         private field someone typed in (its value never leaves their page); ``{"open": bool}``
-        for a ``<details>``, ``{"paused", "time", "rate"}`` for a video or audio element."""
+        for a ``<details>``, ``{"paused", "time", "rate"}`` for a video or audio element. In
+        practice mode, your own (``fields_by_participant`` has everyone's)."""
         with self._replica.locked() as doc:
-            return _schema.page_fields(doc, _schema.current_url(doc))
+            practising = _schema.field_mode(doc) == "individual"
+            owner = self._user if practising else None
+            return _schema.page_fields(doc, _schema.current_url(doc), owner)
+
+    @property
+    def mode(self) -> _schema.FieldMode:
+        """``"shared"``: everyone fills in one form (the default). ``"individual"``: practice
+        mode, where each participant's form fields are their own, and so are their cookies and
+        form results, while the page and scrolling stay shared; ``fields_by_participant``
+        reads everyone's answers. Set it to switch (while presenting, only the presenter can)."""
+        with self._replica.locked() as doc:
+            return _schema.field_mode(doc)
+
+    @mode.setter
+    def mode(self, value: _schema.FieldMode) -> None:
+        _schema.set_field_mode(Doc(), value)  # checked now, though it may be written later
+        self._write(lambda doc: _schema.set_field_mode(doc, value))
+
+    @property
+    def fields_by_participant(self) -> Answers:
+        """Everyone's own form fields on the room's page, made in practice mode, by username
+        then field key (as ``fields``); ``.to_dataframe()`` makes it a pandas DataFrame."""
+        with self._replica.locked() as doc:
+            return Answers(_schema.answers(doc, _schema.current_url(doc)))
 
     def follow_me(self) -> None:
         """Lead the room: start presenting (everyone else follows your page and scrolling), or,
@@ -535,6 +559,20 @@ class CoBrowser(anywidget.AnyWidget):
             for _, write in held:
                 write(doc)
             self._make_held()
+
+
+class Answers(dict[str, dict[str, _schema.FieldValue]]):
+    """Each participant's own form fields (practice mode): username -> field key -> value."""
+
+    def to_dataframe(self) -> Any:
+        """A pandas DataFrame: a row per participant (by username), a column per field key."""
+        try:
+            import pandas
+        except ImportError as exc:
+            raise ImportError("to_dataframe needs pandas: pip install pandas") from exc
+        frame = pandas.DataFrame.from_dict(self, orient="index")
+        frame.index.name = "username"
+        return frame
 
 
 def _warn_server(reason: str, cell: dict[str, Any] | None) -> None:

@@ -29,13 +29,14 @@ export const NO_EXTENSION =
 /** Ask the server for the room's proxy session: `{prefix, user, write, sandbox, kernelPass}`; `write` is false
  * for a participant who may only watch (servers that do not say are older ones: everyone
  * writes); `sandbox` holds the flags of the widget's frame, the server's (proxied answers carry
- * the same as a CSP header), never with allow-same-origin. */
-export async function openSession(server, room) {
+ * the same as a CSP header), never with allow-same-origin. `own`: the user's own session of the
+ * room (practice mode: their own cookies and form results). */
+export async function openSession(server, room, { own = false } = {}) {
   const response = await fetch(new URL("cobrowse/api/session", server.baseUrl), {
     method: "POST",
     credentials: "same-origin",
     headers: { "Content-Type": "application/json", ...authHeaders(server) },
-    body: JSON.stringify({ room }),
+    body: JSON.stringify(own ? { room, own } : { room }),
   });
   if (response.status === 404) throw new Error(NO_EXTENSION);
   if (!response.ok) {

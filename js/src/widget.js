@@ -277,24 +277,46 @@ function start({ model, el }, onRefused) {
   };
   const privacyMap = privacy.privacyOf(doc);
   privacyMap.observe(sendPrivacy);
+  // In practice mode the fields this view shows and writes are its user's own (fields.js).
+  let owner = null;
+  const entryOf = (key) =>
+    fields.readEntry(fields.fieldsOf(doc, owner).get(fields.entryKey(shownPage(), key, owner)));
   const onFieldList = ({ fields: inventory }) => {
-    if (writes) fields.prepare(doc, shownPage(), inventory, fromAgent);
-    sendFields(fields.pageFields(doc, shownPage()));
+    if (writes) fields.prepare(doc, shownPage(), inventory, fromAgent, owner);
+    sendFields(fields.pageFields(doc, shownPage(), owner));
   };
   const onFieldEdit = (edit) => {
     if (!fieldBudget.take(performance.now())) return;
-    const page = shownPage();
-    if (writes) fields.applyEdit(doc, page, edit, fromAgent);
+    if (writes) fields.applyEdit(doc, shownPage(), edit, fromAgent, owner);
     if (edit.kind === "text") acks.set(edit.key, edit.seq);
-    const entry = fields.readEntry(fields.fieldsOf(doc).get(fields.entryKey(page, edit.key)));
+    const entry = entryOf(edit.key);
     if (edit.kind === "text" || !navigation.writer)
       sendFields(entry ? [{ key: edit.key, ...entry }] : []);
   };
-  const stopFields = fields.observeFields(doc, fromAgent, (page, key) => {
-    if (page !== fields.pageId(shownPage())) return;
-    const entry = fields.readEntry(fields.fieldsOf(doc).get(fields.entryKey(shownPage(), key)));
-    if (entry) sendFields([{ key, ...entry }]);
-  });
+  const observeFields = () =>
+    fields.observeFields(
+      doc,
+      fromAgent,
+      (page, key) => {
+        if (page !== fields.pageId(shownPage())) return;
+        const entry = entryOf(key);
+        if (entry) sendFields([{ key, ...entry }]);
+      },
+      owner,
+    );
+  let stopFields = observeFields();
+  // The room starts or stops practising: this view's fields, cookies and form results become
+  // its user's own (a session of their own) or the room's again; the page loads anew with them.
+  const onMode = () => {
+    const wanted = session && schema.practising(doc) ? me() || null : null;
+    if (wanted === owner) return;
+    owner = wanted;
+    stopFields();
+    stopFields = observeFields();
+    renewSession({ reload: true });
+  };
+  const modeMap = schema.modeOf(doc);
+  modeMap.observe(onMode);
 
   // The page's frames share their fields as the page's (frame-links.js).
   const frameLinks = new FrameLinks(view.frame, {
@@ -639,7 +661,7 @@ function start({ model, el }, onRefused) {
   // new prefix when it changed.
   const renewSession = async ({ reload }) => {
     try {
-      const s = await openSession(server, model.get("room"));
+      const s = await openSession(server, model.get("room"), { own: owner !== null });
       if (!disposed) useSession(s, { reload });
     } catch (err) {
       if (!disposed) view.setError(`Could not renew the co-browsing session: ${err.message}`);
@@ -665,6 +687,7 @@ function start({ model, el }, onRefused) {
       awareness.setLocalState({ user: s.user, url: "", pointer: null, viewport: myViewport });
       room = new RoomConnection(server, model.get("room"), doc, awareness, {
         onSynced: () => {
+          onMode(); // a room that practises: this user's own fields and session
           navigation.roomSynced({ ownRoom: model.get("own_room") });
           sendPrivacy(); // this notebook's rules into the room, once it has the room's
         },
@@ -705,6 +728,7 @@ function start({ model, el }, onRefused) {
     scroll.unobserve(onScroll);
     controlMap.unobserve(onControl);
     stepMap.unobserve(showStep);
+    modeMap.unobserve(onMode);
     notesMap.unobserve(showNotes);
     privacyMap.unobserve(sendPrivacy);
     requests.unobserve(showControl);

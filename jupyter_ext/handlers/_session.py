@@ -64,13 +64,18 @@ class SessionHandler(APIHandler):
             raise web.HTTPError(403)
         write = await ensure_async(authorizer.is_authorized(self, user, "write", AUTH_RESOURCE))
         try:
-            room = json.loads(self.request.body or b"{}").get("room", "")
+            body = json.loads(self.request.body or b"{}")
+            room, own = body.get("room", ""), body.get("own", False)
         except (ValueError, AttributeError) as exc:
             raise web.HTTPError(400, "body must be a JSON object") from exc
         if not isinstance(room, str) or not ROOM_NAME.match(room):
             raise web.HTTPError(400, "room must be 1-128 letters, digits or _.:-")
+        if not isinstance(own, bool):
+            raise web.HTTPError(400, "own is true or false")
         try:
-            session = self.sessions.for_room(room)
+            # Practising, each participant has a session of their own: their cookies, their
+            # form results. Anyone may ask for theirs: it reaches nothing the room's does not.
+            session = self.sessions.for_room(room, user.username if own else "")
         except TooManySessions as exc:
             raise web.HTTPError(503, str(exc)) from exc
         self.browser_pass.give(self, self.base_url)

@@ -16,10 +16,11 @@ from pycrdt import Array, Decoder, Doc, Map, get_update
 
 from cobrowse_widget._shared import MAX_SELECTOR, MAX_SELECTORS
 
-from . import _notes
+from . import _answers, _notes
 
 CONTROL, REQUESTS, NOTES, PRIVACY = "control", "requests", "notes", "privacy"
-LED = ("page", "history", "scroll", "step")  # what only the presenter changes in presenter mode
+# What only the presenter changes in presenter mode.
+LED = ("page", "history", "scroll", "step", "mode")
 
 
 class NotAllowed(ValueError):
@@ -74,6 +75,7 @@ class Guard:
         self._requests: set[str] = set()
         self._notes: dict[str, dict[str, Any]] = {}  # note id -> its change, this update
         self._privacy: set[str] = set()  # whose privacy rules this update changed
+        self._answers: set[str] = set()  # whose own fields (practice mode) this update changed
         self._control_touched = False  # whether this update changed the control map
         self._control = Control()  # the shadow's control, read again only when it changed
         self._subscriptions: list[Any] = []
@@ -97,6 +99,9 @@ class Guard:
             shadow.get(REQUESTS, type=Map).observe(lambda event: self._requests.update(event.keys)),
             shadow.get(NOTES, type=Map).observe(lambda event: self._notes.update(event.keys)),
             shadow.get(PRIVACY, type=Map).observe(lambda event: self._privacy.update(event.keys)),
+            shadow.get(_answers.ANSWERS, type=Map).observe_deep(
+                lambda events: self._answers.update(_answers.owners(events))
+            ),
         ]
 
     def _touch_control(self) -> None:
@@ -110,6 +115,7 @@ class Guard:
         self._requests.clear()
         self._notes.clear()
         self._privacy.clear()
+        self._answers.clear()
         self._control_touched = False
         try:
             self._shadow.apply_update(update)
@@ -144,6 +150,11 @@ class Guard:
             return "privacy rules are lists of at most 64 selectors of 512 characters and a flag"
         if self._notes and len(self._shadow.get(NOTES, type=Map)) > _notes.MAX_NOTES:
             return f"a room keeps at most {_notes.MAX_NOTES} notes"
+        if self._answers - {_answers.escape(user)}:
+            return "a participant may only write their own fields"
+        answers = self._shadow.get(_answers.ANSWERS, type=Map)
+        if self._answers and _answers.size(answers, _answers.escape(user)) > _answers.MAX_CHARS:
+            return f"a participant's own fields hold at most {_answers.MAX_CHARS} characters"
         return None
 
 

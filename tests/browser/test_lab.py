@@ -724,7 +724,7 @@ def test_python_fills_and_clicks_in_its_own_page_and_everyone_sees_it(
     page1, page2 = users
     kernel_eval(page1, 'cb.goto(DEMO_URL + "form.html")')
     form2 = _demo_frame(page2, "form.html")
-    poll(lambda: "'#name': ''" in kernel_eval(page1, "cb.fields"), page1, 20_000)
+    poll(lambda: "'#name':" in kernel_eval(page1, "cb.fields"), page1, 20_000)  # the page's fields
     filled = "await cb.fill('#name', 'Ada'); await cb.fill('#newsletter', True)"
     filled += "; await cb.fill('#language', 'python'); cb.fields['#name']"
     assert kernel_eval(page1, filled) == "'Ada'"
@@ -743,6 +743,46 @@ def test_python_fills_and_clicks_in_its_own_page_and_everyone_sees_it(
     for page in users:
         _demo_frame(page, "tour.html")
     assert kernel_eval(page1, "cb.url") == repr(f"https://{DEMO}/tour.html")
+
+
+def test_in_practice_mode_each_user_fills_in_their_own_form_and_python_reads_both(
+    users: tuple[Page, Page],
+) -> None:
+    """``cb.mode = "individual"``: each view loads the page again under a session of its own;
+    what each user types stays on their page, and the teacher's kernel reads both answers."""
+    page1 = users[0]
+    kernel_eval(page1, 'cb.goto(DEMO_URL + "form.html")')
+    for page in users:
+        _demo_frame(page, "form.html")
+
+    def prefixes() -> list[str]:
+        sources = [page.locator(".cobrowse-frame").first.get_attribute("src") for page in users]
+        return [str(src).split("/https/")[0] for src in sources]
+
+    shared = prefixes()
+    assert shared[0] == shared[1]
+    assert kernel_eval(page1, 'cb.mode = "individual"; cb.mode') == "'individual'"
+    poll(lambda: len({shared[0], *prefixes()}) == 3, page1, 20_000)  # a session each
+    forms = [_demo_frame(page, "form.html") for page in users]
+    for form, text in zip(forms, ("alpha", "omega"), strict=True):
+        form.locator("#answer").press_sequentially(text)
+    # By username (here the server's anonymous ids): the kernel's user wrote alpha.
+    answers = (
+        "sorted((u == cb._user, f.get('#answer')) for u, f in cb.fields_by_participant.items())"
+    )
+    poll(
+        lambda: kernel_eval(page1, answers) == "[(False, 'omega'), (True, 'alpha')]", page1, 15_000
+    )
+    value = "() => document.querySelector('#answer').value"
+    assert [form.evaluate(value) for form in forms] == ["alpha", "omega"]
+    table = "sorted(cb.fields_by_participant.to_dataframe()['#answer'])"
+    assert kernel_eval(page1, table) == "['alpha', 'omega']"
+    assert kernel_eval(page1, "cb.fields['#answer']") == "'alpha'"  # the kernel's user's own
+    kernel_eval(page1, 'cb.mode = "shared"')
+    poll(lambda: prefixes() == shared, page1, 20_000)  # the room's session again
+    kernel_eval(page1, 'cb.goto(DEMO_URL + "tour.html")')  # where the tests after expect the room
+    for page in users:
+        _demo_frame(page, "tour.html")
 
 
 def _back_to_the_tour(users: tuple[Page, Page]) -> None:

@@ -44,8 +44,9 @@ def test_fill_sets_each_kind_of_field_as_the_user_would_and_reports_their_edit(
     assert act(page, "fill", "#more", True) is None  # a <details>: opened
     assert act(page, "fill", "#password", "hunter2-password") is None
     shown = frame.evaluate(
-        """() => [document.querySelector("#name").value, agree.checked, document.querySelector('[value=m]').checked,
-                  city.value, [...langs.selectedOptions].map((o) => o.value), level.value,
+        """() => [document.querySelector("#name").value, agree.checked,
+                  document.querySelector('[value=m]').checked, city.value,
+                  [...langs.selectedOptions].map((o) => o.value), level.value,
                   more.open, password.value]"""
     )
     assert shown == ["Ada", True, True, "oslo", ["py", "rs"], "7", True, "hunter2-password"]
