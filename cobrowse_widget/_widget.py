@@ -419,7 +419,8 @@ class CoBrowser(anywidget.AnyWidget):
         timeout: float = 30.0,
     ) -> None:
         """Wait until the room shows ``url``, and/or the room's page has ``field`` (a key of
-        ``cb.fields``) filled in (or equal to ``value``), and/or an element ``selector`` (CSS)
+        ``cb.fields``) filled in (or equal to ``value``; in practice mode, anyone's own field),
+        and/or an element ``selector`` (CSS)
         matches on the room's page as one of this widget's views shows it; ``TimeoutError``
         after ``timeout`` seconds, saying what the room holds instead."""
         if url is None and field is None and selector is None:
@@ -431,9 +432,14 @@ class CoBrowser(anywidget.AnyWidget):
         while True:
             with self._replica.locked() as doc:
                 now = _events.look(doc, {})
-            found = now.fields.get(field) if field is not None else None
+                # Practising, each participant's own fields: anyone's will do.
+                forms = [now.fields]
+                if _schema.field_mode(doc) == "individual":
+                    forms = list(_schema.answers(doc, now.url).values()) or [{}]
+            values = [form.get(field) for form in forms] if field is not None else [None]
+            found = values[0] if len(values) == 1 else values
             reached = (wanted is None or now.url == wanted) and (
-                field is None or (found == value if value is not _ANY else bool(found))
+                field is None or any(v == value if value is not _ANY else bool(v) for v in values)
             )
             missing = ""
             if reached and selector is not None:

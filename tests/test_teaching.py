@@ -281,3 +281,26 @@ def test_only_the_presenter_switches_practice_mode() -> None:
     _room_change(cb, lambda room: room.get("control", type=Map).update(presenting))
     with pytest.raises(PermissionError, match="ann is presenting"):
         cb.mode = "individual"
+
+
+def test_practising_wait_for_a_field_waits_for_anyones_own() -> None:
+    cb = CoBrowser(DEMO_URL)
+    cb.send = lambda content, buffers=None: None
+    cb.mode = "individual"
+    _room_change(cb, _fill("#answer", "shared"))  # the room's shared field does not count
+
+    def answer(owner: str, text: str):
+        def edit(room: Doc) -> None:
+            page = _schema.page_id(_schema.current_url(room))
+            room.get("answers", type=Map)[f"{owner} {page} #answer"] = Text(text)
+
+        return edit
+
+    with pytest.raises(TimeoutError, match="#answer is None"):
+        asyncio.run(cb.wait_for(field="#answer", timeout=0.1))
+    _room_change(cb, answer("ann", ""))
+    _room_change(cb, answer("bob", "42"))
+    asyncio.run(cb.wait_for(field="#answer", timeout=1))
+    asyncio.run(cb.wait_for(field="#answer", value="42", timeout=1))
+    with pytest.raises(TimeoutError, match=r"#answer is \['', '42'\]"):
+        asyncio.run(cb.wait_for(field="#answer", value="41", timeout=0.1))
