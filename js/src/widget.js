@@ -308,6 +308,7 @@ function start({ model, el }, onRefused) {
   // The room starts or stops practising: this view's fields, cookies and form results become
   // its user's own (a session of their own) or the room's again; the page loads anew with them.
   const onMode = () => {
+    showControl();
     const wanted = session && schema.practising(doc) ? me() || null : null;
     if (wanted === owner) return;
     owner = wanted;
@@ -519,7 +520,9 @@ function start({ model, el }, onRefused) {
         );
       else status += " (control requested)";
     }
-    view.setControl({ status, actions });
+    // Practising: this user's answers are their own (the room's page still is everyone's).
+    const practice = schema.practising(doc) ? "Practice: your answers are your own" : "";
+    view.setControl({ status: [status, practice].filter(Boolean).join(" · "), actions });
     fitPresenter();
     const followingNow = state.presenting && !role.lead ? following : undefined;
     if (awareness.getLocalState()?.following !== followingNow) present({ following: followingNow });

@@ -775,6 +775,10 @@ def test_in_practice_mode_each_user_fills_in_their_own_form_and_python_reads_bot
     )
     value = "() => document.querySelector('#answer').value"
     assert [form.evaluate(value) for form in forms] == ["alpha", "omega"]
+    for page in users:  # each widget says so
+        _control(page).get_by_text("Practice: your answers are your own").wait_for()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    users[1].locator(".cobrowse").first.screenshot(path=str(ARTIFACTS / "practice-user2.png"))
     table = "sorted(cb.fields_by_participant.to_dataframe()['#answer'])"
     assert kernel_eval(page1, table) == "['alpha', 'omega']"
     assert kernel_eval(page1, "cb.fields['#answer']") == "'alpha'"  # the kernel's user's own
