@@ -27,3 +27,6 @@ MAX_SELECTOR = 512  # characters of a CSS selector given from Python (a highligh
 MAX_SELECTORS = 64  # privacy selectors in one rule list
 MAX_STEP_TITLE = 200  # characters of a tutorial step's title (cb.step), and of its text
 MAX_STEP_TEXT = 2000
+MAX_FIELD_TEXT = 32768  # characters of a text field's value (cb.fill)
+MAX_CHOICES = 256  # values of a multiple select
+ANSWER_BUDGET = 8 * 1024  # characters of one participant's own fields in practice mode

@@ -77,3 +77,13 @@ def test_the_teacher_may_hand_a_student_the_lead_and_take_it_back(classroom) -> 
     teacher.change(set_control(presenter="teacher"))
     with pytest.raises(NotAllowed):
         student.change(lambda doc: _schema.navigate(doc, "https://example.org/again"))
+
+
+def test_only_who_may_lead_starts_or_ends_practice(classroom) -> None:
+    room, teacher, student = classroom
+    with pytest.raises(NotAllowed, match="practice"):
+        student.change(lambda doc: _schema.set_field_mode(doc, "individual"))
+    teacher.change(lambda doc: _schema.set_field_mode(doc, "individual"))
+    assert _schema.field_mode(room.doc) == "individual"
+    with pytest.raises(NotAllowed, match="practice"):
+        student.change(lambda doc: _schema.set_field_mode(doc, "shared"))

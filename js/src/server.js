@@ -30,23 +30,24 @@ export const NO_EXTENSION =
  * kernelPass, server}`; `write` is false for a participant who may only watch (servers that do
  * not say are older ones: everyone writes), `lead` whether they may start presenting; `sandbox`
  * holds the flags of the widget's frame, the server's (proxied answers carry the same as a CSP
- * header), never with allow-same-origin. When the server's rooms are the JupyterHub service's,
- * it says where that is, and the session (and `server`, for the room's socket) is the
- * service's. */
-export async function openSession(server, room) {
-  const answer = await postSession(server, room);
+ * header), never with allow-same-origin. `own`: the user's own session of the room (practice
+ * mode: their own cookies and form results). When the server's rooms are the JupyterHub
+ * service's, it says where that is, and the session (and `server`, for the room's socket) is
+ * the service's. */
+export async function openSession(server, room, { own = false } = {}) {
+  const answer = await postSession(server, room, own);
   if (typeof answer.service === "string" && answer.service) {
-    return serviceSession(new URL(answer.service, window.location.origin).href, room);
+    return serviceSession(new URL(answer.service, window.location.origin).href, room, own);
   }
   return sessionOf(answer, server);
 }
 
-async function postSession(server, room) {
+async function postSession(server, room, own) {
   const response = await fetch(new URL("cobrowse/api/session", server.baseUrl), {
     method: "POST",
     credentials: "same-origin",
     headers: { "Content-Type": "application/json", ...authHeaders(server) },
-    body: JSON.stringify({ room }),
+    body: JSON.stringify(own ? { room, own } : { room }),
   });
   if (response.status === 404) throw new Error(NO_EXTENSION);
   if (!response.ok) {
@@ -75,13 +76,13 @@ const serviceTokens = new Map(); // the service's base URL -> its XSRF token (a 
  * knows the user by its HubOAuth cookie and wants its XSRF token on each request: both come
  * from loading its sign-in page in a hidden frame (the hub's OAuth redirects set the cookie
  * the first time). A refused request signs in again once. */
-async function serviceSession(baseUrl, room) {
+async function serviceSession(baseUrl, room, own) {
   for (let attempt = 0; ; attempt++) {
     if (!serviceTokens.has(baseUrl)) serviceTokens.set(baseUrl, signIn(baseUrl));
     const service = { baseUrl, token: "", xsrf: "" };
     try {
       service.xsrf = await serviceTokens.get(baseUrl);
-      return sessionOf(await postSession(service, room), service);
+      return sessionOf(await postSession(service, room, own), service);
     } catch (err) {
       serviceTokens.delete(baseUrl);
       if (attempt > 0 || (err.status !== 403 && err.status !== undefined)) throw err;

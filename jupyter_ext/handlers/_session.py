@@ -43,15 +43,19 @@ def initials_of(name: str) -> str:
     return "".join(word[0] for word in name.split()[:2]).upper()
 
 
-def room_in(body: bytes) -> str:
-    """The room a session request names (its JSON body's ``room``), checked."""
+def session_request(body: bytes) -> tuple[str, bool]:
+    """The room a session request names and whether it asks for the user's own session of it
+    (its JSON body's ``room`` and ``own``), checked."""
     try:
-        room = json.loads(body or b"{}").get("room", "")
+        request = json.loads(body or b"{}")
+        room, own = request.get("room", ""), request.get("own", False)
     except (ValueError, AttributeError) as exc:
         raise web.HTTPError(400, "body must be a JSON object") from exc
     if not isinstance(room, str) or not ROOM_NAME.match(room):
         raise web.HTTPError(400, "room must be 1-128 letters, digits or _.:-")
-    return room
+    if not isinstance(own, bool):
+        raise web.HTTPError(400, "own is true or false")
+    return room, own
 
 
 @dataclass(frozen=True)
@@ -70,12 +74,16 @@ class SessionServices:
         identity: dict[str, str],
         write: bool,
         lead: bool = True,
+        own: bool = False,
     ) -> dict[str, Any]:
         """The answer to a session request by the user ``identity`` (who writes when
-        ``write``, and may start presenting when ``lead``) for ``room``, served under
-        ``base_url``; gives ``handler``'s browser the browser pass."""
+        ``write``, and may start presenting when ``lead``) for ``room``, or for their ``own``
+        session of it, served under ``base_url``; gives ``handler``'s browser the browser
+        pass."""
         try:
-            session = self.sessions.for_room(room)
+            # Practising, each participant has a session of their own: their cookies, their
+            # form results. Anyone may ask for theirs: it reaches nothing the room's does not.
+            session = self.sessions.for_room(room, identity["username"] if own else "")
         except TooManySessions as exc:
             raise web.HTTPError(503, str(exc)) from exc
         self.browser_pass.give(handler, base_url)
@@ -118,8 +126,9 @@ class SessionHandler(APIHandler):
         if not await ensure_async(authorizer.is_authorized(self, user, "read", AUTH_RESOURCE)):
             raise web.HTTPError(403)
         write = await ensure_async(authorizer.is_authorized(self, user, "write", AUTH_RESOURCE))
-        room = room_in(self.request.body)
+        room, own = session_request(self.request.body)
         if self.service:
             self.finish({"room": room, "service": self.service})
             return
-        self.finish(self.services.open(self, self.base_url, room, participant(user), bool(write)))
+        identity = participant(user)
+        self.finish(self.services.open(self, self.base_url, room, identity, bool(write), own=own))

@@ -13,7 +13,7 @@ from tornado import web
 from cobrowse_widget._shared import ROOM_NAME
 
 from ..handlers._room import RoomSocket
-from ..handlers._session import SessionServices, room_in
+from ..handlers._session import SessionServices, session_request
 from ..proxy import BrowserPass, SessionStore
 from ..rooms import KernelPasses, RoomHub
 from ._identity import hub_participant, may_lead
@@ -82,11 +82,12 @@ class HubSessionHandler(HubUser, web.RequestHandler):
     def post(self) -> None:
         model = self.current_user
         assert model is not None
-        room = room_in(self.request.body)
+        room, own = session_request(self.request.body)
         identity, lead = hub_participant(model), may_lead(model, self.presenter_groups)
         base_url = self.settings["base_url"]
         self.set_header("Cache-Control", "no-store")
-        self.finish(self.services.open(self, base_url, room, identity, write=True, lead=lead))
+        answer = self.services.open(self, base_url, room, identity, True, lead=lead, own=own)
+        self.finish(answer)
 
 
 class HubRoomHandler(HubUser, RoomSocket):

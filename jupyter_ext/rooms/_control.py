@@ -16,10 +16,11 @@ from pycrdt import Array, Decoder, Doc, Map, get_update
 
 from cobrowse_widget._shared import MAX_SELECTOR, MAX_SELECTORS
 
-from . import _notes
+from . import _answers, _notes
 
 CONTROL, REQUESTS, NOTES, PRIVACY = "control", "requests", "notes", "privacy"
-LED = ("page", "history", "scroll", "step")  # what only the presenter changes in presenter mode
+# What only the presenter changes in presenter mode.
+LED = ("page", "history", "scroll", "step", "mode")
 
 
 class NotAllowed(ValueError):
@@ -75,6 +76,7 @@ class Guard:
         self._requests: set[str] = set()
         self._notes: dict[str, dict[str, Any]] = {}  # note id -> its change, this update
         self._privacy: set[str] = set()  # whose privacy rules this update changed
+        self._answers: set[str] = set()  # whose own fields (practice mode) this update changed
         self._control_touched = False  # whether this update changed the control map
         self._control = Control()  # the shadow's control, read again only when it changed
         self._subscriptions: list[Any] = []
@@ -91,13 +93,16 @@ class Guard:
             shadow.get(CONTROL, type=Map).observe_deep(lambda _: self._touch_control()),
             *(
                 shadow.get(name, type=Array if name == "history" else Map).observe_deep(
-                    lambda _, name=name: touched(name)
+                    lambda *_, name=name: touched(name)
                 )
                 for name in LED
             ),
             shadow.get(REQUESTS, type=Map).observe(lambda event: self._requests.update(event.keys)),
             shadow.get(NOTES, type=Map).observe(lambda event: self._notes.update(event.keys)),
             shadow.get(PRIVACY, type=Map).observe(lambda event: self._privacy.update(event.keys)),
+            shadow.get(_answers.ANSWERS, type=Map).observe_deep(
+                lambda events: self._answers.update(_answers.owners(events))
+            ),
         ]
 
     def _touch_control(self) -> None:
@@ -112,6 +117,7 @@ class Guard:
         self._requests.clear()
         self._notes.clear()
         self._privacy.clear()
+        self._answers.clear()
         self._control_touched = False
         try:
             self._shadow.apply_update(update)
@@ -135,6 +141,8 @@ class Guard:
         leads = user in (before.presenter, before.owner) and before.presenting
         if before.presenting and self._touched and user != before.presenter:
             return f"{before.presenter} is presenting: only they navigate, scroll and set steps"
+        if "mode" in self._touched and not lead and user != before.presenter:
+            return "only a presenter, or who they gave the lead, may start or end practice"
         if self._requests - {user} and not leads:
             return "a participant may only ask for control for themselves"
         for change in self._notes.values():
@@ -148,6 +156,11 @@ class Guard:
             return "privacy rules are lists of at most 64 selectors of 512 characters and a flag"
         if self._notes and len(self._shadow.get(NOTES, type=Map)) > _notes.MAX_NOTES:
             return f"a room keeps at most {_notes.MAX_NOTES} notes"
+        if self._answers - {_answers.escape(user)}:
+            return "a participant may only write their own fields"
+        answers = self._shadow.get(_answers.ANSWERS, type=Map)
+        if self._answers and _answers.size(answers, _answers.escape(user)) > _answers.MAX_CHARS:
+            return f"a participant's own fields hold at most {_answers.MAX_CHARS} characters"
         return None
 
 
