@@ -2,7 +2,7 @@
 teacher (group instructors) and two students, each on their own server, open the course
 notebook, whose widget joins the room web-101 on the co-browsing service. The teacher's cells
 lead; both students' widgets follow; a student cannot present; the teacher reads a student's
-answer from Python."""
+answer from Python, then, in practice mode, each student's own."""
 
 from __future__ import annotations
 
@@ -62,6 +62,11 @@ def _stored_room(db: Path, room: str) -> Doc:
         for (update,) in conn.execute(query, (room,)):
             doc.apply_update(update)
     return doc
+
+
+def _frame_prefix(page: Page) -> str:
+    """The proxy prefix (the session) the widget's page loads under."""
+    return str(page.locator(".cobrowse-frame").first.get_attribute("src")).split("/https/")[0]
 
 
 def _step(page: Page) -> str:
@@ -133,6 +138,23 @@ def test_a_class_on_jupyterhub_follows_the_teacher(classroom) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for user, page in pages.items():
         page.locator(".cobrowse").first.screenshot(path=str(ARTIFACTS / f"hub-{user}.png"))
+
+    # Practice: each student's answer is their own (their own session of the room on the
+    # service), and the teacher reads both from Python, by the students' hub names.
+    shared = _frame_prefix(ann)
+    kernel_eval(teacher, 'cb.mode = "individual"')
+    for student, text in ((ann, "a proxy"), (ben, "a sandbox")):
+        poll(lambda student=student: _frame_prefix(student) != shared, student, 20_000)
+        form = proxied_frame(student, f"{DEMO}/form.html", exact=True)
+        form.locator("#answer").fill("")
+        form.locator("#answer").press_sequentially(text)
+    answers = (
+        "sorted((u, f.get('#answer')) for u, f in cb.fields_by_participant.items()"  # answered
+    )
+    answers += " if f.get('#answer'))"
+    expected = "[('ann', 'a proxy'), ('ben', 'a sandbox')]"
+    poll(lambda: kernel_eval(teacher, answers) == expected, teacher, 20_000)
+    ann.locator(".cobrowse").first.screenshot(path=str(ARTIFACTS / "hub-ann-practice.png"))
 
 
 def test_the_class_carries_on_after_the_service_restarts(classroom) -> None:
