@@ -3,6 +3,7 @@ authenticator and local single-user servers (tests/hub/jupyterhub_config.py)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -137,3 +138,7 @@ def running_hub(tmp: Path) -> Iterator[Hub]:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
+        proxy = hub_dir / "proxy.pid"  # removed by a hub that stopped its proxy itself
+        if proxy.exists():
+            with contextlib.suppress(ValueError, OSError):
+                os.kill(int(proxy.read_text()), signal.SIGTERM)
