@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import Any, Literal
 
 from pycrdt import Array, Doc, Map, Text
 
@@ -16,6 +16,9 @@ SCROLL = "scroll"
 FIELDS = "fields"
 CONTROL = "control"
 STEP = "step"
+MODE = "mode"
+ANSWERS = "answers"  # each participant's own fields in practice mode
+FieldMode = Literal["shared", "individual"]
 
 # Bounds on what the doc holds (js/src/protocol/limits.js has the same numbers).
 MAX_URL = 8192  # what common servers accept in a request line
@@ -178,19 +181,55 @@ def page_id(url: str) -> str:
     return hashlib.sha256(url.split("#")[0].encode()).hexdigest()[:32]
 
 
-def page_fields(doc: Doc[Any], url: str) -> dict[str, FieldValue]:
-    """The form fields stored for page ``url`` (its fragment ignored), by field key."""
-    prefix = page_id(url) + " "
-    fields: dict[str, FieldValue] = {}
-    for name, entry in doc.get(FIELDS, type=Map).items():
+def field_mode(doc: Doc[Any]) -> FieldMode:
+    """ "individual" while the room practises (each participant's fields are their own), else
+    "shared"."""
+    return "individual" if doc.get(MODE, type=Map).get("fields") == "individual" else "shared"
+
+
+def set_field_mode(doc: Doc[Any], mode: FieldMode) -> None:
+    if mode not in ("shared", "individual"):
+        raise ValueError(f'the mode is "shared" or "individual", not {mode!r}')
+    doc.get(MODE, type=Map)["fields"] = mode
+
+
+def owner_prefix(owner: str) -> str:
+    """The start of the ``answers`` keys of ``owner``'s own fields: their username with "%" and
+    " " escaped, and a space (js/src/fields.js, ``ownerPrefix``)."""
+    return owner.replace("%", "%25").replace(" ", "%20") + " "
+
+
+def page_fields(doc: Doc[Any], url: str, owner: str | None = None) -> dict[str, FieldValue]:
+    """The form fields stored for page ``url`` (its fragment ignored), by field key: the room's
+    shared ones, or ``owner``'s own (practice mode)."""
+    if owner is None:
+        return _fields(doc.get(FIELDS, type=Map), page_id(url) + " ")
+    return _fields(doc.get(ANSWERS, type=Map), owner_prefix(owner) + page_id(url) + " ")
+
+
+def answers(doc: Doc[Any], url: str) -> dict[str, dict[str, FieldValue]]:
+    """Everyone's own fields on page ``url`` (practice mode), by username, then field key."""
+    owners = {name.partition(" ")[0] for name in doc.get(ANSWERS, type=Map)}
+    found = {}
+    for escaped in sorted(owners):
+        owner = escaped.replace("%20", " ").replace("%25", "%")
+        fields = page_fields(doc, url, owner)
+        if fields:
+            found[owner] = fields
+    return found
+
+
+def _fields(fields: Map[Any], prefix: str) -> dict[str, FieldValue]:
+    found: dict[str, FieldValue] = {}
+    for name, entry in fields.items():
         if not name.startswith(prefix):
             continue
         key = name[len(prefix) :]
         if isinstance(entry, Text):
-            fields[key] = str(entry)
+            found[key] = str(entry)
         elif _is_field_value(entry):
-            fields[key] = entry
-    return fields
+            found[key] = entry
+    return found
 
 
 def _is_field_value(entry: object) -> bool:

@@ -21,6 +21,7 @@ from pycrdt import Doc
 
 from . import _events, _highlights, _schema
 from ._cell_output import current_request, output_to
+from ._page_actions import FillValue, PageAction, PageActions, check_value
 from ._replica import Replica
 from ._room_link import RoomLink
 from ._shared import KERNEL_ROOMS, ROOM_NAME
@@ -31,6 +32,7 @@ MAX_REASON = 1000  # characters of a view's failure reason that reach the warnin
 MAX_PASS = 256  # characters of a kernel pass (the server makes 43)
 _server_warned = False  # a server that cannot co-browse is said once per kernel, not per view
 WAIT_STEP = 0.05  # seconds between wait_for's looks at the room
+FIND_TIMEOUT = 2.0  # seconds wait_for waits for one view's look for a selector
 _ANY = object()  # wait_for's value when any filled-in value will do
 
 
@@ -67,6 +69,22 @@ class LinkOffer:
 
 
 @dataclass(frozen=True)
+class ViewPage:
+    """A view shows ``url`` now ("" while a page loads, or when the view is gone)."""
+
+    view: int
+    url: str
+
+
+@dataclass(frozen=True)
+class ActionDone:
+    """A view's answer to a page action: done, or an error code (see ``_page_actions``)."""
+
+    id: str
+    error: str | None
+
+
+@dataclass(frozen=True)
 class RoomReady:
     """A view has passed the room's state to the kernel: what the kernel held back for a named
     room may now be written on top of it."""
@@ -74,7 +92,7 @@ class RoomReady:
 
 def parse_message(
     content: Any, buffers: list[Any]
-) -> SyncMessage | ServerReport | RoomReady | LinkOffer | None:
+) -> SyncMessage | ServerReport | RoomReady | LinkOffer | ViewPage | ActionDone | None:
     """The front-end's custom message as its kind's type; None for anything else. Views run in
     the user's browser, but the content is checked all the same: a wrong one is ignored."""
     if not isinstance(content, dict):
@@ -88,6 +106,14 @@ def parse_message(
     if kind == "link" and isinstance(credential, str) and 0 < len(credential) <= MAX_PASS:
         user = content.get("user")
         return LinkOffer(credential, user[:MAX_PASS] if isinstance(user, str) else "")
+    if kind == "page":
+        view, url = content.get("view"), content.get("url")
+        if isinstance(view, int) and isinstance(url, str) and len(url) <= _schema.MAX_URL:
+            return ViewPage(view, url)
+    if kind == "done":
+        key, error = content.get("id"), content.get("error")
+        if isinstance(key, str) and (error is None or isinstance(error, str)):
+            return ActionDone(key[:MAX_PASS], None if error is None else error[:MAX_PASS])
     if kind == "server":
         reason = content.get("reason")
         text = str(reason)[:MAX_REASON] if reason else ""
@@ -190,6 +216,7 @@ class CoBrowser(anywidget.AnyWidget):
         self._cell = current_request()  # where this widget's warnings show (see _cell_output)
         self._callbacks: list[tuple[str, Callable[..., object]]] = []  # cb.on's
         self._seen = _events.Look()  # the room as the callbacks last saw it
+        self._actions = PageActions(lambda message: self.send(message))  # fill, click, find
         if room is None:
             # A room of its own starts on its URL; a named room may already show a page.
             with self._replica.locked() as doc:
@@ -229,9 +256,33 @@ class CoBrowser(anywidget.AnyWidget):
         """The shared form fields of the room's page, by field key (``#id``, ``input name 0``,
         ``radio name``...): text, a checkbox's state, a chosen value or values; None for a
         private field someone typed in (its value never leaves their page); ``{"open": bool}``
-        for a ``<details>``, ``{"paused", "time", "rate"}`` for a video or audio element."""
+        for a ``<details>``, ``{"paused", "time", "rate"}`` for a video or audio element. In
+        practice mode, your own (``fields_by_participant`` has everyone's)."""
         with self._replica.locked() as doc:
-            return _schema.page_fields(doc, _schema.current_url(doc))
+            practising = _schema.field_mode(doc) == "individual"
+            owner = self._user if practising else None
+            return _schema.page_fields(doc, _schema.current_url(doc), owner)
+
+    @property
+    def mode(self) -> _schema.FieldMode:
+        """``"shared"``: everyone fills in one form (the default). ``"individual"``: practice
+        mode, where each participant's form fields are their own, and so are their cookies and
+        form results, while the page and scrolling stay shared; ``fields_by_participant``
+        reads everyone's answers. Set it to switch (while presenting, only the presenter can)."""
+        with self._replica.locked() as doc:
+            return _schema.field_mode(doc)
+
+    @mode.setter
+    def mode(self, value: _schema.FieldMode) -> None:
+        _schema.set_field_mode(Doc(), value)  # checked now, though it may be written later
+        self._write(lambda doc: _schema.set_field_mode(doc, value))
+
+    @property
+    def fields_by_participant(self) -> Answers:
+        """Everyone's own form fields on the room's page, made in practice mode, by username
+        then field key (as ``fields``); ``.to_dataframe()`` makes it a pandas DataFrame."""
+        with self._replica.locked() as doc:
+            return Answers(_schema.answers(doc, _schema.current_url(doc)))
 
     def follow_me(self) -> None:
         """Lead the room: start presenting (everyone else follows your page and scrolling), or,
@@ -267,6 +318,34 @@ class CoBrowser(anywidget.AnyWidget):
         of their view (those who follow the presenter, in presenter mode)."""
         _schema.check_selectors([selector])
         self._write(lambda doc: _schema.scroll_to(doc, selector))
+
+    def fill(self, selector: str, value: FillValue, *, timeout: float = 10.0) -> PageAction:
+        """Fill the form field ``selector`` (CSS) matches on the room's page with ``value``:
+        text, True/False (a checkbox, a ``<details>``), an option's value (a select, a radio
+        group) or a list of them (a multiple select). It happens in one page of this widget, as
+        its user's own edit, which the room shares (a private field's value stays on that page).
+        ``await`` the returned action for the page's answer (see ``PageAction``)."""
+        return self._page_action("fill", selector, check_value(value), timeout)
+
+    def click(self, selector: str, *, timeout: float = 10.0) -> PageAction:
+        """Click the element ``selector`` (CSS) matches on the room's page, in one page of this
+        widget, as its user would: a link takes the room there, a form is sent once, and
+        others see where it was clicked (as for any click, their pages only switch a tab).
+        ``await`` the returned action for the page's answer (see ``PageAction``)."""
+        return self._page_action("click", selector, None, timeout)
+
+    def _page_action(
+        self,
+        action: Literal["fill", "click"],
+        selector: str,
+        value: FillValue | None,
+        timeout: float,
+    ) -> PageAction:
+        """Send ``action`` to a view of this widget that shows the room's page; in presenter
+        mode only the presenter's kernel acts (``PermissionError`` for others')."""
+        with self._replica.locked() as doc:
+            self._check_lead(doc)
+        return self._actions.start(action, selector, self.url, value=value, timeout=timeout)
 
     def highlight(self, selector: str, note: str = "") -> str:
         """Outline the first element ``selector`` (CSS) matches on the room's page, on every
@@ -336,29 +415,56 @@ class CoBrowser(anywidget.AnyWidget):
         *,
         field: str | None = None,
         value: object = _ANY,
+        selector: str | None = None,
         timeout: float = 30.0,
     ) -> None:
-        """Wait until the room shows ``url`` and/or the room's page has ``field`` (a key of
-        ``cb.fields``) filled in (or equal to ``value``); ``TimeoutError`` after ``timeout``
-        seconds, saying what the room holds instead."""
-        if url is None and field is None:
-            raise ValueError("wait_for needs a url, a field or both")
+        """Wait until the room shows ``url``, and/or the room's page has ``field`` (a key of
+        ``cb.fields``) filled in (or equal to ``value``; in practice mode, anyone's own field),
+        and/or an element ``selector`` (CSS)
+        matches on the room's page as one of this widget's views shows it; ``TimeoutError``
+        after ``timeout`` seconds, saying what the room holds instead."""
+        if url is None and field is None and selector is None:
+            raise ValueError("wait_for needs a url, a field, a selector or some of them")
+        if selector is not None:
+            _schema.check_selectors([selector])
         wanted = None if url is None else normalize_url(url)
         deadline = time.monotonic() + timeout
         while True:
             with self._replica.locked() as doc:
                 now = _events.look(doc, {})
-            found = now.fields.get(field) if field is not None else None
-            if (wanted is None or now.url == wanted) and (
-                field is None or (found == value if value is not _ANY else bool(found))
-            ):
+                # Practising, each participant's own fields: anyone's will do.
+                forms = [now.fields]
+                if _schema.field_mode(doc) == "individual":
+                    forms = list(_schema.answers(doc, now.url).values()) or [{}]
+            values = [form.get(field) for form in forms] if field is not None else [None]
+            found = values[0] if len(values) == 1 else values
+            reached = (wanted is None or now.url == wanted) and (
+                field is None or any(v == value if value is not _ANY else bool(v) for v in values)
+            )
+            missing = ""
+            if reached and selector is not None:
+                missing = await self._find(selector, now.url, deadline)
+                reached = not missing
+            if reached:
                 return
             if time.monotonic() >= deadline:
                 shown = f"the room shows {now.url or 'no page'}"
                 if field is not None:
                     shown += f" and {field} is {found!r}"
-                raise TimeoutError(f"not reached in {timeout:g} s: {shown}")
+                raise TimeoutError(f"not reached in {timeout:g} s: {shown}{missing}")
             await asyncio.sleep(WAIT_STEP)
+
+    async def _find(self, selector: str, url: str, deadline: float) -> str:
+        """ "" when an element ``selector`` matches on page ``url`` in a view of this widget,
+        else why not (as the end of a sentence)."""
+        left = min(FIND_TIMEOUT, max(WAIT_STEP, deadline - time.monotonic()))
+        try:
+            await self._actions.start("find", selector, url, timeout=left)
+        except LookupError:
+            return f", where nothing matches {selector}"
+        except TimeoutError:
+            return ", and no view of this widget shows it"
+        return ""
 
     def _check_lead(self, doc: Any) -> None:
         """In presenter mode only the presenter moves the room (the server refuses others)."""
@@ -444,6 +550,10 @@ class CoBrowser(anywidget.AnyWidget):
             self._room_ready()
         elif isinstance(message, LinkOffer):
             self._offer_link(message.credential, message.user)
+        elif isinstance(message, ViewPage):
+            self._actions.view_shows(message.view, message.url)
+        elif isinstance(message, ActionDone):
+            self._actions.answered(message.id, message.error)
         elif isinstance(message, SyncMessage):
             for reply in self._replica.receive(message.data):
                 self._send_sync(reply)
@@ -455,6 +565,20 @@ class CoBrowser(anywidget.AnyWidget):
             for _, write in held:
                 write(doc)
             self._make_held()
+
+
+class Answers(dict[str, dict[str, _schema.FieldValue]]):
+    """Each participant's own form fields (practice mode): username -> field key -> value."""
+
+    def to_dataframe(self) -> Any:
+        """A pandas DataFrame: a row per participant (by username), a column per field key."""
+        try:
+            import pandas
+        except ImportError as exc:
+            raise ImportError("to_dataframe needs pandas: pip install pandas") from exc
+        frame = pandas.DataFrame.from_dict(self, orient="index")
+        frame.index.name = "username"
+        return frame
 
 
 def _warn_server(reason: str, cell: dict[str, Any] | None) -> None:

@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING, Any
 from jupyter_core.paths import jupyter_data_dir
 from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.utils import url_path_join
+from tornado import web
 from tornado.ioloop import IOLoop, PeriodicCallback
-from tornado.routing import Rule
-from traitlets import Bool, Float, Int, List, Set, Type, Unicode, default, validate
+from tornado.routing import PathMatches, Rule
+from traitlets import Bool, Float, Int, List, Set, TraitError, Type, Unicode, default, validate
 
-from cobrowse_widget._shared import KERNEL_ROOMS
+from cobrowse_widget._shared import KERNEL_ROOMS, SERVICE_KERNEL_URL, SERVICE_URL
 
 from ._redact import RedactTokens, server_loggers
 from .handlers import (
@@ -44,6 +45,8 @@ from .rooms import KernelPasses, RoomHub, RoomLimits, freeze_start_up
 
 if TYPE_CHECKING:
     from pycrdt.store import BaseYStore
+
+    from .proxy._ssrf import ServerAddress
 
 
 class CoBrowse(ExtensionApp):
@@ -243,7 +246,50 @@ class CoBrowse(ExtensionApp):
         Rewriting takes about three times a page's size at its peak.""",
     ).tag(config=True)
 
+    service_url = Unicode(
+        help="""Where this server's widgets find the JupyterHub co-browsing service
+        (``cobrowse-service``): a path on the hub's origin such as "/services/cobrowse/". Their
+        sessions, rooms and pages are then the service's, shared with every server of the hub.
+        Default: the environment variable COBROWSE_SERVICE_URL; empty keeps rooms on this
+        server.""",
+    ).tag(config=True)
+
+    @default("service_url")
+    def _default_service_url(self) -> str:
+        return _service_address(os.environ.get(SERVICE_URL, ""))
+
+    @validate("service_url", "service_kernel_url")
+    def _check_service_url(self, proposal: dict[str, Any]) -> str:
+        return _service_address(proposal["value"])
+
+    service_kernel_url = Unicode(
+        help="""Where this server's kernels reach the JupyterHub co-browsing service, for their
+        replicas' own sockets to its rooms: an http(s) URL such as the service's ``url`` in the
+        hub's configuration plus its prefix ("http://127.0.0.1:10101/services/cobrowse/").
+        Default: the environment variable COBROWSE_SERVICE_KERNEL_URL, else ``service_url``
+        when it is a whole URL; without one, kernels sync through their widgets' views.""",
+    ).tag(config=True)
+
+    @default("service_kernel_url")
+    def _default_service_kernel_url(self) -> str:
+        return _service_address(os.environ.get(SERVICE_KERNEL_URL, ""))
+
+    presenter_groups = List(
+        Unicode(),
+        default_value=[],
+        help="""In the JupyterHub service: the hub groups whose members may present (lead the
+        room and drive it); everyone else follows, may ask for control and drive when given it,
+        and the room refuses their attempts to present. Empty: everyone may present.""",
+    ).tag(config=True)
+
     def initialize_settings(self) -> None:
+        self.start_services(self.serverapp)
+        IOLoop.current().add_callback(self._advertise_rooms)  # once the server has its port
+
+    def start_services(self, own: ServerAddress | None) -> None:
+        """Make the proxy's and the rooms' services from these settings: the extension's, and
+        the JupyterHub service's (``jupyter_ext.hub``), whose ``own`` address the proxy never
+        reaches either."""
         self._log_filter = RedactTokens()
         server = self.serverapp
         self._filtered_logs = server_loggers(self.log, *([server.log] if server else []))
@@ -264,7 +310,6 @@ class CoBrowse(ExtensionApp):
             max_queued_bytes=self.room_max_queued_bytes,
         )
         self.kernel_passes = KernelPasses(lifetime=self.session_timeout)
-        IOLoop.current().add_callback(self._advertise_rooms)  # once the server has its port
         self.rooms = self.room_hub_class(
             self.room_linger,
             limits,
@@ -283,7 +328,7 @@ class CoBrowse(ExtensionApp):
         # that DNS lookups (aiohttp's resolver) and Jupyter itself use.
         self.rewriters = ThreadPoolExecutor(max_workers=2, thread_name_prefix="cobrowse-rewrite")
         self.upstream = Upstream(
-            AddressPolicy(self.allowed_private_hosts, server=self.serverapp),
+            AddressPolicy(self.allowed_private_hosts, server=own),
             self.request_timeout,
             self.max_body_size,
             self.stream_timeout,
@@ -315,6 +360,16 @@ class CoBrowse(ExtensionApp):
         sockets (environment variable ``COBROWSE_KERNEL_ROOMS``; they need a view's pass too).
         A server on a Unix socket advertises nothing: its kernels sync through their views."""
         server = self.serverapp
+        if self.service_url:  # the service's rooms: its kernel address, or the views relay
+            service = self.service_kernel_url or (
+                self.service_url if not self.service_url.startswith("/") else ""
+            )
+            if service:
+                rooms = url_path_join(service, "cobrowse/api/kernel-rooms/")
+                os.environ[KERNEL_ROOMS] = "ws" + rooms.removeprefix("http")
+            else:
+                os.environ.pop(KERNEL_ROOMS, None)
+            return
         if server is None or server.sock:
             return
         host = (
@@ -344,35 +399,67 @@ class CoBrowse(ExtensionApp):
         return room is not None and bool(room.peers)
 
     def initialize_handlers(self) -> None:
-        kwargs = {"services": self.proxy}
-        # A websocket opened on any proxied address reaches the site's websocket (scripts build
-        # socket addresses from `location`): routed by the Upgrade header, ahead of the proxy.
         assert self.serverapp is not None
         base_url = self.serverapp.web_app.settings["base_url"]
-        pattern = url_path_join(base_url, r"/cobrowse/proxy/([A-Za-z0-9_-]{16,})/https?/.*")
-        upgrade = Rule(WebSocketUpgrade(pattern), ProxyWebSocketHandler, kwargs)
-        self.serverapp.web_app.add_handlers(".*$", [upgrade])  # type: ignore[no-untyped-call]
-        session = {
+        service = {"service": self.service_url} if self.service_url else {}
+        routes = self.routes(base_url, session_kwargs=service)
+        self.serverapp.web_app.add_handlers(".*$", routes)  # type: ignore[no-untyped-call]
+
+    def routes(
+        self,
+        base_url: str,
+        session: type[web.RequestHandler] = SessionHandler,
+        room: type[web.RequestHandler] = RoomHandler,
+        kernel_room: type[web.RequestHandler] = KernelRoomHandler,
+        session_kwargs: dict[str, Any] | None = None,
+        room_kwargs: dict[str, Any] | None = None,
+    ) -> list[Rule]:
+        """The routes under ``base_url``: the session endpoint and room sockets (``session``,
+        ``room``, ``kernel_room``: Jupyter-authenticated here, hub-authenticated in the hub
+        service, each given its ``*_kwargs`` too) and the proxy, which the capability in its paths
+        authorizes."""
+        proxy: dict[str, Any] = {"services": self.proxy}
+        sessions: dict[str, Any] = {
             "sessions": self.sessions,
             "browser_pass": self.browser_pass,
             "passes": self.kernel_passes,
+            **(session_kwargs or {}),
         }
-        rooms = {"rooms": self.rooms, "passes": self.kernel_passes}
-        self.handlers.extend(
-            [
-                (r"/cobrowse/api/session", SessionHandler, session),
-                (r"/cobrowse/api/rooms/([^/]+)", RoomHandler, rooms),
-                (r"/cobrowse/api/kernel-rooms/([^/]+)", KernelRoomHandler, rooms),
-                (r"/cobrowse/proxy/([A-Za-z0-9_-]{16,})/wss?/.*", ProxyWebSocketHandler, kwargs),
-                (r"/cobrowse/proxy/([A-Za-z0-9_-]{16,})/.*", ProxyHandler, kwargs),
-            ]
-        )
+        rooms: dict[str, Any] = {
+            "rooms": self.rooms,
+            "passes": self.kernel_passes,
+            **(room_kwargs or {}),
+        }
+        token = r"([A-Za-z0-9_-]{16,})"
+        return [
+            # A websocket opened on any proxied address reaches the site's websocket (scripts
+            # build socket addresses from `location`): routed by the Upgrade header, first.
+            Rule(
+                WebSocketUpgrade(url_path_join(base_url, rf"/cobrowse/proxy/{token}/https?/.*")),
+                ProxyWebSocketHandler,
+                proxy,
+            ),
+            *(
+                Rule(PathMatches(url_path_join(base_url, path)), handler, kwargs)
+                for path, handler, kwargs in [
+                    ("/cobrowse/api/session", session, sessions),
+                    ("/cobrowse/api/rooms/([^/]+)", room, rooms),
+                    ("/cobrowse/api/kernel-rooms/([^/]+)", kernel_room, rooms),
+                    (rf"/cobrowse/proxy/{token}/wss?/.*", ProxyWebSocketHandler, proxy),
+                    (rf"/cobrowse/proxy/{token}/.*", ProxyHandler, proxy),
+                ]
+            ),
+        ]
 
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
         if self.freeze_start_up:
             self.log.debug("cobrowse: %d start-up objects frozen", freeze_start_up())
 
     async def stop_extension(self) -> None:
+        await self.stop_services()
+
+    async def stop_services(self) -> None:
+        """Close upstream connections and write every room's pending updates."""
         if not hasattr(self, "upstream"):
             return  # start-up failed before anything was running
         self._sweeper.stop()
@@ -381,3 +468,12 @@ class CoBrowse(ExtensionApp):
         await self.upstream.close()
         await self.rooms.close()
         self.rewriters.shutdown(wait=False, cancel_futures=True)
+
+
+def _service_address(url: str) -> str:
+    """The hub service's address as a setting gives it, ending in "/" (a path or an http(s)
+    URL; anything else is an error)."""
+    url = url.strip()
+    if url and not url.startswith(("/", "http://", "https://")):
+        raise TraitError(f"{url!r} is neither a path nor an http(s) URL")
+    return url if not url or url.endswith("/") else url + "/"

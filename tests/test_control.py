@@ -8,10 +8,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from pycrdt import Array, Doc, Map, create_update_message
+from pycrdt import Array, Doc, Map, Text, create_update_message
 
 from cobrowse_widget import _schema
-from jupyter_ext.rooms import Control, NotAllowed, Room, read_control
+from jupyter_ext.rooms import Control, NotAllowed, Room, _answers, read_control
 from jupyter_ext.rooms._control import allowed_change
 from jupyter_ext.rooms._notes import MAX_NOTE_TEXT, MAX_NOTES, MAX_STROKE_POINTS, MAX_STROKE_SPAN
 
@@ -340,3 +340,57 @@ def test_an_update_that_builds_on_changes_the_room_lacks_is_refused(room) -> Non
     room.receive(eve.peer, create_update_message(mine.get_update(middle)))
     assert room.doc.get("fields", type=Map).to_py() == {"p #a": "1", "p #b": "2"}
     assert read_control(room.doc) == Control("presenter", "ann", "ann")
+
+
+def _answer(owner: str, key: str, text: str) -> Callable[[Doc[Any]], None]:
+    """Write ``owner``'s own field in practice mode, as the widget keys it."""
+
+    def edit(doc: Doc[Any]) -> None:
+        url = _schema.current_url(doc)
+        name = f"{_schema.owner_prefix(owner)}{_schema.page_id(url)} {key}"
+        answers = doc.get("answers", type=Map)
+        if name in answers:
+            typed = answers[name]
+            typed += text  # typing on in a Text of one's own
+        else:
+            answers[name] = Text(text)
+
+    return edit
+
+
+def test_in_practice_mode_each_participant_writes_only_their_own_fields(room) -> None:
+    room, ann, bob, _ = room
+    ann.change(lambda doc: _schema.set_field_mode(doc, "individual"))
+    ann.change(_answer("ann", "#answer", "a proxy"))
+    bob.change(_answer("bob", "#answer", "rewrites"))
+    bob.change(_answer("bob", "#answer", " URLs"))
+    for forged in (_answer("ann", "#answer", " (bob was here)"), _answer("ann", "#new", "x")):
+        with pytest.raises(NotAllowed, match="only write their own fields"):
+            bob.change(forged)
+    with pytest.raises(NotAllowed, match="only write their own fields"):
+        bob.change(lambda doc: doc.get("answers", type=Map).clear())
+    url = _schema.current_url(room.doc)
+    assert _schema.answers(room.doc, url) == {
+        "ann": {"#answer": "a proxy"},
+        "bob": {"#answer": "rewrites URLs"},
+    }
+
+
+def test_a_participants_own_fields_are_bounded(room) -> None:
+    room, ann, _, _ = room
+    ann.change(_answer("ann", "#a", "x" * (_answers.MAX_CHARS - 100)))
+    with pytest.raises(NotAllowed, match="at most"):
+        ann.change(_answer("ann", "#b", "x" * 100))  # a new entry, its key and text past it
+    with pytest.raises(NotAllowed, match="at most"):
+        ann.change(_answer("ann", "#a", "x" * 100))  # typing on past it
+    ann.change(_answer("ann", "#b", "x" * 20))
+
+
+def test_in_presenter_mode_only_the_presenter_starts_or_ends_practice(room) -> None:
+    room, ann, bob, _ = room
+    ann.change(set_control(mode="presenter", presenter="ann", owner="ann"))
+    with pytest.raises(NotAllowed, match="ann is presenting"):
+        bob.change(lambda doc: _schema.set_field_mode(doc, "individual"))
+    ann.change(lambda doc: _schema.set_field_mode(doc, "individual"))
+    bob.change(_answer("bob", "#answer", "my own"))  # a follower fills in their own fields
+    assert _schema.field_mode(room.doc) == "individual"

@@ -32,7 +32,7 @@ async def test_a_readers_tokens_only_read(
         "cobrowse", "api", "session", method="POST", body=json.dumps({"room": "class"})
     )
     reply = json.loads(answer.body)
-    assert reply["permissions"] == {"write": False}
+    assert reply["permissions"] == {"write": False, "lead": False}
     assert session.token not in reply["prefix"] and session.reader_token in reply["prefix"]
     for header in answer.headers.get_list("Set-Cookie"):
         if header.startswith(f"{PASS_COOKIE}="):

@@ -171,7 +171,7 @@ async def _rooms_document(ws) -> Doc:
 async def test_the_session_answer_says_whether_the_user_may_write(jp_fetch, authorizer, write):
     response = await jp_fetch("cobrowse", "api", "session", method="POST", body='{"room": "p"}')
     answer = json.loads(response.body)
-    assert answer["permissions"] == {"write": write}
+    assert answer["permissions"] == {"write": write, "lead": write}  # here, every writer leads
     assert answer["prefix"] and answer["user"]["username"]
 
 

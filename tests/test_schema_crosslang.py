@@ -127,6 +127,24 @@ def test_python_reads_the_form_fields_the_widget_writes(node: str) -> None:
     assert _schema.page_fields(back, "https://forms.example/other") == {}
 
 
+def test_python_reads_each_participants_own_fields_in_practice_mode(node: str) -> None:
+    edits = [
+        {"key": "#answer", "kind": "text", "base": "", "value": "a proxy", "owner": "ann"},
+        {"key": "#answer", "kind": "text", "base": "", "value": "rewrites", "owner": "b o%20b"},
+        {"key": "#agree", "kind": "check", "value": True, "owner": "b o%20b"},
+    ]
+    out = _run_js(node, Doc(), navigate=["https://forms.example/a"], back=False, fields=edits)
+    back = Doc()
+    back.apply_update(base64.b64decode(out["update"]))
+    url = _schema.current_url(back)
+    assert _schema.answers(back, url) == {
+        "ann": {"#answer": "a proxy"},
+        "b o%20b": {"#answer": "rewrites", "#agree": True},
+    }
+    assert _schema.page_fields(back, url, "ann") == {"#answer": "a proxy"}
+    assert _schema.page_fields(back, url) == {}  # the room's shared fields: none
+
+
 def test_privacy_selectors_are_checked_in_python() -> None:
     assert _schema.check_selectors(["input.ssn", "[data-x] > input"]) == [
         "input.ssn",

@@ -51,6 +51,25 @@ async def test_same_room_shares_one_capability(open_session):
     assert await open_session("r1") != await open_session("r2")
 
 
+async def test_practising_a_user_gets_a_session_of_their_own(jp_fetch):
+    async def ask(body: str) -> tuple[str, str]:
+        answer = json.loads(
+            (await jp_fetch("cobrowse", "api", "session", method="POST", body=body)).body
+        )
+        return answer["user"]["username"], answer["prefix"]
+
+    _, room = await ask('{"room": "p"}')
+    (one, own), (two, again) = (
+        await ask('{"room": "p", "own": true}'),
+        await ask('{"room": "p", "own": true}'),
+    )
+    assert room not in (own, again) and (own == again) == (one == two)
+    assert (await ask('{"room": "p", "own": false}'))[1] == room
+    with pytest.raises(HTTPClientError) as err:
+        await ask('{"room": "p", "own": "yes"}')
+    assert err.value.code == 400
+
+
 async def test_page_is_rewritten_and_sandboxed(open_session, origin, fetch_proxied, site_prefix):
     prefix = await open_session()
     response = await fetch_proxied(proxied(prefix, origin.url("/page")))

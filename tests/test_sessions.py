@@ -21,6 +21,15 @@ def test_one_session_per_room_found_by_its_entry_token() -> None:
     assert store.find("") is None
 
 
+def test_a_participants_own_session_is_apart_from_the_rooms_and_ends_with_it() -> None:
+    store = SessionStore(idle_timeout=60)
+    shared, ann, bob = store.for_room("a"), store.for_room("a", "ann"), store.for_room("a", "bob")
+    assert len({shared.token, ann.token, bob.token}) == 3 and ann.jar is not shared.jar
+    assert store.for_room("a", "ann") is ann and ann.room == "a" and ann.owner == "ann"
+    store.release("a")
+    assert len(store) == 0 and store.find(ann.token) is None
+
+
 def test_each_site_has_its_own_token_in_the_session() -> None:
     store = SessionStore(idle_timeout=60)
     session = store.for_room("a")

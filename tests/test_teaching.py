@@ -56,7 +56,7 @@ def test_observers_hear_navigations_and_field_changes_from_the_room_and_from_pyt
     ]
     assert "ZeroDivisionError" in capsys.readouterr().err
     with pytest.raises(ValueError, match="events are"):
-        cb.on("click", print)
+        cb.on("hover", print)
 
 
 def test_wait_for_returns_once_the_room_gets_there_and_times_out_saying_where_it_is() -> None:
@@ -235,3 +235,72 @@ def test_what_python_writes_before_a_view_brought_the_room_waits_and_lands_in_or
         assert doc.get("step", type=Map)["title"] == "Step 1"
         scroll = doc.get("scroll", type=Map)
         assert scroll["url"] == LESSON and json.loads(scroll["anchor"])["selector"] == "#part-2"
+
+
+def test_practice_mode_gives_each_participant_their_own_fields_and_python_reads_all() -> None:
+    cb = CoBrowser(DEMO_URL)
+    cb.send = lambda content, buffers=None: None
+    assert cb.mode == "shared"
+    with pytest.raises(ValueError, match='"shared" or "individual"'):
+        cb.mode = "solo"  # type: ignore[assignment]
+    cb.mode = "individual"
+    assert cb.mode == "individual"
+    cb._user = "teacher"
+
+    def answer(owner: str, key: str, value: object):
+        def edit(room: Doc) -> None:
+            page = _schema.page_id(_schema.current_url(room))
+            name = f"{_schema.owner_prefix(owner)}{page} {key}"
+            room.get("answers", type=Map)[name] = Text(value) if isinstance(value, str) else value
+
+        return edit
+
+    _room_change(cb, answer("ann", "#answer", "a proxy"))
+    _room_change(cb, answer("bob", "#answer", "it rewrites"))
+    _room_change(cb, answer("bob", "#agree", True))
+    _room_change(cb, answer("teacher", "#answer", "the key"))
+    _room_change(cb, _fill("#answer", "shared before"))
+    assert cb.fields == {"#answer": "the key"}  # the kernel's user's own
+    answers = cb.fields_by_participant
+    assert answers == {
+        "ann": {"#answer": "a proxy"},
+        "bob": {"#answer": "it rewrites", "#agree": True},
+        "teacher": {"#answer": "the key"},
+    }
+    frame = answers.to_dataframe()
+    assert list(frame.index) == ["ann", "bob", "teacher"] and frame.index.name == "username"
+    assert frame.loc["bob", "#answer"] == "it rewrites" and frame.loc["bob", "#agree"] is True
+    cb.mode = "shared"
+    assert cb.fields == {"#answer": "shared before"}
+
+
+def test_only_the_presenter_switches_practice_mode() -> None:
+    cb = CoBrowser(DEMO_URL)
+    cb.send = lambda content, buffers=None: None
+    presenting = {"mode": "presenter", "presenter": "ann", "owner": "ann"}
+    _room_change(cb, lambda room: room.get("control", type=Map).update(presenting))
+    with pytest.raises(PermissionError, match="ann is presenting"):
+        cb.mode = "individual"
+
+
+def test_practising_wait_for_a_field_waits_for_anyones_own() -> None:
+    cb = CoBrowser(DEMO_URL)
+    cb.send = lambda content, buffers=None: None
+    cb.mode = "individual"
+    _room_change(cb, _fill("#answer", "shared"))  # the room's shared field does not count
+
+    def answer(owner: str, text: str):
+        def edit(room: Doc) -> None:
+            page = _schema.page_id(_schema.current_url(room))
+            room.get("answers", type=Map)[f"{owner} {page} #answer"] = Text(text)
+
+        return edit
+
+    with pytest.raises(TimeoutError, match="#answer is None"):
+        asyncio.run(cb.wait_for(field="#answer", timeout=0.1))
+    _room_change(cb, answer("ann", ""))
+    _room_change(cb, answer("bob", "42"))
+    asyncio.run(cb.wait_for(field="#answer", timeout=1))
+    asyncio.run(cb.wait_for(field="#answer", value="42", timeout=1))
+    with pytest.raises(TimeoutError, match=r"#answer is \['', '42'\]"):
+        asyncio.run(cb.wait_for(field="#answer", value="41", timeout=0.1))

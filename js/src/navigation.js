@@ -148,8 +148,10 @@ export class Navigation {
     const moved = url !== room.url || result !== room.result;
     if (expected === null && moved) {
       // The user followed a link or sent a form (a reader's own moves are not shared: it is
-      // brought back to the room's page below).
-      if (this.mayNavigate()) schema.navigate(this.doc, url, result);
+      // brought back to the room's page below). In practice mode a form's result is the
+      // user's own answer to the room's page: it stays theirs until the room moves on.
+      if (result !== null && schema.practising(this.doc)) this.shownFor = this.room();
+      else if (this.mayNavigate()) schema.navigate(this.doc, url, result);
     } else if (
       expected !== null &&
       !stale &&

@@ -24,6 +24,12 @@ export const roots = (doc) => ({
 
 export const stepOf = (doc) => doc.getMap("step");
 
+export const modeOf = (doc) => doc.getMap("mode");
+
+/** Whether the room practises (cb.mode = "individual"): each participant's form fields are
+ * their own (fields.js, `owner`), and so are their proxy session's cookies and form results. */
+export const practising = (doc) => modeOf(doc).get("fields") === "individual";
+
 /** The room's tutorial step (written from Python: cb.step), checked: {n, title, text} (cut to
  * their bounds), or null when there is none. */
 export function readStep(doc) {

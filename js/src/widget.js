@@ -14,6 +14,7 @@ import * as privacy from "./privacy.js";
 import { KernelLink } from "./kernel.js";
 import * as live from "./live.js";
 import { Navigation } from "./navigation.js";
+import { PageActions } from "./page-actions.js";
 import { MAX_NOTES, RATES } from "./protocol/limits.js";
 import { coalesced, tokenBucket } from "./protocol/rate.js";
 import { RoomConnection } from "./room.js";
@@ -213,6 +214,7 @@ function start({ model, el }, onRefused) {
       view.frame.src = `${session.prefix}${kept}${proxiedPath(url)}`;
     },
     showing: ({ url }) => {
+      pageActions.shows(url);
       myPointer = myScroll = null;
       present({ url, focus: null, selection: null });
       showPeople(); // who is on another page now
@@ -275,24 +277,47 @@ function start({ model, el }, onRefused) {
   };
   const privacyMap = privacy.privacyOf(doc);
   privacyMap.observe(sendPrivacy);
+  // In practice mode the fields this view shows and writes are its user's own (fields.js).
+  let owner = null;
+  const entryOf = (key) =>
+    fields.readEntry(fields.fieldsOf(doc, owner).get(fields.entryKey(shownPage(), key, owner)));
   const onFieldList = ({ fields: inventory }) => {
-    if (writes) fields.prepare(doc, shownPage(), inventory, fromAgent);
-    sendFields(fields.pageFields(doc, shownPage()));
+    if (writes) fields.prepare(doc, shownPage(), inventory, fromAgent, owner);
+    sendFields(fields.pageFields(doc, shownPage(), owner));
   };
   const onFieldEdit = (edit) => {
     if (!fieldBudget.take(performance.now())) return;
-    const page = shownPage();
-    if (writes) fields.applyEdit(doc, page, edit, fromAgent);
+    if (writes) fields.applyEdit(doc, shownPage(), edit, fromAgent, owner);
     if (edit.kind === "text") acks.set(edit.key, edit.seq);
-    const entry = fields.readEntry(fields.fieldsOf(doc).get(fields.entryKey(page, edit.key)));
+    const entry = entryOf(edit.key);
     if (edit.kind === "text" || !navigation.writer)
       sendFields(entry ? [{ key: edit.key, ...entry }] : []);
   };
-  const stopFields = fields.observeFields(doc, fromAgent, (page, key) => {
-    if (page !== fields.pageId(shownPage())) return;
-    const entry = fields.readEntry(fields.fieldsOf(doc).get(fields.entryKey(shownPage(), key)));
-    if (entry) sendFields([{ key, ...entry }]);
-  });
+  const observeFields = () =>
+    fields.observeFields(
+      doc,
+      fromAgent,
+      (page, key) => {
+        if (page !== fields.pageId(shownPage())) return;
+        const entry = entryOf(key);
+        if (entry) sendFields([{ key, ...entry }]);
+      },
+      owner,
+    );
+  let stopFields = observeFields();
+  // The room starts or stops practising: this view's fields, cookies and form results become
+  // its user's own (a session of their own) or the room's again; the page loads anew with them.
+  const onMode = () => {
+    showControl();
+    const wanted = session && schema.practising(doc) ? me() || null : null;
+    if (wanted === owner) return;
+    owner = wanted;
+    stopFields();
+    stopFields = observeFields();
+    renewSession({ reload: true });
+  };
+  const modeMap = schema.modeOf(doc);
+  modeMap.observe(onMode);
 
   // The page's frames share their fields as the page's (frame-links.js).
   const frameLinks = new FrameLinks(view.frame, {
@@ -304,6 +329,7 @@ function start({ model, el }, onRefused) {
   const agent = new AgentLink(view.frame, {
     load: () => {
       frameLinks.reset();
+      pageActions.left();
       navigation.frameLoaded();
     },
     hello: (message) => {
@@ -320,6 +346,7 @@ function start({ model, el }, onRefused) {
     fields: onFieldList,
     field: onFieldEdit,
     navigated: (message) => navigation.navigated(message),
+    done: (message) => pageActions.done(message),
     leaving: () => frameLinks.reset(),
     scroll: ({ anchor }) => {
       if (navigation.writer) shareScroll.call({ url: navigation.shownUrl, anchor });
@@ -353,6 +380,13 @@ function start({ model, el }, onRefused) {
       myPointer = pointer;
       present({ click: clicks });
     },
+  });
+
+  // Python's fill and click act in one view's page, as this user (the kernel picks the view);
+  // finding an element is anyone's.
+  const pageActions = new PageActions(model, doc.clientID, {
+    agent,
+    mayAct: (action) => action === "find" || navigation.writer,
   });
 
   const { scroll } = schema.roots(doc);
@@ -436,11 +470,13 @@ function start({ model, el }, onRefused) {
     if (!writes) {
       status = "";
     } else if (!state.presenting) {
-      actions.push(
-        act("Present", "Lead: everyone follows your page and scrolling", () =>
-          control.present(doc, me()),
-        ),
-      );
+      // only a presenter may start presenting where the server says so (the hub's groups)
+      if (session?.lead !== false)
+        actions.push(
+          act("Present", "Lead: everyone follows your page and scrolling", () =>
+            control.present(doc, me()),
+          ),
+        );
     } else if (role.lead || role.own) {
       status = role.lead ? "You are presenting" : `${nameOf(state.presenter)} has the lead`;
       if (role.own && !role.lead)
@@ -486,7 +522,9 @@ function start({ model, el }, onRefused) {
         );
       else status += " (control requested)";
     }
-    view.setControl({ status, actions });
+    // Practising: this user's answers are their own (the room's page still is everyone's).
+    const practice = schema.practising(doc) ? "Practice: your answers are your own" : "";
+    view.setControl({ status: [status, practice].filter(Boolean).join(" · "), actions });
     fitPresenter();
     const followingNow = state.presenting && !role.lead ? following : undefined;
     if (awareness.getLocalState()?.following !== followingNow) present({ following: followingNow });
@@ -628,7 +666,7 @@ function start({ model, el }, onRefused) {
   // new prefix when it changed.
   const renewSession = async ({ reload }) => {
     try {
-      const s = await openSession(server, model.get("room"));
+      const s = await openSession(server, model.get("room"), { own: owner !== null });
       if (!disposed) useSession(s, { reload });
     } catch (err) {
       if (!disposed) view.setError(`Could not renew the co-browsing session: ${err.message}`);
@@ -652,8 +690,9 @@ function start({ model, el }, onRefused) {
       kernel.start();
       useSession(s, { reload: false });
       awareness.setLocalState({ user: s.user, url: "", pointer: null, viewport: myViewport });
-      room = new RoomConnection(server, model.get("room"), doc, awareness, {
+      room = new RoomConnection(s.server ?? server, model.get("room"), doc, awareness, {
         onSynced: () => {
+          onMode(); // a room that practises: this user's own fields and session
           navigation.roomSynced({ ownRoom: model.get("own_room") });
           sendPrivacy(); // this notebook's rules into the room, once it has the room's
         },
@@ -677,6 +716,7 @@ function start({ model, el }, onRefused) {
   return () => {
     disposed = true;
     room?.destroy();
+    pageActions.destroy();
     agent.destroy();
     frameLinks.destroy();
     shareScroll.cancel();
@@ -693,6 +733,7 @@ function start({ model, el }, onRefused) {
     scroll.unobserve(onScroll);
     controlMap.unobserve(onControl);
     stepMap.unobserve(showStep);
+    modeMap.unobserve(onMode);
     notesMap.unobserve(showNotes);
     privacyMap.unobserve(sendPrivacy);
     requests.unobserve(showControl);

@@ -230,3 +230,29 @@ test("typing past the fields' budget makes another page's fields go, as a new fi
   assert.equal(fields.pageFields(doc, away).length, 0);
   assert.equal(fields.pageFields(doc, here).length, each + 1);
 });
+
+test("practising, each participant's own fields are kept and bounded apart", () => {
+  const [a, b] = pair();
+  const edit = (value) => ({ key: "#answer", kind: "text", base: "", value });
+  fields.applyEdit(a, PAGE, edit("shared"), AGENT);
+  fields.applyEdit(a, PAGE, edit("ann's"), AGENT, "ann");
+  fields.applyEdit(b, PAGE, edit("bob's"), AGENT, "b o%b");
+  const seen = [];
+  const stop = fields.observeFields(a, AGENT, (page, key) => seen.push(key), "ann");
+  fields.applyEdit(b, PAGE, { key: "#x", kind: "check", value: true }, AGENT, "b o%b");
+  fields.applyEdit(b, PAGE, { key: "#y", kind: "check", value: true }, AGENT);
+  stop();
+  assert.deepEqual(seen, [], "nobody else's fields are this participant's");
+  assert.deepEqual(fields.pageFields(a, PAGE), [
+    { key: "#answer", kind: "text", value: "shared" },
+    { key: "#y", kind: "check", value: true },
+  ]);
+  assert.deepEqual(fields.pageFields(a, PAGE, "ann"), [
+    { key: "#answer", kind: "text", value: "ann's" },
+  ]);
+  assert.equal(fields.entryKey(PAGE, "#x", "b o%b"), `b%20o%25b ${fields.pageId(PAGE)} #x`);
+  // One participant's budget: a long answer fits the shared fields, not one's own.
+  const long = "x".repeat(fields.ANSWER_BUDGET);
+  assert.equal(fields.applyEdit(a, PAGE, edit(long), AGENT, "ann"), "ann's");
+  assert.equal(fields.applyEdit(a, PAGE, { ...edit(long), base: "shared" }, AGENT), long);
+});

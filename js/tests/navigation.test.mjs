@@ -265,3 +265,19 @@ test("a reload reloads the room's page for everyone; a reader's only for itself"
   assert.equal(schema.reloads(one.doc), 1);
   assert.deepEqual([one.loads().length, reader.loads().length], [before[0] + 1, before[2] + 2]);
 });
+
+test("practising, a form's result stays the user's own until the room moves on", () => {
+  const v = showing(A);
+  const peer = peerOf(v.doc);
+  schema.modeOf(peer).set("fields", "individual");
+  landed(v, B, RESULT); // the user sent the practice form: their own answer
+  assert.equal(schema.currentUrl(v.doc), A, "the room stays where it was");
+  assert.deepEqual(v.loads(), [A], "and this view shows its result, not the room's page again");
+  schema.navigate(peer, B2);
+  assert.deepEqual(v.loads(), [A, B2], "the room moved on: so does this view");
+  landed(v, B2);
+  schema.modeOf(peer).set("fields", "shared");
+  landed(v, A, RESULT); // a form sent with the room's fields shared: everyone goes
+  assert.equal(schema.currentUrl(peer), A);
+  assert.equal(schema.currentResult(peer), RESULT);
+});

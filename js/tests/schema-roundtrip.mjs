@@ -21,7 +21,8 @@ const seen = {
 for (const url of input.navigate) schema.navigate(doc, url);
 if (input.back) schema.go(doc, -1);
 schema.setScroll(doc, schema.currentUrl(doc), { locator: null, ratio: 0.5, fraction: 0.25 });
-for (const edit of input.fields ?? []) fields.applyEdit(doc, schema.currentUrl(doc), edit, null);
+for (const edit of input.fields ?? [])
+  fields.applyEdit(doc, schema.currentUrl(doc), edit, null, edit.owner ?? null);
 process.stdout.write(
   JSON.stringify({ seen, update: Buffer.from(Y.encodeStateAsUpdate(doc)).toString("base64") }),
 );

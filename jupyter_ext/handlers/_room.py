@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import struct
 import time
 from asyncio import Future
@@ -47,8 +48,9 @@ def frame(message: bytes) -> bytes:
     return head + message
 
 
-class RoomHandler(WebSocketMixin, WebSocketHandler, JupyterHandler):
-    """``/cobrowse/api/rooms/<name>``: the Yjs sync and awareness protocols for one room.
+class RoomSocket(WebSocketHandler):
+    """The Yjs sync and awareness protocols for one room, for a peer its handler has identified
+    (``identity``, ``read_only``, ``lead``) before the socket opens.
 
     Incoming messages are paced per connection (the next one is read only when the last is
     handled, so a fast sender is slowed by TCP); a peer whose unsent messages pass the room's
@@ -57,8 +59,6 @@ class RoomHandler(WebSocketMixin, WebSocketHandler, JupyterHandler):
     sends each update 200 times.
     """
 
-    auth_resource = AUTH_RESOURCE
-
     def initialize(self, rooms: RoomHub, passes: KernelPasses) -> None:
         self.rooms = rooms
         self.passes = passes
@@ -66,6 +66,7 @@ class RoomHandler(WebSocketMixin, WebSocketHandler, JupyterHandler):
         self.room: Room | None = None
         self.room_name = ""
         self.read_only = True
+        self.lead = True  # may present (in the hub service: members of presenter groups only)
         self.identity: dict[str, str] = {}  # stamped on the peer's awareness
         self.presence = True  # others' live moves are sent to this peer
         self._queued = 0  # bytes written to the stream and not yet flushed to the socket
@@ -89,18 +90,21 @@ class RoomHandler(WebSocketMixin, WebSocketHandler, JupyterHandler):
             self._queued -= writes.popleft()[1]
         return self._queued
 
-    @ws_authenticated
-    async def get(self, name: str, *args: Any, **kwargs: Any) -> None:
-        user, authorizer = self.current_user, self.authorizer
-        if not await ensure_async(authorizer.is_authorized(self, user, "read", AUTH_RESOURCE)):
-            raise web.HTTPError(403)
-        self.read_only = not await ensure_async(
-            authorizer.is_authorized(self, user, "write", AUTH_RESOURCE)
-        )
-        if not ROOM_NAME.match(name):
-            raise web.HTTPError(400, "bad room name")
-        self.identity = participant(user)
-        return await super().get(name, *args, **kwargs)
+    @property
+    def log(self) -> logging.Logger:
+        return self.rooms.log
+
+    async def join_with_pass(self, name: str, *args: Any, **kwargs: Any) -> None:
+        """Open the socket for a kernel's replica, which holds no user credential but the pass
+        (header ``X-Cobrowse-Pass``) a view of its widget got from the session endpoint: it
+        joins as that user, with that user's permission."""
+        given = self.request.headers.get(PASS_HEADER, "")
+        held = self.passes.check(given, name) if given else None
+        if held is None:
+            raise web.HTTPError(403, "no valid kernel pass for this room")
+        self.identity, self.read_only, self.lead = held.user, not held.write, held.lead
+        self.presence = False  # a replica, not a participant: who is here, but no live moves
+        await WebSocketHandler.get(self, name, *args, **kwargs)
 
     async def open(self, name: str, *args: Any, **kwargs: Any) -> None:
         """Join the room (restored from its store first if it is new here); tornado reads
@@ -113,7 +117,13 @@ class RoomHandler(WebSocketMixin, WebSocketHandler, JupyterHandler):
             self.rooms.leave(room, self)  # gone while the room was restored
             return
         try:
-            room.join(self, self.identity, read_only=self.read_only, presence=self.presence)
+            room.join(
+                self,
+                self.identity,
+                read_only=self.read_only,
+                presence=self.presence,
+                lead=self.lead,
+            )
         except Refused as exc:
             self.rooms.leave(room, self)  # lets an empty room linger and go
             self.close(TRY_AGAIN_LATER, str(exc))
@@ -188,17 +198,29 @@ class RoomHandler(WebSocketMixin, WebSocketHandler, JupyterHandler):
             self._writes.append((written, cost))
 
 
+class RoomHandler(WebSocketMixin, RoomSocket, JupyterHandler):
+    """``/cobrowse/api/rooms/<name>``: a room's socket for an authenticated Jupyter user."""
+
+    auth_resource = AUTH_RESOURCE
+
+    @ws_authenticated
+    async def get(self, name: str, *args: Any, **kwargs: Any) -> None:
+        user, authorizer = self.current_user, self.authorizer
+        if not await ensure_async(authorizer.is_authorized(self, user, "read", AUTH_RESOURCE)):
+            raise web.HTTPError(403)
+        self.read_only = not await ensure_async(
+            authorizer.is_authorized(self, user, "write", AUTH_RESOURCE)
+        )
+        if not ROOM_NAME.match(name):
+            raise web.HTTPError(400, "bad room name")
+        self.identity = participant(user)
+        return await super().get(name, *args, **kwargs)
+
+
 class KernelRoomHandler(RoomHandler):
-    """``/cobrowse/api/kernel-rooms/<name>``: the same room for a kernel's replica, which holds
-    no Jupyter credential but the pass (header ``X-Cobrowse-Pass``) a view of its widget got
-    from the session endpoint: it joins as that user, with that user's permission."""
+    """``/cobrowse/api/kernel-rooms/<name>``: the same room for a kernel's replica (see
+    ``RoomSocket.join_with_pass``)."""
 
     @allow_unauthenticated  # the pass is the credential
     async def get(self, name: str, *args: Any, **kwargs: Any) -> None:
-        given = self.request.headers.get(PASS_HEADER, "")
-        held = self.passes.check(given, name) if given else None
-        if held is None:
-            raise web.HTTPError(403, "no valid kernel pass for this room")
-        self.identity, self.read_only = held.user, not held.write
-        self.presence = False  # a replica, not a participant: who is here, but no live moves
-        return await WebSocketHandler.get(self, name, *args, **kwargs)
+        await self.join_with_pass(name, *args, **kwargs)

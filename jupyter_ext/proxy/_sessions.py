@@ -46,9 +46,11 @@ def proxy_prefix(base_url: str, token: str) -> str:
 
 @dataclass
 class Session:
-    """What every participant of a room on this server shares: capabilities and the jar."""
+    """What every participant of a room on this server shares: capabilities and the jar (or,
+    practising, what one participant has of their own: ``owner``)."""
 
     room: str
+    owner: str = ""  # the participant whose own session this is; "" for the room's
     max_concurrent: int = 16
     cache_size: int = 0
     kept: KeptBytes | None = None  # the server's budget for caches and results
@@ -154,25 +156,25 @@ class SessionStore:
         self.cache_size = cache_size
         self.kept = kept
         self.in_use = in_use
-        self._by_room: dict[str, Session] = {}
+        self._by_room: dict[tuple[str, str], Session] = {}  # (room, owner) -> session
         self._by_token: dict[str, Capability] = {}
 
-    def for_room(self, room: str) -> Session:
-        """The room's live session, created when there is none."""
-        session = self._by_room.get(room)
+    def for_room(self, room: str, owner: str = "") -> Session:
+        """The room's live session (``owner``'s own, in practice mode), created when there is
+        none."""
+        session = self._by_room.get((room, owner))
         if session is None or self._expired(session):
             self._make_room_for_one()
-            session = Session(room, self.max_concurrent, self.cache_size, self.kept)
-            self._by_room[room] = session
+            session = Session(room, owner, self.max_concurrent, self.cache_size, self.kept)
+            self._by_room[room, owner] = session
             self._by_token[session.token] = Capability(session, None)
             self._by_token[session.reader_token] = Capability(session, None, read_only=True)
         session.last_used = time.monotonic()
         return session
 
     def release(self, room: str) -> None:
-        """The room is gone: end its session now."""
-        session = self._by_room.get(room)
-        if session is not None:
+        """The room is gone: end its sessions now."""
+        for session in [s for s in self._by_room.values() if s.room == room]:
             self._end(session)
 
     def sweep(self) -> None:
@@ -225,6 +227,6 @@ class SessionStore:
     def _end(self, session: Session) -> None:
         for token in (session.token, session.reader_token, *session.site_tokens.values()):
             self._by_token.pop(token, None)
-        if self._by_room.get(session.room) is session:
-            del self._by_room[session.room]
+        if self._by_room.get((session.room, session.owner)) is session:
+            del self._by_room[session.room, session.owner]
         session.end()

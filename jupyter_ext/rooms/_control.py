@@ -16,10 +16,11 @@ from pycrdt import Array, Decoder, Doc, Map, get_update
 
 from cobrowse_widget._shared import MAX_SELECTOR, MAX_SELECTORS
 
-from . import _notes
+from . import _answers, _notes
 
 CONTROL, REQUESTS, NOTES, PRIVACY = "control", "requests", "notes", "privacy"
-LED = ("page", "history", "scroll", "step")  # what only the presenter changes in presenter mode
+# What only the presenter changes in presenter mode.
+LED = ("page", "history", "scroll", "step", "mode")
 
 
 class NotAllowed(ValueError):
@@ -49,14 +50,15 @@ def read_control(doc: Doc[Any]) -> Control:
     return Control(**{key: value or "" for key, value in fields.items()})
 
 
-def allowed_change(user: str, before: Control, after: Control) -> bool:
-    """Whether ``user`` may change the room's control from ``before`` to ``after``."""
+def allowed_change(user: str, before: Control, after: Control, lead: bool = True) -> bool:
+    """Whether ``user`` may change the room's control from ``before`` to ``after`` (a user who
+    may not ``lead`` never starts presenting, but may be handed the lead and hand it back)."""
     if after == before:
         return True
     if after.mode not in ("free", "presenter"):
         return False
-    if not before.presenting:  # anyone may start presenting, as themselves
-        return after == Control("presenter", user, user)
+    if not before.presenting:  # anyone who may lead may start presenting, as themselves
+        return lead and after == Control("presenter", user, user)
     if user == before.owner:  # the owner hands the lead to anyone, takes it back, ends it
         return after.owner == user or after.mode == "free"
     if user == before.presenter:  # a presenter given the lead hands it back
@@ -74,6 +76,7 @@ class Guard:
         self._requests: set[str] = set()
         self._notes: dict[str, dict[str, Any]] = {}  # note id -> its change, this update
         self._privacy: set[str] = set()  # whose privacy rules this update changed
+        self._answers: set[str] = set()  # whose own fields (practice mode) this update changed
         self._control_touched = False  # whether this update changed the control map
         self._control = Control()  # the shadow's control, read again only when it changed
         self._subscriptions: list[Any] = []
@@ -90,26 +93,31 @@ class Guard:
             shadow.get(CONTROL, type=Map).observe_deep(lambda _: self._touch_control()),
             *(
                 shadow.get(name, type=Array if name == "history" else Map).observe_deep(
-                    lambda _, name=name: touched(name)
+                    lambda *_, name=name: touched(name)
                 )
                 for name in LED
             ),
             shadow.get(REQUESTS, type=Map).observe(lambda event: self._requests.update(event.keys)),
             shadow.get(NOTES, type=Map).observe(lambda event: self._notes.update(event.keys)),
             shadow.get(PRIVACY, type=Map).observe(lambda event: self._privacy.update(event.keys)),
+            shadow.get(_answers.ANSWERS, type=Map).observe_deep(
+                lambda events: self._answers.update(_answers.owners(events))
+            ),
         ]
 
     def _touch_control(self) -> None:
         self._control_touched = True
 
-    def check(self, user: str, update: bytes) -> None:
-        """Raise NotAllowed if ``user`` may not make ``update`` in the room as it is now; else
-        the shadow has taken it (the caller applies it to the room)."""
+    def check(self, user: str, update: bytes, lead: bool = True) -> None:
+        """Raise NotAllowed if ``user`` (who may start presenting when ``lead``) may not make
+        ``update`` in the room as it is now; else the shadow has taken it (the caller applies
+        it to the room)."""
         before = self._control
         self._touched.clear()
         self._requests.clear()
         self._notes.clear()
         self._privacy.clear()
+        self._answers.clear()
         self._control_touched = False
         try:
             self._shadow.apply_update(update)
@@ -119,18 +127,22 @@ class Guard:
         # Only a change in the control map (an observed event, directly or by deletion) changes
         # what read_control gives: a keystroke reads nothing.
         after = read_control(self._shadow) if self._control_touched else before
-        reason = _waiting(update, self._shadow) or self._refusal(user, before, after)
+        reason = _waiting(update, self._shadow) or self._refusal(user, before, after, lead)
         if reason is not None:
             self._rebuild()  # the shadow took what the room will not: start it again
             raise NotAllowed(reason)
         self._control = after
 
-    def _refusal(self, user: str, before: Control, after: Control) -> str | None:
-        if not allowed_change(user, before, after):
+    def _refusal(self, user: str, before: Control, after: Control, lead: bool) -> str | None:
+        if not allowed_change(user, before, after, lead):
+            if not before.presenting and not lead:
+                return "only a presenter may start presenting"
             return "only the presenter's owner may change who leads"
         leads = user in (before.presenter, before.owner) and before.presenting
         if before.presenting and self._touched and user != before.presenter:
             return f"{before.presenter} is presenting: only they navigate, scroll and set steps"
+        if "mode" in self._touched and not lead and user != before.presenter:
+            return "only a presenter, or who they gave the lead, may start or end practice"
         if self._requests - {user} and not leads:
             return "a participant may only ask for control for themselves"
         for change in self._notes.values():
@@ -144,6 +156,11 @@ class Guard:
             return "privacy rules are lists of at most 64 selectors of 512 characters and a flag"
         if self._notes and len(self._shadow.get(NOTES, type=Map)) > _notes.MAX_NOTES:
             return f"a room keeps at most {_notes.MAX_NOTES} notes"
+        if self._answers - {_answers.escape(user)}:
+            return "a participant may only write their own fields"
+        answers = self._shadow.get(_answers.ANSWERS, type=Map)
+        if self._answers and _answers.size(answers, _answers.escape(user)) > _answers.MAX_CHARS:
+            return f"a participant's own fields hold at most {_answers.MAX_CHARS} characters"
         return None
 
 

@@ -77,6 +77,7 @@ class Member:
     read_only: bool
     client_ids: set[int] = field(default_factory=set)
     presence: bool = True  # a participant, sent others' live moves (a kernel's replica is not)
+    lead: bool = True  # may start presenting (in the hub service: members of presenter groups)
 
     @property
     def stamp(self) -> dict[str, str | bool]:
@@ -116,13 +117,19 @@ class Room:
         return self._doc_bytes
 
     def join(
-        self, peer: Peer, user: dict[str, str], read_only: bool = False, presence: bool = True
+        self,
+        peer: Peer,
+        user: dict[str, str],
+        read_only: bool = False,
+        presence: bool = True,
+        lead: bool = True,
     ) -> None:
         """Start syncing a new peer: ask for its state and tell it who is here (a kernel's
-        replica too, which takes no ``presence``: it is sent no live moves)."""
+        replica too, which takes no ``presence``: it is sent no live moves). A peer that may
+        not ``lead`` never starts presenting; the presenter may still hand it the lead."""
         if len(self.peers) >= self.limits.max_peers:
             raise Refused("the room is full")
-        self.peers[peer] = Member(user, read_only, presence=presence)
+        self.peers[peer] = Member(user, read_only, presence=presence, lead=lead)
         peer.send(create_sync_message(self.doc))
         present = list(self.awareness.states)
         if present:
@@ -169,7 +176,7 @@ class Room:
         if member.read_only or payload == EMPTY_UPDATE:
             return  # a reader may catch up but not change the page
         self._admit(len(payload))
-        self.guard.check(member.user["username"], payload)
+        self.guard.check(member.user["username"], payload, lead=member.lead)
         self._sender = peer
         try:
             self.doc.apply_update(payload)

@@ -16,12 +16,14 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class KernelPass:
-    """What a pass lets its holder do: join ``room`` as ``user``, writing when ``write``."""
+    """What a pass lets its holder do: join ``room`` as ``user``, writing when ``write``,
+    starting to present when ``lead``."""
 
     room: str
     user: dict[str, str]
     write: bool
     expires: float
+    lead: bool = True
 
 
 class KernelPasses:
@@ -32,10 +34,11 @@ class KernelPasses:
         self.limit = limit
         self._passes: OrderedDict[str, KernelPass] = OrderedDict()
 
-    def issue(self, room: str, user: dict[str, str], write: bool) -> str:
+    def issue(self, room: str, user: dict[str, str], write: bool, lead: bool = True) -> str:
         """A new pass for ``user`` in ``room``."""
         token = secrets.token_urlsafe(32)
-        self._passes[token] = KernelPass(room, user, write, time.monotonic() + self.lifetime)
+        expires = time.monotonic() + self.lifetime
+        self._passes[token] = KernelPass(room, user, write, expires, lead)
         while len(self._passes) > self.limit:
             self._passes.popitem(last=False)
         return token

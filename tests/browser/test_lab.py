@@ -715,6 +715,80 @@ def test_fields_in_a_frame_of_the_page_are_shared(users: tuple[Page, Page]) -> N
         _demo_frame(page, "tour.html")
 
 
+def test_python_fills_and_clicks_in_its_own_page_and_everyone_sees_it(
+    users: tuple[Page, Page],
+) -> None:
+    """``cb.fill`` and ``cb.click`` act in one page of the caller's widget, as its user: the
+    room shares the edit and follows the link; ``wait_for(selector=)`` asks a page, and
+    ``on("click")`` hears another user's click."""
+    page1, page2 = users
+    kernel_eval(page1, 'cb.goto(DEMO_URL + "form.html")')
+    form2 = _demo_frame(page2, "form.html")
+    poll(lambda: "'#name':" in kernel_eval(page1, "cb.fields"), page1, 20_000)  # the page's fields
+    filled = "await cb.fill('#name', 'Ada'); await cb.fill('#newsletter', True)"
+    filled += "; await cb.fill('#language', 'python'); cb.fields['#name']"
+    assert kernel_eval(page1, filled) == "'Ada'"
+    shown = "() => ['#name', '#newsletter', '#language'].map((s) => document.querySelector(s))"
+    shown += ".map((field) => String(field.type === 'checkbox' ? field.checked : field.value))"
+    poll(lambda: form2.evaluate(shown) == ["Ada", "true", "python"], page2, 10_000)
+    missing = kernel_eval(page1, "await cb.click('#nothing', timeout=5)")
+    assert missing == f"ERROR: no element matches #nothing on https://{DEMO}/form.html", missing
+    assert kernel_eval(page1, "await cb.wait_for(selector='#signup', timeout=5)") is None
+    heard = "heard = []; cb.on('click', lambda who, element: heard.append(element['id']))"
+    kernel_eval(page1, heard)
+    form2.click("#title")  # user 2's own click, heard by user 1's kernel
+    poll(lambda: kernel_eval(page1, "heard") == "['title']", page1, 10_000)
+    # A link clicked from Python takes the room there: both pages show the tour.
+    kernel_eval(page1, "await cb.click('nav a[href=\"tour.html\"]')")
+    for page in users:
+        _demo_frame(page, "tour.html")
+    assert kernel_eval(page1, "cb.url") == repr(f"https://{DEMO}/tour.html")
+
+
+def test_in_practice_mode_each_user_fills_in_their_own_form_and_python_reads_both(
+    users: tuple[Page, Page],
+) -> None:
+    """``cb.mode = "individual"``: each view loads the page again under a session of its own;
+    what each user types stays on their page, and the teacher's kernel reads both answers."""
+    page1 = users[0]
+    kernel_eval(page1, 'cb.goto(DEMO_URL + "form.html")')
+    for page in users:
+        _demo_frame(page, "form.html")
+
+    def prefixes() -> list[str]:
+        sources = [page.locator(".cobrowse-frame").first.get_attribute("src") for page in users]
+        return [str(src).split("/https/")[0] for src in sources]
+
+    shared = prefixes()
+    assert shared[0] == shared[1]
+    assert kernel_eval(page1, 'cb.mode = "individual"; cb.mode') == "'individual'"
+    poll(lambda: len({shared[0], *prefixes()}) == 3, page1, 20_000)  # a session each
+    forms = [_demo_frame(page, "form.html") for page in users]
+    for form, text in zip(forms, ("alpha", "omega"), strict=True):
+        form.locator("#answer").press_sequentially(text)
+    # By username (here the server's anonymous ids): the kernel's user wrote alpha.
+    answers = (
+        "sorted((u == cb._user, f.get('#answer')) for u, f in cb.fields_by_participant.items())"
+    )
+    poll(
+        lambda: kernel_eval(page1, answers) == "[(False, 'omega'), (True, 'alpha')]", page1, 15_000
+    )
+    value = "() => document.querySelector('#answer').value"
+    assert [form.evaluate(value) for form in forms] == ["alpha", "omega"]
+    for page in users:  # each widget says so
+        _control(page).get_by_text("Practice: your answers are your own").wait_for()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    users[1].locator(".cobrowse").first.screenshot(path=str(ARTIFACTS / "practice-user2.png"))
+    table = "sorted(cb.fields_by_participant.to_dataframe()['#answer'])"
+    assert kernel_eval(page1, table) == "['alpha', 'omega']"
+    assert kernel_eval(page1, "cb.fields['#answer']") == "'alpha'"  # the kernel's user's own
+    kernel_eval(page1, 'cb.mode = "shared"')
+    poll(lambda: prefixes() == shared, page1, 20_000)  # the room's session again
+    kernel_eval(page1, 'cb.goto(DEMO_URL + "tour.html")')  # where the tests after expect the room
+    for page in users:
+        _demo_frame(page, "tour.html")
+
+
 def _back_to_the_tour(users: tuple[Page, Page]) -> None:
     """Back from the form to the tour, where the tests after expect the room."""
     assert kernel_eval(users[0], "cb.back()") == "True"

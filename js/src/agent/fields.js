@@ -467,6 +467,46 @@ export function syncFields({ send, describe }) {
       });
       for (const root of [document, ...shadows]) observer.observe(root, WATCH);
     },
+    /** Fill `element` with `value` as its user would (cb.fill from Python): the value set, the
+     * events an edit fires, then reported as this user's edit (a private field's value stays
+     * here). Null when done, else why not: "not-a-field", "wrong-value", "no-option". */
+    fill(element, value) {
+      const kind = kindOf(element);
+      if (kind === null || kind === "media") return "not-a-field";
+      const wanted = { text: "string", value: "string", check: "boolean", open: "boolean" };
+      if (kind === "multi" ? !Array.isArray(value) : typeof value !== wanted[kind])
+        return "wrong-value";
+      if (kind === "open") {
+        n.detailsOpen.set(element, value); // the browser fires its toggle event
+        report(element);
+        return null;
+      }
+      let target = element;
+      if (kind === "text") {
+        textState(element); // the value before, where the user's own edit starts from
+        if (isEditingHost(element)) setEditableText(element, value);
+        else if (n.localName(element) === "textarea") n.textareaValue.set(element, value);
+        else n.inputValue.set(element, value);
+      } else if (kind === "check") n.inputChecked.set(element, value);
+      else if (n.localName(element) === "select") {
+        const options = [...n.selectOptions(element)];
+        const chosen = new Set(kind === "multi" ? value : [value]);
+        for (const v of chosen)
+          if (!options.some((o) => n.optionValue(o) === v)) return "no-option";
+        for (const option of options)
+          n.optionSelected.set(option, chosen.has(n.optionValue(option)));
+      } else if (typeOf(element) === "radio") {
+        target = radioGroup(element).find((r) => (n.getAttribute(r, "value") ?? "on") === value);
+        if (!target) return "no-option";
+        n.inputChecked.set(target, true);
+      } else {
+        n.inputValue.set(element, value);
+        if (n.inputValue.get(element) !== value) return "wrong-value"; // the browser refused it
+      }
+      announce(target, typeOf(target) === "radio" ? "check" : kind); // a radio: as a click
+      report(target);
+      return null;
+    },
     setRules(given) {
       rules = given;
     },

@@ -4,6 +4,7 @@
 // same-document navigation and applies the room's, over one MessagePort. In a frame of that
 // page, it asks the widget for a port of its own and shares the frame's fields.
 import { closePort, listen, messageData, postToPort, startPort, userHasActed } from "./natives.js";
+import { pageActions } from "./actions.js";
 import { awaitConnect } from "./connect.js";
 import { syncFields } from "./fields.js";
 import { remoteFocus, remoteHighlights, trackFocus } from "./focus.js";
@@ -78,7 +79,7 @@ function start(runtime, mapUrl, hello, nested) {
     });
   const onMessage = nested
     ? (event) => onFields(widgetMessage(messageData(event)))
-    : page({ send, runtime, locate, onFields });
+    : page({ send, runtime, locate, onFields, fields });
   return (next) => {
     if (port) closePort(port);
     port = next;
@@ -89,7 +90,7 @@ function start(runtime, mapUrl, hello, nested) {
 }
 
 /** The page's own sharing (scroll, pointer, navigation, marks); returns its message handler. */
-function page({ send, runtime, locate, onFields }) {
+function page({ send, runtime, locate, onFields, fields }) {
   // Whether the user has acted on this page: a script that rewrites the address by itself (per
   // language, with a timestamp...) must not drag everyone else along.
   runtime.onNavigated(({ url, title }) =>
@@ -101,7 +102,9 @@ function page({ send, runtime, locate, onFields }) {
   const sendPointer = (pointer) => send({ type: "pointer", pointer });
   trackPointer({ send: sendPointer, measure: (x, y) => positionAt(x, y, locate.describe) });
   const drawPointers = remotePointers(locate.resolve, replaySafeClick);
-  trackClicks({ send: (pointer) => send({ type: "click", pointer }), ...locate });
+  const sendClick = (pointer) => send({ type: "click", pointer });
+  trackClicks({ send: sendClick, ...locate });
+  const perform = pageActions({ fields, sendClick, ...locate });
   trackFocus({ send: (locator) => send({ type: "focus", locator }), ...locate });
   const drawFocus = remoteFocus(locate.resolve);
   trackSelection({ send: (selection) => send({ type: "selection", selection }), ...locate });
@@ -123,6 +126,8 @@ function page({ send, runtime, locate, onFields }) {
     else if (message?.type === "strokes") drawStrokes(message.marks);
     else if (message?.type === "highlights") drawHighlights(message.marks);
     else if (message?.type === "draw") setDrawing(message.on, message.color);
+    else if (message?.type === "command")
+      send({ type: "done", id: message.id, error: perform(message) });
     else if (message?.type === "frame-pointer") {
       // The pointer is over one of this page's frames: placed over that frame's element.
       const { frame, x, y } = message;

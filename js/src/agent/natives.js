@@ -45,6 +45,8 @@ export const composedPath = uncurry(Event.prototype.composedPath);
 export const isTrusted = (event) => event.isTrusted === true; // own, unforgeable property
 export const dispatch = uncurry(EventTarget.prototype.dispatchEvent);
 export const NativeEvent = Event;
+export const NativeMouseEvent = MouseEvent;
+export const clickElement = uncurry(HTMLElement.prototype.click);
 export const selection = {
   start: getterOf(HTMLInputElement.prototype, "selectionStart"),
   end: getterOf(HTMLInputElement.prototype, "selectionEnd"),

@@ -40,7 +40,9 @@ const STYLE = `
   .focus span { position: absolute; left: -2px; bottom: 100%; padding: 0 4px; border-radius: 3px 3px 0 0;
     background: var(--color); color: #fff; font: 11px/1.4 system-ui, sans-serif; white-space: nowrap; }
   .highlight { border-width: 3px; box-shadow: 0 0 0 4px color-mix(in srgb, var(--color) 25%, transparent); }
-  .highlight span { font-size: 12px; max-width: 32em; overflow: hidden; text-overflow: ellipsis; }
+  /* at the box's other corner from a focus label: both show when someone is in a highlighted field */
+  .highlight span { left: auto; right: -3px; font-size: 12px; max-width: 32em; overflow: hidden;
+    text-overflow: ellipsis; }
   .selection { position: absolute; left: 0; top: 0; }
   .selection div { position: absolute; left: 0; top: 0; background: var(--color); opacity: 0.28;
     border-radius: 2px; }

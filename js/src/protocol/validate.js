@@ -227,6 +227,34 @@ function toFields(value) {
   return fields;
 }
 
+/** A page action's id (cb.fill, cb.click, cb.wait_for(selector=)): 32 characters the kernel
+ * chose. */
+const isActionId = (value) => typeof value === "string" && value.length === 32;
+const isAction = (value) => value === "fill" || value === "click" || value === "find";
+/** Why a page could not do an action (cobrowse_widget/_page_actions.py, ERRORS). */
+export const isActionError = (value) =>
+  value === "missing" ||
+  value === "not-a-field" ||
+  value === "wrong-value" ||
+  value === "no-option" ||
+  value === "view-only" ||
+  value === "left";
+
+/** What cb.fill puts in a field: text, true/false, or option values; undefined otherwise. */
+function toFillValue(value) {
+  if (value === null || typeof value === "boolean" || isFieldText(value)) return value;
+  return toChoices(value) ?? undefined;
+}
+
+/** A page action from the kernel: {id, action, selector, value}, or null. */
+export function toPageAction(data) {
+  if (!isObject(data)) return null;
+  const [id, action, selector] = [own(data, "id"), own(data, "action"), own(data, "selector")];
+  const value = toFillValue(own(data, "value"));
+  if (!isActionId(id) || !isAction(action) || !isText(selector, limits.MAX_SELECTOR)) return null;
+  return value === undefined ? null : { __proto__: null, id, action, selector, value };
+}
+
 function toSelectors(value) {
   if (!isArray(value) || value.length > limits.MAX_SELECTORS) return null;
   const selectors = [];
@@ -390,6 +418,10 @@ export function agentMessage(data) {
     const locator = given === null ? null : toLocator(given);
     return given === null || locator ? { type, locator } : null;
   }
+  if (type === "done") {
+    const [id, error] = [own(data, "id"), own(data, "error")];
+    return isActionId(id) && (error === null || isActionError(error)) ? { type, id, error } : null;
+  }
   if (type === "field") {
     const field = toField(data);
     if (!field) return null;
@@ -450,6 +482,10 @@ export function widgetMessage(data) {
   if (type === "selections") {
     const marks = toSelectionMarks(own(data, "marks"));
     return marks && { __proto__: null, type, marks };
+  }
+  if (type === "command") {
+    const command = toPageAction(data);
+    return command && { __proto__: null, ...command, type };
   }
   if (type === "privacy") {
     const selectors = toSelectors(own(data, "selectors"));
