@@ -55,7 +55,7 @@ from typing import Any
 
 import psutil
 from pycrdt import Awareness, Doc, Map, create_awareness_message, create_update_message
-from room_latency import free_port, wait_up
+from room_latency import free_port, server_args, wait_up
 
 LIVE = 8  # docs/protocol.md: [8, client id, payload]
 SYNC, AWARENESS, STEP2, UPDATE = 0, 1, 1, 2
@@ -125,15 +125,7 @@ def start_server(name: str, tmp: Path, trace_gc: bool) -> Server:
         env["COBROWSE_GC_LOG"] = str(gc_log)
         command = [sys.executable, "-c", GC_LAUNCHER]
     process = subprocess.Popen(
-        [
-            *command,
-            "--no-browser",
-            "--allow-root",
-            f"--ServerApp.port={port}",
-            "--ServerApp.port_retries=0",
-            f"--IdentityProvider.token={token}",
-            f"--ServerApp.root_dir={home}",
-        ],
+        [*command, *server_args(port, token, home)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env=env,

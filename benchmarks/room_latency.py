@@ -67,24 +67,25 @@ def start_jupyter(tmp: Path) -> tuple[subprocess.Popen, str, str]:
         "JUPYTER_RUNTIME_DIR": str(tmp / "rt"),
     }
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jupyter",
-            "server",
-            "--no-browser",
-            "--allow-root",
-            f"--ServerApp.port={port}",
-            "--ServerApp.port_retries=0",
-            f"--IdentityProvider.token={token}",
-            f"--ServerApp.root_dir={tmp}",
-        ],
+        [sys.executable, "-m", "jupyter", "server", *server_args(port, token, tmp)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env=env,
     )
     wait_up(f"http://127.0.0.1:{port}/api/status?token={token}", process)
     return process, f"ws://127.0.0.1:{port}/cobrowse/api/rooms/bench?token={token}", token
+
+
+def server_args(port: int, token: str, root: object) -> list[str]:
+    """A benchmark's Jupyter server: no browser, this port and token, ``root`` as its root."""
+    return [
+        "--no-browser",
+        "--allow-root",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+    ]
 
 
 def start_relay() -> tuple[subprocess.Popen, str]:

@@ -9,7 +9,6 @@ command line.
 from __future__ import annotations
 
 import asyncio
-import gc
 import os
 import secrets
 import signal
@@ -28,6 +27,7 @@ from traitlets import Unicode, default
 from traitlets.config import Application, catch_config_error
 
 from ..app import CoBrowse
+from ..rooms import freeze_start_up
 from ._handlers import HubKernelRoomHandler, HubLoginHandler, HubRoomHandler, HubSessionHandler
 
 STORE = "pycrdt.store.SQLiteYStore"
@@ -156,8 +156,8 @@ class CoBrowseService(Application):
         )
         server.listen(where.port or 80, where.hostname or "127.0.0.1")
         self.log.info("cobrowse-service listening on %s, under %s", self.url, self.base_url)
-        gc.collect()
-        gc.freeze()  # what start-up made is not scanned again by every collection
+        if cobrowse.freeze_start_up:  # what start-up made is not walked by every collection
+            self.log.debug("cobrowse: %d start-up objects frozen", freeze_start_up())
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
