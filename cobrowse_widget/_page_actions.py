@@ -191,6 +191,7 @@ class PageActions:
             pending.fail(error if error in ERRORS else "left")
 
     def _dispatch(self) -> None:
+        self._expire()  # an action whose time ran out is never done after all
         for pending in self._waiting.values():
             if pending.sent:
                 continue

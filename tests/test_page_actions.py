@@ -82,6 +82,9 @@ def test_an_action_waits_for_a_view_of_the_page_and_times_out_saying_so() -> Non
         _shows(cb, 7, OTHER)
         with pytest.raises(TimeoutError, match=r"no view shows the page in 0\.1 s"):
             await cb.click("#go", timeout=0.1)
+        sent.clear()
+        _shows(cb, 7, DEMO_URL)  # too late: the click Python gave up on is never made
+        assert _commands(sent) == []
 
     asyncio.run(run())
 
